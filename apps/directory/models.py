@@ -1,0 +1,392 @@
+"""The directory: oncologists, what they treat, where they practise, and how we know it."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from localflavor.us.models import USStateField, USZipCodeField
+from simple_history.models import HistoricalRecords
+
+from apps.common.models import TimeStampedModel
+
+from .geo import zip_centroid
+from .validators import validate_npi, validate_taxonomy_code
+
+
+class SpecialtyCategory(models.TextChoices):
+    MEDICAL_ONCOLOGY = "medical-oncology", "Medical oncology"
+    HEMATOLOGY_ONCOLOGY = "hematology-oncology", "Hematology-oncology"
+    HEMATOLOGY = "hematology", "Hematology"
+    SURGICAL_ONCOLOGY = "surgical-oncology", "Surgical oncology"
+    RADIATION_ONCOLOGY = "radiation-oncology", "Radiation oncology"
+    GYNECOLOGIC_ONCOLOGY = "gynecologic-oncology", "Gynecologic oncology"
+    PEDIATRIC_HEMATOLOGY_ONCOLOGY = "pediatric-hematology-oncology", "Pediatric hematology-oncology"
+    PALLIATIVE_CARE = "palliative-care", "Palliative care"
+
+
+class Specialty(models.Model):
+    """A NUCC Health Care Provider Taxonomy code. Oncology codes carry a category patients search by."""
+
+    code = models.CharField("NUCC code", max_length=10, unique=True, validators=[validate_taxonomy_code])
+    display_name = models.CharField(max_length=200)
+    grouping = models.CharField(max_length=200, blank=True)
+    classification = models.CharField(max_length=200)
+    specialization = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=40, choices=SpecialtyCategory.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "specialties"
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{3}[0-9A-Z]{6}X$"),
+                name="specialty_code_format",
+                violation_error_message="A NUCC taxonomy code is 10 characters ending in X.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.code})"
+
+
+class CancerType(models.Model):
+    """A focus area patients search by: breast, lung, lymphoma, ..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Board(models.Model):
+    """A certifying board: ABMS member boards (ABIM, ABS, ...) and AOA boards (AOBIM, ...)."""
+
+    class Kind(models.TextChoices):
+        ABMS = "abms", "ABMS member board (MD)"
+        AOA = "aoa", "AOA certifying board (DO)"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class Institution(TimeStampedModel):
+    """A hospital or cancer center physicians are affiliated with."""
+
+    class Kind(models.TextChoices):
+        HOSPITAL = "hospital", "Hospital"
+        CANCER_CENTER = "cancer-center", "Cancer center"
+        ACADEMIC = "academic", "Academic medical center"
+        CLINIC = "clinic", "Clinic or group practice"
+
+    class NCIDesignation(models.TextChoices):
+        NONE = "", "Not NCI-designated"
+        CANCER_CENTER = "cancer-center", "NCI-Designated Cancer Center"
+        COMPREHENSIVE = "comprehensive", "NCI-Designated Comprehensive Cancer Center"
+        BASIC_LABORATORY = "basic-laboratory", "NCI-Designated Basic Laboratory Cancer Center"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
+    nci_designation = models.CharField(max_length=20, choices=NCIDesignation.choices, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True)
+    state = USStateField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "city", "state"],
+                name="institution_unique_name_place",
+                violation_error_message="This institution is already listed in this city.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PhysicianQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def stale(self, days: int = 365):
+        """Not verified for more than `days` days (or never)."""
+        cutoff = timezone.localdate() - timezone.timedelta(days=days)
+        return self.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
+
+
+class Physician(TimeStampedModel):
+    """An individual physician in the directory, keyed by NPI."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        UNDISCLOSED = "", "Not stated"
+
+    class Source(models.TextChoices):
+        NPPES = "nppes", "NPPES import"
+        MANUAL = "manual", "Entered by a curator"
+
+    npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])
+    first_name = models.CharField(max_length=100)
+    middle_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    name_suffix = models.CharField(max_length=20, blank=True)
+    credentials = models.CharField(max_length=100, blank=True, help_text="For example MD, DO, MD PhD.")
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True, default="")
+    bio = models.TextField("short bio", max_length=2000, blank=True)
+    languages = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text="ISO 639-1 codes of the languages spoken, for example en, es, zh.",
+    )
+    specialties = models.ManyToManyField(Specialty, through="PhysicianSpecialty", related_name="physicians")
+    cancer_types = models.ManyToManyField(CancerType, blank=True, related_name="physicians")
+    institutions = models.ManyToManyField(Institution, through="Affiliation", related_name="physicians")
+    telehealth = models.BooleanField("offers telehealth", default=False)
+    is_active = models.BooleanField("active", default=True)
+    deactivated_on = models.DateField(null=True, blank=True)
+    reactivated_on = models.DateField(null=True, blank=True)
+    enumerated_on = models.DateField("NPI enumerated on", null=True, blank=True)
+    nppes_updated_on = models.DateField("NPPES last updated on", null=True, blank=True)
+    last_verified_on = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # The values of the last NPPES import, so a re-import can tell a curator's edit from a registry change.
+    nppes_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["nppes_snapshot", "updated_at"])
+    objects = PhysicianQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "npi"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(npi__regex=r"^[0-9]{10}$"),
+                name="physician_npi_ten_digits",
+                violation_error_message="An NPI is exactly 10 digits.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=True) | Q(deactivated_on__isnull=False),
+                name="physician_inactive_has_date",
+                violation_error_message="An inactive physician needs a deactivation date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__in=["", "F", "M"]),
+                name="physician_sex_valid",
+                violation_error_message="Sex is F, M or not stated.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in [self.first_name, self.middle_name, self.last_name] if part)
+        if self.name_suffix:
+            name = f"{name} {self.name_suffix}"
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.first_name} {self.last_name}") or "physician"
+
+    def get_absolute_url(self):
+        return reverse("directory:physician-detail", kwargs={"npi": self.npi, "slug": self.slug})
+
+    @property
+    def verification_is_stale(self) -> bool:
+        if self.last_verified_on is None:
+            return True
+        return (timezone.localdate() - self.last_verified_on).days > 365
+
+
+class PhysicianSpecialty(models.Model):
+    """A physician's taxonomy code; exactly one of them may be primary."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="physician_specialties")
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="+")
+    is_primary = models.BooleanField("primary", default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "specialty"
+        verbose_name_plural = "specialties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["physician", "specialty"],
+                name="physician_specialty_unique",
+                violation_error_message="This specialty is already listed for this physician.",
+            ),
+            models.UniqueConstraint(
+                fields=["physician"],
+                condition=Q(is_primary=True),
+                name="physician_one_primary_specialty",
+                violation_error_message="A physician has only one primary specialty.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.specialty}{' (primary)' if self.is_primary else ''}"
+
+
+class CertificationStatus(models.TextChoices):
+    CERTIFIED = "certified", "Certified"
+    LAPSED = "lapsed", "Lapsed"
+    EXPIRED = "expired", "Expired"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+    INACTIVE = "inactive", "Inactive"
+
+
+class MOCStatus(models.TextChoices):
+    MEETING = "meeting", "Meeting requirements"
+    NOT_MEETING = "not-meeting", "Not meeting requirements"
+    NOT_REQUIRED = "not-required", "Not required (lifetime certificate)"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class BoardCertificationQuerySet(models.QuerySet):
+    def current(self):
+        """Certified today: status certified and not past its expiry date."""
+        today = timezone.localdate()
+        return self.filter(status=CertificationStatus.CERTIFIED).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+        )
+
+
+class BoardCertification(TimeStampedModel):
+    """A board certificate a physician holds (or held), with how and when we checked it."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="certifications")
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="certifications")
+    certificate_name = models.CharField(max_length=200, help_text="For example Medical Oncology.")
+    status = models.CharField(max_length=12, choices=CertificationStatus.choices, default=CertificationStatus.CERTIFIED)
+    moc_status = models.CharField(
+        "maintenance of certification", max_length=14, choices=MOCStatus.choices, default=MOCStatus.UNKNOWN
+    )
+    first_certified_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Empty for lifetime certificates.")
+    verified_on = models.DateField(null=True, blank=True)
+    verification_source = models.CharField(
+        max_length=200, blank=True, help_text="For example ABMS Certification Matters."
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = BoardCertificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_certified_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("first_certified_on")),
+                name="certification_expires_after_start",
+                violation_error_message="A certificate must expire after it was first granted.",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_on__isnull=True) | Q(verified_on__gte=F("first_certified_on")),
+                name="certification_verified_after_start",
+                violation_error_message="A certificate cannot be verified before it was first granted.",
+            ),
+            models.UniqueConstraint(
+                fields=["physician", "board", "certificate_name"],
+                name="certification_unique_per_board",
+                violation_error_message="This physician already has this certificate from this board.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.board.code} {self.certificate_name} ({self.get_status_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == CertificationStatus.CERTIFIED and (
+            self.expires_on is None or self.expires_on >= timezone.localdate()
+        )
+
+
+class PracticeLocation(TimeStampedModel):
+    """Where a physician sees patients. Coordinates default to the ZIP code's centroid."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField("practice or hospital name", max_length=200, blank=True)
+    address_line1 = models.CharField("address", max_length=200)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = USStateField()
+    zip_code = USZipCodeField("ZIP code")
+    phone = models.CharField(max_length=30, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accepting_new_patients = models.BooleanField(default=True)
+    is_primary = models.BooleanField("primary location", default=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["physician"],
+                condition=Q(is_primary=True),
+                name="location_one_primary",
+                violation_error_message="A physician has only one primary location.",
+            ),
+            models.CheckConstraint(
+                condition=Q(zip_code__regex=r"^[0-9]{5}(-?[0-9]{4})?$"),
+                name="location_zip_format",
+                violation_error_message="A ZIP code has 5 or 9 digits.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="location_coordinates_valid",
+                violation_error_message="Latitude and longitude are given together and within range.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name or self.address_line1}, {self.city}, {self.state} {self.zip_code}"
+
+    def fill_coordinates(self) -> None:
+        if self.latitude is None or self.longitude is None:
+            centroid = zip_centroid(self.zip_code)
+            self.latitude, self.longitude = centroid if centroid else (None, None)
+
+    def save(self, *args, **kwargs):
+        self.fill_coordinates()
+        super().save(*args, **kwargs)
+
+
+class Affiliation(models.Model):
+    """A physician's link to a hospital or cancer center."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="affiliations")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="affiliations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["physician", "institution"],
+                name="affiliation_unique",
+                violation_error_message="This physician is already affiliated with this institution.",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.institution)

