@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "apps.common",
     "apps.accounts",
     "apps.directory",
+    "apps.registry",
+    "apps.referrals",
 ]
 
 MIDDLEWARE = [
