@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "apps.referrals.middleware.ReferralSessionIdleMiddleware",
 ]
 
 ROOT_URLCONF = "oncodir.urls"
@@ -119,6 +120,11 @@ STORAGES = {
 }
 # Private files (referral attachments) live outside any public URL.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+
+# Referrals: response targets in business days per priority, attachment size limit, idle session expiry.
+REFERRAL_RESPONSE_TARGETS = {"routine": 2, "urgent": 1, "urgent_suspected_cancer": 1}
+REFERRAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+REFERRAL_SESSION_IDLE_SECONDS = 15 * 60
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
