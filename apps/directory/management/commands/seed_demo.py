@@ -1,0 +1,75 @@
+"""Fill the directory with a realistic synthetic data set and create the demo accounts README.md lists."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from apps.directory import demo
+from apps.directory.models import Physician
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a realistic synthetic oncologist directory (deterministic for a given --seed; running it again "
+        "adds nothing) and the demo accounts listed in README.md."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--physicians", type=int, default=3000, help="How many physicians (default 3000).")
+        parser.add_argument("--seed", type=int, default=42, help="Random seed: same seed, same data (default 42).")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the directory already has any physician."
+        )
+
+    def handle(self, *args, physicians: int, seed: int, if_empty: bool, **options):
+        if physicians < 0:
+            raise CommandError("--physicians must be zero or more.")
+        if if_empty and Physician.objects.exists():
+            self.stdout.write("The directory already has physicians: nothing to do (--if-empty).")
+            return
+        started = time.monotonic()
+        with transaction.atomic():
+            plan = self.plan(physicians, seed)
+            institutions, counts = self.seed_institutions(plan)
+            counts.add(self.seed_physicians(plan, institutions))
+            counts.accounts = self.seed_demo_accounts(plan)
+        self.report(counts, started)
+
+    def plan(self, physicians: int, seed: int) -> demo.DemoPlan:
+        started = time.monotonic()
+        plan = demo.DemoPlan(physicians=physicians, seed=seed)
+        self.progress(f"Prepared name, street and ZIP pools and {physicians} NPIs in {demo.elapsed(started)}.")
+        return plan
+
+    def seed_institutions(self, plan: demo.DemoPlan):
+        institutions, created = demo.seed_institutions(plan)
+        return institutions, demo.Counts(institutions=created)
+
+    def seed_physicians(self, plan: demo.DemoPlan, institutions) -> demo.Counts:
+        started = time.monotonic()
+
+        def progress(done, counts):
+            self.progress(f"  {done}/{plan.physicians} physicians considered, {counts.physicians} created "
+                          f"({demo.elapsed(started)})")  # fmt: skip
+
+        return demo.seed_physicians(plan, institutions, progress=progress)
+
+    def seed_demo_accounts(self, plan: demo.DemoPlan) -> int:
+        return demo.seed_demo_accounts(plan)
+
+    def progress(self, message: str) -> None:
+        if self.verbosity > 1:
+            self.stdout.write(message)
+
+    @property
+    def verbosity(self) -> int:
+        return getattr(self, "_verbosity", 1)
+
+    def execute(self, *args, **options):
+        self._verbosity = options.get("verbosity", 1)
+        return super().execute(*args, **options)
+
+    def report(self, counts: demo.Counts, started: float) -> None:
+        created = ", ".join(f"{value} {name}" for name, value in demo.iter_counts(counts))
+        self.stdout.write(self.style.SUCCESS(f"Created {created} in {demo.elapsed(started)}."))

@@ -1,0 +1,80 @@
+"""Curation writes: what a curator does to many physicians at once from the admin.
+
+Each function is atomic, locks the rows it changes, touches only the physicians whose state changes, and
+records one history row per changed physician with the acting user.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from .models import Physician
+
+VERIFIED_CHANGE_REASON = "Marked verified"
+DEACTIVATED_CHANGE_REASON = "Deactivated"
+REACTIVATED_CHANGE_REASON = "Reactivated"
+
+
+def _locked(physicians: Iterable[Physician]) -> list[Physician]:
+    """The given physicians re-read under a row lock, in primary-key order (so two curators cannot deadlock).
+
+    Accepts a queryset (possibly filtered, annotated or distinct, as the admin passes it) or model instances.
+    """
+    if hasattr(physicians, "values_list"):
+        pks = list(physicians.order_by().values_list("pk", flat=True))
+    else:
+        pks = [physician.pk for physician in physicians]
+    return list(Physician.objects.filter(pk__in=pks).order_by("pk").select_for_update())
+
+
+def _save_with_history(physicians: list[Physician], fields: list[str], *, by, reason: str) -> int:
+    if not physicians:
+        return 0
+    now = timezone.now()
+    for physician in physicians:
+        physician.updated_at = now
+    bulk_update_with_history(
+        physicians,
+        Physician,
+        [*fields, "updated_at"],
+        batch_size=1000,
+        default_user=by,
+        default_change_reason=reason,
+        default_date=now,
+    )
+    return len(physicians)
+
+
+@transaction.atomic
+def physicians_mark_verified(*, physicians: Iterable[Physician], by, on: datetime.date | None = None) -> int:
+    """Record that a curator checked these physicians' records on `on` (today by default)."""
+    on = on or timezone.localdate()
+    changed = [physician for physician in _locked(physicians) if physician.last_verified_on != on]
+    for physician in changed:
+        physician.last_verified_on = on
+    return _save_with_history(changed, ["last_verified_on"], by=by, reason=VERIFIED_CHANGE_REASON)
+
+
+@transaction.atomic
+def physicians_deactivate(*, physicians: Iterable[Physician], by, on: datetime.date | None = None) -> int:
+    """Take active physicians out of the public directory as of `on` (today by default)."""
+    on = on or timezone.localdate()
+    changed = [physician for physician in _locked(physicians) if physician.is_active]
+    for physician in changed:
+        physician.is_active = False
+        physician.deactivated_on = on
+    return _save_with_history(changed, ["is_active", "deactivated_on"], by=by, reason=DEACTIVATED_CHANGE_REASON)
+
+
+@transaction.atomic
+def physicians_reactivate(*, physicians: Iterable[Physician], by) -> int:
+    """Put inactive physicians back in the directory; the last deactivation date stays for the record."""
+    today = timezone.localdate()
+    changed = [physician for physician in _locked(physicians) if not physician.is_active]
+    for physician in changed:
+        physician.is_active = True
+        physician.reactivated_on = today
+    return _save_with_history(changed, ["is_active", "reactivated_on"], by=by, reason=REACTIVATED_CHANGE_REASON)
