@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "simple_history",
     "apps.common",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "apps.common.middleware.APICacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,7 +102,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "referrals:list"
+LOGOUT_REDIRECT_URL = "directory:home"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="America/New_York")
@@ -139,20 +143,43 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Rates read per request (a test can override them; None switches a limit off).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "apps.common.throttling.AnonRateThrottle",
+        "apps.common.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="600/minute"),
     },
+    # One error shape for every 4xx: {"errors": [{"field", "code", "message"}]} (apps/common/exceptions.py).
+    "EXCEPTION_HANDLER": "apps.common.exceptions.api_exception_handler",
+    # JSON only; content is negotiated on the Accept header, so `?format=` is an ordinary ignored parameter.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "URL_FORMAT_OVERRIDE": None,
 }
+# Seconds shared caches may keep an anonymous read of the public directory API.
+API_PUBLIC_CACHE_SECONDS = env.int("API_PUBLIC_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "OncoDir API",
     "DESCRIPTION": "The oncologist directory and referral workflow.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets come from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CertificationStatusEnum": "apps.directory.models.CertificationStatus",
+        "MOCStatusEnum": "apps.directory.models.MOCStatus",
+        "SpecialtyCategoryEnum": "apps.directory.models.SpecialtyCategory",
+        "PhysicianSexEnum": "apps.directory.models.Physician.Sex",
+        "BoardKindEnum": "apps.directory.models.Board.Kind",
+        "InstitutionKindEnum": "apps.directory.models.Institution.Kind",
+        "NCIDesignationEnum": "apps.directory.models.Institution.NCIDesignation",
+    },
 }
 
 CORS_URLS_REGEX = r"^/api/v1/(physicians|specialties|cancer-types|boards)/.*$"

@@ -1,0 +1,55 @@
+"""Building blocks every API view shares: public caching and the API's own 404."""
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+PUBLIC_CACHE_SECONDS_DEFAULT = 300
+UNKNOWN_ENDPOINT = "There is no API endpoint at this address. The endpoints are listed at /api/docs/."
+MISSING_SLASH = "There is no API endpoint at this address. Did you mean {path}?"
+
+
+class PublicReadOnlyAPIMixin:
+    """For data anyone may read: no login needed, and shared caches may keep a successful read.
+
+    Anonymous reads get ``Cache-Control: public, max-age=API_PUBLIC_CACHE_SECONDS``; a read made with
+    credentials gets ``private, no-store`` (it went through authentication and throttling keyed to a
+    user, and a proxy must not learn who asked). Errors are marked ``no-store`` by the error handler.
+    """
+
+    permission_classes = [AllowAny]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response:
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_store=True)
+            else:
+                max_age = getattr(settings, "API_PUBLIC_CACHE_SECONDS", PUBLIC_CACHE_SECONDS_DEFAULT)
+                patch_cache_control(response, public=True, max_age=max_age)
+        return response
+
+
+class APINotFoundView(APIView):
+    """Every address under /api/ that no endpoint answers: a 404 in the API's error shape, not HTML."""
+
+    schema = None
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    def _not_found(self, request, *args, **kwargs):
+        path = request.path_info
+        if not path.endswith("/"):
+            try:
+                match = resolve(f"{path}/")
+            except Resolver404:
+                match = None
+            if match is not None and getattr(match.func, "view_class", None) is not type(self):
+                raise NotFound(MISSING_SLASH.format(path=f"{path}/"))
+        raise NotFound(UNKNOWN_ENDPOINT)
+
+    get = post = put = patch = delete = head = options = _not_found
