@@ -1,0 +1,377 @@
+"""The curators' admin: every directory model, with history, filters and bulk curation actions."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Subquery
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from localflavor.us.us_states import STATE_CHOICES
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    Affiliation,
+    Board,
+    BoardCertification,
+    CancerType,
+    CertificationStatus,
+    Institution,
+    Physician,
+    PhysicianSpecialty,
+    PracticeLocation,
+    Specialty,
+)
+
+TWO_PRIMARY_SPECIALTIES_MESSAGE = "Mark only one specialty as primary."
+NO_PRIMARY_SPECIALTY_MESSAGE = "Mark one of the specialties as primary."
+TWO_PRIMARY_LOCATIONS_MESSAGE = "Mark only one practice location as primary."
+
+
+# --- filters -------------------------------------------------------------------------------------------
+
+
+class SpecialtyFilter(admin.SimpleListFilter):
+    title = "specialty"
+    parameter_name = "specialty"
+
+    def lookups(self, request, model_admin):
+        return [(code, name) for code, name in Specialty.objects.order_by("display_name").values_list("code", "display_name")]  # fmt: skip
+
+    def queryset(self, request, queryset):
+        if self.value():
+            holds = PhysicianSpecialty.objects.filter(physician=OuterRef("pk"), specialty__code=self.value())
+            return queryset.filter(Exists(holds))
+        return queryset
+
+
+class LocationStateFilter(admin.SimpleListFilter):
+    title = "state (of a practice location)"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return list(STATE_CHOICES)
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(PracticeLocation.objects.filter(physician=OuterRef("pk"), state=self.value()))
+            )
+        return queryset
+
+
+class CertificationStatusFilter(admin.SimpleListFilter):
+    title = "board certification"
+    parameter_name = "certification"
+    CURRENT = "current"
+    NONE = "none"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.CURRENT, "Currently certified"),
+            *CertificationStatus.choices,
+            (self.NONE, "No certification on file"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        certificates = BoardCertification.objects.filter(physician=OuterRef("pk"))
+        if value == self.CURRENT:
+            return queryset.filter(Exists(certificates.current()))
+        if value == self.NONE:
+            return queryset.filter(~Exists(certificates))
+        if value in CertificationStatus.values:
+            return queryset.filter(Exists(certificates.filter(status=value)))
+        return queryset
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    title = "verification"
+    parameter_name = "verification"
+    STALE = "stale"
+    RECENT = "recent"
+
+    def lookups(self, request, model_admin):
+        return [(self.STALE, "Not verified for over a year"), (self.RECENT, "Verified within a year")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.STALE:
+            return queryset.filter(pk__in=Physician.objects.stale().values("pk"))
+        if self.value() == self.RECENT:
+            return queryset.exclude(pk__in=Physician.objects.stale().values("pk"))
+        return queryset
+
+
+# --- inlines -------------------------------------------------------------------------------------------
+
+
+class PrimaryFlagLeftToFormSet:
+    """Inline forms leave the one-primary rule to their formset, which sees every row at once.
+
+    Checked row by row against the database, moving the primary flag from one row to another in one save
+    would be refused (the old primary is still primary in the database); the formset checks the final
+    state instead and the admin saves un-flagged rows first.
+    """
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "is_primary"}
+
+
+class PrimaryFlagForm(PrimaryFlagLeftToFormSet, forms.ModelForm):
+    pass
+
+
+class PracticeLocationForm(forms.ModelForm):
+    class Meta:
+        model = PracticeLocation
+        fields = (
+            "name", "address_line1", "address_line2", "city", "state", "zip_code", "phone",
+            "accepting_new_patients", "is_primary", "latitude", "longitude",
+        )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        # A new ZIP with the old coordinates would misplace the practice: recompute them from the new ZIP.
+        if "zip_code" in self.changed_data and not {"latitude", "longitude"} & set(self.changed_data):
+            cleaned["latitude"] = cleaned["longitude"] = None
+        return cleaned
+
+
+class InlinePracticeLocationForm(PrimaryFlagLeftToFormSet, PracticeLocationForm):
+    pass
+
+
+class OnePrimaryFormSet(BaseInlineFormSet):
+    too_many_message = ""
+    none_message = ""  # empty: having no primary row is allowed
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
+        ]
+        primaries = sum(1 for form in kept if form.cleaned_data.get("is_primary"))
+        if primaries > 1:
+            raise ValidationError(self.too_many_message, code="two_primaries")
+        if kept and primaries == 0 and self.none_message:
+            raise ValidationError(self.none_message, code="no_primary")
+
+
+class SpecialtyFormSet(OnePrimaryFormSet):
+    too_many_message = TWO_PRIMARY_SPECIALTIES_MESSAGE
+    none_message = NO_PRIMARY_SPECIALTY_MESSAGE
+
+
+class LocationFormSet(OnePrimaryFormSet):
+    too_many_message = TWO_PRIMARY_LOCATIONS_MESSAGE
+
+
+class PhysicianSpecialtyInline(admin.TabularInline):
+    model = PhysicianSpecialty
+    form = PrimaryFlagForm
+    formset = SpecialtyFormSet
+    fields = ("specialty", "is_primary")
+    autocomplete_fields = ("specialty",)
+    extra = 0
+
+
+class PracticeLocationInline(admin.StackedInline):
+    model = PracticeLocation
+    form = InlinePracticeLocationForm
+    formset = LocationFormSet
+    extra = 0
+
+
+class BoardCertificationInline(admin.StackedInline):
+    model = BoardCertification
+    fields = (
+        ("board", "certificate_name"),
+        ("status", "moc_status"),
+        ("first_certified_on", "expires_on"),
+        ("verified_on", "verification_source"),
+    )
+    autocomplete_fields = ("board",)
+    extra = 0
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    autocomplete_fields = ("institution",)
+    extra = 0
+
+
+# --- physicians ----------------------------------------------------------------------------------------
+
+
+@admin.register(Physician)
+class PhysicianAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "npi", "name", "credentials", "primary_specialty", "primary_city", "primary_state", "is_active",
+        "last_verified_on", "source",
+    )  # fmt: skip
+    list_display_links = ("npi", "name")
+    list_filter = (
+        SpecialtyFilter, LocationStateFilter, "is_active", CertificationStatusFilter, VerificationFilter, "source",
+        "telehealth",
+    )  # fmt: skip
+    search_fields = ("=npi", "first_name__unaccent", "last_name__unaccent")
+    search_help_text = "An NPI, or names (accents and case do not matter)."
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("last_name", "first_name", "npi")
+    autocomplete_fields = ("cancer_types",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("npi", ("first_name", "middle_name", "last_name", "name_suffix"), "credentials", "sex")}),
+        ("Practice", {"fields": ("languages", "telehealth", "cancer_types", "bio")}),
+        (
+            "Curation",
+            {
+                "fields": (
+                    "source",
+                    ("is_active", "deactivated_on", "reactivated_on"),
+                    "last_verified_on",
+                    ("enumerated_on", "nppes_updated_on"),
+                    ("created_at", "updated_at"),
+                )  # fmt: skip
+            },
+        ),
+    )
+    inlines = (PhysicianSpecialtyInline, PracticeLocationInline, BoardCertificationInline, AffiliationInline)
+    actions = ("mark_verified_today", "deactivate", "reactivate")
+    history_list_display = ("is_active", "last_verified_on")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        primary_location = PracticeLocation.objects.filter(physician=OuterRef("pk"), is_primary=True)
+        return queryset.annotate(
+            primary_specialty_name=Subquery(
+                PhysicianSpecialty.objects.filter(physician=OuterRef("pk"), is_primary=True).values(
+                    "specialty__display_name"
+                )[:1]
+            ),
+            primary_city_name=Subquery(primary_location.values("city")[:1]),
+            primary_state_code=Subquery(primary_location.values("state")[:1]),
+        )
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, physician):
+        return physician.display_name
+
+    @admin.display(description="primary specialty", ordering="primary_specialty_name")
+    def primary_specialty(self, physician):
+        return physician.primary_specialty_name or "—"
+
+    @admin.display(description="city", ordering="primary_city_name")
+    def primary_city(self, physician):
+        return physician.primary_city_name or "—"
+
+    @admin.display(description="state", ordering="primary_state_code")
+    def primary_state(self, physician):
+        return physician.primary_state_code or "—"
+
+    def save_formset(self, request, form, formset, change):
+        if not isinstance(formset, OnePrimaryFormSet):
+            return super().save_formset(request, form, formset, change)
+        # The one-primary constraint is checked row by row: delete first, then save un-flagged rows, so
+        # moving the primary flag from one row to another never has two primaries at any moment.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in sorted(instances, key=lambda obj: obj.is_primary):
+            obj.save()
+        formset.save_m2m()
+
+    @admin.action(description="Mark selected physicians verified today", permissions=["change"])
+    def mark_verified_today(self, request, queryset):
+        count = services.physicians_mark_verified(physicians=queryset, by=request.user)
+        self.message_user(request, f"Marked {count} physician(s) verified on {timezone.localdate():%Y-%m-%d}.")
+
+    @admin.action(description="Deactivate selected physicians", permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = services.physicians_deactivate(physicians=queryset, by=request.user)
+        self.message_user(request, f"Deactivated {count} physician(s).", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected physicians", permissions=["change"])
+    def reactivate(self, request, queryset):
+        count = services.physicians_reactivate(physicians=queryset, by=request.user)
+        self.message_user(request, f"Reactivated {count} physician(s).", messages.SUCCESS)
+
+
+# --- the rows around a physician, each also editable on its own ---------------------------------------
+
+
+@admin.register(PhysicianSpecialty)
+class PhysicianSpecialtyAdmin(SimpleHistoryAdmin):
+    list_display = ("physician", "specialty", "is_primary")
+    list_select_related = ("physician", "specialty")
+    list_filter = ("is_primary", "specialty__category")
+    search_fields = ("=physician__npi", "physician__last_name__unaccent", "specialty__code")
+    autocomplete_fields = ("physician", "specialty")
+    show_full_result_count = False
+
+
+@admin.register(PracticeLocation)
+class PracticeLocationAdmin(SimpleHistoryAdmin):
+    form = PracticeLocationForm
+    fields = ("physician", *PracticeLocationForm.Meta.fields)
+    list_display = ("physician", "name", "city", "state", "zip_code", "phone", "accepting_new_patients", "is_primary")
+    list_select_related = ("physician",)
+    list_filter = ("is_primary", "accepting_new_patients", "state")
+    search_fields = ("=physician__npi", "physician__last_name__unaccent", "name", "city", "=zip_code")
+    autocomplete_fields = ("physician",)
+    show_full_result_count = False
+
+
+@admin.register(BoardCertification)
+class BoardCertificationAdmin(SimpleHistoryAdmin):
+    list_display = ("physician", "board", "certificate_name", "status", "moc_status", "expires_on", "verified_on")
+    list_select_related = ("physician", "board")
+    list_filter = ("status", "moc_status", "board")
+    search_fields = ("=physician__npi", "physician__last_name__unaccent", "certificate_name")
+    autocomplete_fields = ("physician", "board")
+    show_full_result_count = False
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    list_display = ("physician", "institution")
+    list_select_related = ("physician", "institution")
+    search_fields = ("=physician__npi", "physician__last_name__unaccent", "institution__name")
+    autocomplete_fields = ("physician", "institution")
+    show_full_result_count = False
+
+
+# --- reference data ------------------------------------------------------------------------------------
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ("code", "display_name", "classification", "specialization", "category")
+    list_filter = ("category", "grouping")
+    search_fields = ("code", "display_name", "classification", "specialization")
+
+
+@admin.register(CancerType)
+class CancerTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "description")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind")
+    list_filter = ("kind",)
+    search_fields = ("code", "name")
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "nci_designation", "city", "state")
+    list_filter = ("kind", "nci_designation", "state")
+    search_fields = ("name__unaccent", "city")
