@@ -106,6 +106,19 @@ class ReferralQuerySet(models.QuerySet):
             return self.none()
         return self.sent().filter(oncologist_id=user.physician_id)
 
+    def visible_to(self, user):
+        """The referrals whose clinical content `user` may see: their own as GP or oncologist, or every sent
+        referral for a curator holding the "view clinical data" permission. Nothing for anyone else."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == "gp":
+            return self.for_gp(user)
+        if user.role == "oncologist":
+            return self.for_oncologist(user)
+        if user.role == "curator" and user.has_perm(f"{self.model._meta.app_label}.view_clinical_data"):
+            return self.sent()
+        return self.none()
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -171,9 +184,7 @@ class Referral(models.Model):
 
     # Who
     referring_gp = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_sent")
-    oncologist = models.ForeignKey(
-        "directory.Physician", on_delete=models.PROTECT, related_name="referrals_received"
-    )
+    oncologist = models.ForeignKey("directory.Physician", on_delete=models.PROTECT, related_name="referrals_received")
 
     # The clinical content
     cancer_type = models.ForeignKey(
@@ -395,12 +406,12 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    def get_absolute_url(self):
+        return reverse("referrals:attachment-download", kwargs={"pk": self.referral_id, "attachment_pk": self.pk})
+
     @property
     def path(self):
         return settings.PRIVATE_MEDIA_ROOT / "referrals" / self.storage_name
-
-    def get_absolute_url(self):
-        return reverse("referrals:attachment-download", kwargs={"pk": self.referral_id, "attachment_pk": self.pk})
 
 
 class AccessLog(models.Model):

@@ -1,0 +1,661 @@
+"""Every write to a referral: creation, the state machine, messages and attachments.
+
+Each transition is atomic, locks the referral row (select_for_update), checks the version the caller saw,
+records a ReferralEvent, and emails the other party after the commit, without any clinical detail.
+A caller who may never do an action gets ReferralPermissionDenied (HTTP 403); a caller who may, but not
+now (wrong state, stale version), gets ReferralConflict (HTTP 409). Bad input raises ValidationError (400).
+"""
+
+import contextlib
+import datetime
+import hashlib
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Role, User
+from apps.directory.models import Physician
+
+from .models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    EventAction,
+    Message,
+    Referral,
+    ReferralEvent,
+    RejectionReason,
+    Status,
+    add_business_days,
+    response_target_days,
+)
+
+logger = logging.getLogger(__name__)
+
+# Permission errors (403)
+ROLE_NOT_ALLOWED = "Your role cannot do this to a referral."
+NOT_A_PARTY = "Only the referring GP or the receiving oncologist can do this."
+ONLY_GPS_REFER = "Only GPs can refer patients."
+# State conflicts (409)
+WRONG_STATE = "This cannot be done to a referral in its current status."
+STALE_VERSION = "This referral has changed since you loaded it: reload it and try again."
+ONLY_DRAFTS_DELETED = "Only drafts can be deleted."
+NO_MESSAGES_ON_DRAFT = "Messages can be sent once the referral is submitted."
+REFERRAL_CLOSED = "This referral is closed: no more attachments can be added."
+# Input errors (400)
+REASON_REQUIRED = "Give a reason."
+QUESTION_REQUIRED = "Say what information you need."
+ANSWER_REQUIRED = "Answer the information request."
+REJECTION_CODE_REQUIRED = "Choose a reason for the rejection."
+REJECTION_COMMENT_REQUIRED = "Explain the rejection to the GP."
+APPOINTMENT_REQUIRED = "Give the appointment date and place."
+APPOINTMENT_IN_PAST = "The appointment must be in the future."
+OUTCOME_REQUIRED = "Record the findings and the recommendations."
+CONSENT_REQUIRED = "The patient must consent to sharing before the referral is submitted."
+NOT_AN_ONCOLOGIST = "Referrals go to an active oncologist with an OncoDir account."
+MESSAGE_REQUIRED = "Write a message."
+FILE_EMPTY = "The file is empty."
+FILE_TOO_LARGE = "The file is larger than 10 MB."
+FILE_TYPE_REFUSED = "Only PDF, PNG and JPEG files are accepted (the content decides, not the file name)."
+
+
+class ReferralPermissionDenied(PermissionDenied):
+    """The caller may never do this to this referral (HTTP 403)."""
+
+
+class ReferralConflict(Exception):
+    """The caller may do this, but not in the referral's current state or version (HTTP 409)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: EventAction
+    role: str
+    sources: tuple[str, ...]
+    target: str | None  # None: stays in its status
+
+
+ENTERABLE_IN_ERROR = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.ENTERED_IN_ERROR))
+RE_REFERRABLE = (
+    Status.REJECTED,
+    Status.CANCELLED,
+    Status.FAILED,
+    Status.COMPLETED,
+    Status.ACKNOWLEDGED,
+    Status.ENTERED_IN_ERROR,
+)
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(EventAction.SUBMIT, Role.GP, (Status.DRAFT,), Status.SUBMITTED),
+    "open": Transition(EventAction.OPEN, Role.ONCOLOGIST, (Status.SUBMITTED,), Status.UNDER_REVIEW),
+    "request_info": Transition(
+        EventAction.REQUEST_INFO, Role.ONCOLOGIST, (Status.UNDER_REVIEW,), Status.INFO_REQUESTED
+    ),
+    "respond": Transition(EventAction.RESPOND, Role.GP, (Status.INFO_REQUESTED,), Status.UNDER_REVIEW),
+    "accept": Transition(EventAction.ACCEPT, Role.ONCOLOGIST, (Status.SUBMITTED, Status.UNDER_REVIEW), Status.ACCEPTED),
+    "reject": Transition(
+        EventAction.REJECT,
+        Role.ONCOLOGIST,
+        (Status.SUBMITTED, Status.UNDER_REVIEW, Status.INFO_REQUESTED),
+        Status.REJECTED,
+    ),
+    "schedule": Transition(EventAction.SCHEDULE, Role.ONCOLOGIST, (Status.ACCEPTED,), Status.SCHEDULED),
+    "reschedule": Transition(EventAction.RESCHEDULE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.SCHEDULED),
+    "no_show": Transition(EventAction.NO_SHOW, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.ACCEPTED),
+    "complete": Transition(EventAction.COMPLETE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.COMPLETED),
+    "acknowledge": Transition(EventAction.ACKNOWLEDGE, Role.GP, (Status.COMPLETED,), Status.ACKNOWLEDGED),
+    "cancel": Transition(EventAction.CANCEL, Role.GP, OPEN_STATUSES, Status.CANCELLED),
+    "fail": Transition(EventAction.FAIL, Role.ONCOLOGIST, (Status.ACCEPTED, Status.SCHEDULED), Status.FAILED),
+    "enter_in_error": Transition(EventAction.ENTER_IN_ERROR, Role.CURATOR, ENTERABLE_IN_ERROR, Status.ENTERED_IN_ERROR),
+    "re_refer": Transition(EventAction.RE_REFER, Role.GP, RE_REFERRABLE, None),
+}
+
+
+# -- checks -----------------------------------------------------------------------------------------
+
+
+def is_referring_gp(user: User, referral: Referral) -> bool:
+    return user.is_active and user.role == Role.GP and referral.referring_gp_id == user.pk
+
+
+def is_receiving_oncologist(user: User, referral: Referral) -> bool:
+    return (
+        user.is_active
+        and user.role == Role.ONCOLOGIST
+        and user.physician_id is not None
+        and referral.oncologist_id == user.physician_id
+    )
+
+
+def _check_actor(transition: Transition, referral: Referral, user: User) -> None:
+    if not user.is_authenticated or not user.is_active or user.role != transition.role:
+        raise ReferralPermissionDenied(ROLE_NOT_ALLOWED)
+    if transition.role == Role.GP and not is_referring_gp(user, referral):
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+    if transition.role == Role.ONCOLOGIST and not is_receiving_oncologist(user, referral):
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+
+
+def _required(value: str | None, message: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _lock(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update().get(pk=referral.pk)
+
+
+# -- notifications ----------------------------------------------------------------------------------
+
+
+def _oncologist_emails(referral: Referral) -> list[str]:
+    return list(
+        User.objects.filter(physician_id=referral.oncologist_id, is_active=True).values_list("email", flat=True)
+    )
+
+
+def _recipients(referral: Referral, actor: User) -> list[str]:
+    """The other party: the GP's actions go to the oncologist, the oncologist's to the GP, a curator's to both."""
+    if actor.role == Role.GP:
+        return _oncologist_emails(referral)
+    if actor.role == Role.ONCOLOGIST:
+        return [referral.referring_gp.email]
+    return [referral.referring_gp.email, *_oncologist_emails(referral)]
+
+
+def _send_notification(*, reference: str, url: str, what: str, recipients: list[str]) -> None:
+    if not recipients:
+        return
+    body = (
+        f"Referral {reference}: {what}.\n\n"
+        f"Open it in OncoDir to see the details: {settings.SITE_URL}{url}\n\n"
+        "For the patient's privacy this email contains no clinical information."
+    )
+    EmailMessage(subject=f"OncoDir referral {reference}: {what}", body=body, to=recipients).send()
+    logger.info("Referral notification sent for %s (%s)", reference, what)
+
+
+def _notify_on_commit(referral: Referral, actor: User, what: str) -> None:
+    transaction.on_commit(
+        partial(
+            _send_notification,
+            reference=referral.reference,
+            url=referral.get_absolute_url(),
+            what=what,
+            recipients=_recipients(referral, actor),
+        )
+    )
+
+
+# -- the state machine ------------------------------------------------------------------------------
+
+
+def _transition(
+    name: str,
+    *,
+    referral: Referral,
+    by: User,
+    version: int,
+    apply: Callable[[Referral, datetime.datetime], None] | None = None,
+    reason: str = "",
+) -> Referral:
+    transition = TRANSITIONS[name]
+    _check_actor(transition, referral, by)
+    with transaction.atomic():
+        locked = _lock(referral)
+        if locked.status not in transition.sources:
+            raise ReferralConflict(WRONG_STATE)
+        if locked.version != version:
+            raise ReferralConflict(STALE_VERSION)
+        from_status = locked.status
+        now = timezone.now()
+        if transition.target is not None:
+            locked.status = transition.target
+        if apply is not None:
+            apply(locked, now)
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked,
+            actor=by,
+            action=transition.action,
+            from_status=from_status,
+            to_status=locked.status,
+            reason=reason,
+        )
+        _notify_on_commit(locked, by, transition.action.label.lower())
+    return locked
+
+
+def _restart_response_clock(referral: Referral, now: datetime.datetime) -> None:
+    referral.response_due_at = add_business_days(now, response_target_days(referral.priority))
+
+
+def referral_submit(*, referral: Referral, by: User, version: int) -> Referral:
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        if not r.patient_consent:
+            raise ValidationError({"patient_consent": CONSENT_REQUIRED})
+        r.submitted_at = now
+        _restart_response_clock(r, now)
+
+    return _transition("submit", referral=referral, by=by, version=version, apply=apply)
+
+
+def referral_open(*, referral: Referral, by: User, version: int) -> Referral:
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.first_reviewed_at = r.first_reviewed_at or now
+
+    return _transition("open", referral=referral, by=by, version=version, apply=apply)
+
+
+def _first_response(r: Referral, now: datetime.datetime) -> None:
+    r.first_reviewed_at = r.first_reviewed_at or now
+    r.first_response_at = r.first_response_at or now
+
+
+def referral_request_info(*, referral: Referral, by: User, version: int, question: str) -> Referral:
+    question = _required(question, QUESTION_REQUIRED, "question")
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        _first_response(r, now)
+        r.info_requested_at = now
+
+    return _transition("request_info", referral=referral, by=by, version=version, apply=apply, reason=question)
+
+
+def referral_respond(*, referral: Referral, by: User, version: int, answer: str) -> Referral:
+    answer = _required(answer, ANSWER_REQUIRED, "answer")
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.info_provided_at = now
+        _restart_response_clock(r, now)
+
+    return _transition("respond", referral=referral, by=by, version=version, apply=apply, reason=answer)
+
+
+def referral_accept(*, referral: Referral, by: User, version: int, comment: str = "") -> Referral:
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        _first_response(r, now)
+        r.accepted_at = r.decided_at = now
+
+    return _transition("accept", referral=referral, by=by, version=version, apply=apply, reason=comment.strip())
+
+
+def referral_reject(
+    *,
+    referral: Referral,
+    by: User,
+    version: int,
+    reason_code: str,
+    comment: str,
+    advice: str = "",
+    suggested_colleague: Physician | None = None,
+) -> Referral:
+    if reason_code not in RejectionReason.values:
+        raise ValidationError({"reason_code": REJECTION_CODE_REQUIRED})
+    comment = _required(comment, REJECTION_COMMENT_REQUIRED, "comment")
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        _first_response(r, now)
+        r.rejected_at = r.decided_at = now
+        r.rejection_reason = reason_code
+        r.rejection_comment = comment
+        r.rejection_advice = (advice or "").strip()
+        r.suggested_colleague = suggested_colleague
+
+    return _transition(
+        "reject",
+        referral=referral,
+        by=by,
+        version=version,
+        apply=apply,
+        reason=f"{RejectionReason(reason_code).label}: {comment}",
+    )
+
+
+def _appointment(appointment_at: datetime.datetime | None, place: str) -> tuple[datetime.datetime, str]:
+    place = (place or "").strip()
+    if appointment_at is None or not place:
+        raise ValidationError({"appointment_at": APPOINTMENT_REQUIRED})
+    if appointment_at <= timezone.now():
+        raise ValidationError({"appointment_at": APPOINTMENT_IN_PAST})
+    return appointment_at, place
+
+
+def _schedule(name: str, *, referral, by, version, appointment_at, place) -> Referral:
+    appointment_at, place = _appointment(appointment_at, place)
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.scheduled_at = now
+        r.appointment_at = appointment_at
+        r.appointment_place = place
+
+    return _transition(name, referral=referral, by=by, version=version, apply=apply)
+
+
+def referral_schedule(
+    *, referral: Referral, by: User, version: int, appointment_at: datetime.datetime, place: str
+) -> Referral:
+    return _schedule("schedule", referral=referral, by=by, version=version, appointment_at=appointment_at, place=place)
+
+
+def referral_reschedule(
+    *, referral: Referral, by: User, version: int, appointment_at: datetime.datetime, place: str
+) -> Referral:
+    return _schedule(
+        "reschedule", referral=referral, by=by, version=version, appointment_at=appointment_at, place=place
+    )
+
+
+def referral_mark_no_show(*, referral: Referral, by: User, version: int, comment: str = "") -> Referral:
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.appointment_at = None
+        r.appointment_place = ""
+
+    return _transition("no_show", referral=referral, by=by, version=version, apply=apply, reason=comment.strip())
+
+
+def referral_complete(
+    *,
+    referral: Referral,
+    by: User,
+    version: int,
+    findings: str,
+    recommendations: str,
+    diagnosis: str = "",
+    letter: str = "",
+) -> Referral:
+    findings = _required(findings, OUTCOME_REQUIRED, "findings")
+    recommendations = _required(recommendations, OUTCOME_REQUIRED, "recommendations")
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.completed_at = now
+        r.outcome_findings = findings
+        r.outcome_recommendations = recommendations
+        r.outcome_diagnosis = (diagnosis or "").strip()
+        r.outcome_letter = (letter or "").strip()
+
+    return _transition("complete", referral=referral, by=by, version=version, apply=apply)
+
+
+def referral_acknowledge(*, referral: Referral, by: User, version: int) -> Referral:
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        r.acknowledged_at = now
+
+    return _transition("acknowledge", referral=referral, by=by, version=version, apply=apply)
+
+
+def _closing(name: str, stamp: str, *, referral, by, version, reason) -> Referral:
+    reason = _required(reason, REASON_REQUIRED, "reason")
+
+    def apply(r: Referral, now: datetime.datetime) -> None:
+        setattr(r, stamp, now)
+        r.closing_reason = reason
+
+    return _transition(name, referral=referral, by=by, version=version, apply=apply, reason=reason)
+
+
+def referral_cancel(*, referral: Referral, by: User, version: int, reason: str) -> Referral:
+    return _closing("cancel", "cancelled_at", referral=referral, by=by, version=version, reason=reason)
+
+
+def referral_fail(*, referral: Referral, by: User, version: int, reason: str) -> Referral:
+    return _closing("fail", "failed_at", referral=referral, by=by, version=version, reason=reason)
+
+
+def referral_enter_in_error(*, referral: Referral, by: User, version: int, reason: str) -> Referral:
+    return _closing("enter_in_error", "entered_in_error_at", referral=referral, by=by, version=version, reason=reason)
+
+
+# -- drafts -----------------------------------------------------------------------------------------
+
+DRAFT_FIELDS = (
+    "patient_first_name",
+    "patient_last_name",
+    "patient_date_of_birth",
+    "patient_sex",
+    "patient_phone",
+    "patient_email",
+    "patient_mrn",
+    "patient_consent",
+    "cancer_type",
+    "icd10_code",
+    "clinical_question",
+    "history",
+    "investigations",
+    "medications",
+    "allergies",
+    "priority",
+)
+
+
+def check_oncologist(physician: Physician) -> None:
+    if (
+        physician is None
+        or not physician.is_active
+        or not User.objects.oncologists().filter(physician_id=physician.pk).exists()
+    ):
+        raise ValidationError({"oncologist": NOT_AN_ONCOLOGIST})
+
+
+def referral_create(*, by: User, oncologist: Physician, data: dict, submit: bool = False) -> Referral:
+    """A new draft from `data` (keys from DRAFT_FIELDS); submitted straight away when `submit`."""
+    if not by.is_authenticated or not by.is_active or by.role != Role.GP:
+        raise ReferralPermissionDenied(ONLY_GPS_REFER)
+    check_oncologist(oncologist)
+    with transaction.atomic():
+        referral = Referral(referring_gp=by, oncologist=oncologist)
+        for field in DRAFT_FIELDS:
+            if field in data:
+                setattr(referral, field, data[field])
+        referral.full_clean()
+        referral.save()
+        if submit:
+            referral = referral_submit(referral=referral, by=by, version=referral.version)
+    return referral
+
+
+def referral_update_draft(*, referral: Referral, by: User, version: int, data: dict) -> Referral:
+    if not is_referring_gp(by, referral):
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+    with transaction.atomic():
+        locked = _lock(referral)
+        if locked.status != Status.DRAFT:
+            raise ReferralConflict(WRONG_STATE)
+        if locked.version != version:
+            raise ReferralConflict(STALE_VERSION)
+        for field in DRAFT_FIELDS:
+            if field in data:
+                setattr(locked, field, data[field])
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+    return locked
+
+
+def referral_delete_draft(*, referral: Referral, by: User, version: int) -> None:
+    if not is_referring_gp(by, referral):
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+    with transaction.atomic():
+        locked = _lock(referral)
+        if locked.status != Status.DRAFT:
+            raise ReferralConflict(ONLY_DRAFTS_DELETED)
+        if locked.version != version:
+            raise ReferralConflict(STALE_VERSION)
+        paths = [attachment.path for attachment in locked.attachments.all()]
+        locked.delete()
+        transaction.on_commit(partial(_remove_files, paths))
+
+
+def _remove_files(paths) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def referral_re_refer(*, referral: Referral, by: User, version: int, oncologist: Physician | None = None) -> Referral:
+    """A new draft with the same patient and clinical content, linked to the referral it replaces."""
+    new_oncologist = oncologist or referral.oncologist
+    _check_actor(TRANSITIONS["re_refer"], referral, by)
+    check_oncologist(new_oncologist)
+    with transaction.atomic():
+        new = Referral(referring_gp=by, oncologist=new_oncologist)
+        old = _transition(
+            "re_refer", referral=referral, by=by, version=version, reason=f"Re-referred as {new.reference}"
+        )
+        new.replaces = old
+        for field in DRAFT_FIELDS:
+            setattr(new, field, getattr(old, field))
+        new.full_clean()
+        new.save()
+    return new
+
+
+# -- messages and attachments -----------------------------------------------------------------------
+
+
+def _check_party(referral: Referral, user: User) -> None:
+    if not (is_referring_gp(user, referral) or is_receiving_oncologist(user, referral)):
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+    if is_receiving_oncologist(user, referral) and referral.status == Status.DRAFT:
+        raise ReferralPermissionDenied(NOT_A_PARTY)
+
+
+def message_create(*, referral: Referral, by: User, body: str) -> Message:
+    _check_party(referral, by)
+    body = _required(body, MESSAGE_REQUIRED, "body")
+    with transaction.atomic():
+        locked = _lock(referral)
+        if locked.status in (Status.DRAFT, Status.ENTERED_IN_ERROR):
+            raise ReferralConflict(NO_MESSAGES_ON_DRAFT if locked.status == Status.DRAFT else WRONG_STATE)
+        message = Message(referral=locked, author=by, body=body)
+        message.full_clean()
+        message.save()
+        _notify_on_commit(locked, by, "new message")
+    return message
+
+
+PDF_MAGIC = b"%PDF-"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The file's real type from its first bytes; None when it is not a PDF, PNG or JPEG."""
+    if head.startswith(PDF_MAGIC):
+        return Attachment.Kind.PDF
+    if head.startswith(PNG_MAGIC):
+        return Attachment.Kind.PNG
+    if head.startswith(JPEG_MAGIC):
+        return Attachment.Kind.JPEG
+    return None
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
+    return (cleaned or "attachment")[-200:]
+
+
+def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
+    """Check `upload` (a Django UploadedFile) by size and content, store it privately, record its SHA-256."""
+    _check_party(referral, by)
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError({"file": FILE_EMPTY})
+    if size > settings.REFERRAL_ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": FILE_TOO_LARGE})
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    if content_type is None:
+        raise ValidationError({"file": FILE_TYPE_REFUSED})
+    upload.seek(0)
+
+    attachment_id = uuid.uuid4()
+    storage_name = f"{attachment_id}.bin"
+    directory = settings.PRIVATE_MEDIA_ROOT / "referrals"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / storage_name
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with transaction.atomic():
+            locked = _lock(referral)
+            if locked.status in FINAL_STATUSES or locked.status == Status.COMPLETED:
+                raise ReferralConflict(REFERRAL_CLOSED)
+            with open(path, "xb") as out:
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                    written += len(chunk)
+                    out.write(chunk)
+            if written != size:
+                raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
+            attachment = Attachment(
+                id=attachment_id,
+                referral=locked,
+                uploaded_by=by,
+                original_name=_safe_name(upload.name),
+                content_type=content_type,
+                size=written,
+                sha256=digest.hexdigest(),
+                storage_name=storage_name,
+            )
+            attachment.full_clean()
+            attachment.save()
+            if locked.status != Status.DRAFT:
+                _notify_on_commit(locked, by, "new attachment")
+    except BaseException:
+        _remove_files([path])
+        raise
+    return attachment
+
+
+# -- what the pages and the API offer ----------------------------------------------------------------
+
+ACTION_FUNCTIONS: dict[str, Callable[..., Referral]] = {
+    "submit": referral_submit,
+    "open": referral_open,
+    "request_info": referral_request_info,
+    "respond": referral_respond,
+    "accept": referral_accept,
+    "reject": referral_reject,
+    "schedule": referral_schedule,
+    "reschedule": referral_reschedule,
+    "no_show": referral_mark_no_show,
+    "complete": referral_complete,
+    "acknowledge": referral_acknowledge,
+    "cancel": referral_cancel,
+    "fail": referral_fail,
+    "enter_in_error": referral_enter_in_error,
+    "re_refer": referral_re_refer,
+}
+
+
+def available_actions(referral: Referral, user: User) -> list[str]:
+    """The actions `user` may take on `referral` now (what the page offers as buttons)."""
+    names = []
+    for name, transition in TRANSITIONS.items():
+        if referral.status not in transition.sources:
+            continue
+        try:
+            _check_actor(transition, referral, user)
+        except ReferralPermissionDenied:
+            continue
+        names.append(name)
+    return names
