@@ -1,8 +1,10 @@
 """The directory: oncologists, what they treat, where they practise, and how we know it."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -11,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.common.models import TimeStampedModel
 
+from . import search as search_sql
 from .geo import zip_centroid
 from .validators import validate_npi, validate_taxonomy_code
 
@@ -119,6 +122,8 @@ class Institution(TimeStampedModel):
 
 
 class PhysicianQuerySet(models.QuerySet):
+    """Every read of physicians the public pages, the API and the admin share."""
+
     def active(self):
         return self.filter(is_active=True)
 
@@ -126,6 +131,63 @@ class PhysicianQuerySet(models.QuerySet):
         """Not verified for more than `days` days (or never)."""
         cutoff = timezone.localdate() - timezone.timedelta(days=days)
         return self.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
+
+    def search(self, text: str):
+        """Free text over names, practice and hospital names and cities, forgiving typos, accents, case
+        and word order. Annotates `search_rank` (higher is better); an empty text matches everything."""
+        return search_sql.apply_text_search(self, text)
+
+    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False):
+        """Physicians with a practice location within `miles` of (lat, lng), annotated with
+        `distance_miles` of the nearest such location. With accepting=True only locations accepting
+        new patients count, so "accepting near 10001" means accepting at a practice near 10001."""
+        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting)
+
+    def accepting_new_patients(self):
+        return self.filter(accepting_new_patients=True)
+
+    def offering_telehealth(self):
+        return self.filter(telehealth=True)
+
+    def currently_certified(self):
+        """Holding at least one board certificate that is certified and not expired today."""
+        return self.filter(certified_until__gte=timezone.localdate())
+
+    def in_specialties(self, specialty_ids):
+        return self.filter(specialty_ids__overlap=list(specialty_ids))
+
+    def treating(self, cancer_type_id: int):
+        return self.filter(cancer_type_ids__contains=[cancer_type_id])
+
+    def speaking(self, language: str):
+        return self.filter(languages__contains=[language])
+
+    def for_listing(self):
+        """What a result row shows, in a fixed number of queries whatever the page size."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "physician_specialties",
+                queryset=PhysicianSpecialty.objects.select_related("specialty").order_by("-is_primary", "id"),
+            ),
+            models.Prefetch("locations", queryset=PracticeLocation.objects.order_by("-is_primary", "id")),
+            "cancer_types",
+        )
+
+    def for_profile(self):
+        """Everything the profile page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "physician_specialties",
+                queryset=PhysicianSpecialty.objects.select_related("specialty").order_by("-is_primary", "id"),
+            ),
+            models.Prefetch("locations", queryset=PracticeLocation.objects.order_by("-is_primary", "id")),
+            models.Prefetch(
+                "certifications",
+                queryset=BoardCertification.objects.select_related("board").order_by("-first_certified_on", "id"),
+            ),
+            models.Prefetch("affiliations", queryset=Affiliation.objects.select_related("institution").order_by("id")),
+            "cancer_types",
+        )
 
 
 class Physician(TimeStampedModel):
@@ -168,11 +230,79 @@ class Physician(TimeStampedModel):
     # The values of the last NPPES import, so a re-import can tell a curator's edit from a registry change.
     nppes_snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["nppes_snapshot", "updated_at"])
+    # Search columns. Each is derived data kept by database triggers (migration 0004), never by Python,
+    # so seed_demo's COPY, import_nppes's upserts, the admin and the ORM all keep them right without
+    # knowing they exist; a writer that sets them by mistake is ignored. They exist because answering
+    # "breast oncologists accepting patients, certified, speaking Spanish, near 10001" by joining five
+    # tables is too slow at a million physicians: with them, every filter is one indexed column.
+    search_names = models.TextField(
+        db_default="", editable=False, help_text="Unaccented lower-case full name: trigram ranking."
+    )
+    location_text = models.TextField(
+        db_default="", editable=False, help_text="Unaccented practice names and cities (from locations)."
+    )
+    institution_text = models.TextField(
+        db_default="", editable=False, help_text="Unaccented hospital names (from affiliations)."
+    )
+    search_document = models.TextField(
+        db_default="", editable=False, help_text="Names, practices, hospitals and cities: what `q` searches."
+    )
+    search_vector = SearchVectorField(
+        null=True, editable=False, help_text="The words of search_document: the GIN index `q` uses."
+    )
+    accepting_new_patients = models.BooleanField(
+        db_default=False, editable=False, help_text="At least one practice location accepts new patients."
+    )
+    certified_until = models.DateField(
+        null=True,
+        editable=False,
+        help_text="Latest expiry of a board certificate in status certified (9999-12-31 when lifetime), "
+        "so `certified=1` is one date comparison that stays right as certificates expire.",
+    )
+    specialty_ids = ArrayField(
+        models.BigIntegerField(),
+        db_default=Value([], output_field=ArrayField(models.BigIntegerField())),
+        editable=False,
+        help_text="Ids of the physician's specialties (from PhysicianSpecialty).",
+    )
+    cancer_type_ids = ArrayField(
+        models.BigIntegerField(),
+        db_default=Value([], output_field=ArrayField(models.BigIntegerField())),
+        editable=False,
+        help_text="Ids of the cancer types treated (from the cancer_types relation).",
+    )
+
+    history = HistoricalRecords(excluded_fields=["nppes_snapshot", "updated_at", *search_sql.DERIVED_FIELDS])
     objects = PhysicianQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "npi"]
+        indexes = [
+            # Every filter of the public search except `q` and `near`, in one GIN index (btree_gin for the
+            # scalars): any combination of them is a single index scan. Only active physicians are searched.
+            GinIndex(
+                fields=[
+                    "specialty_ids",
+                    "cancer_type_ids",
+                    "languages",
+                    "sex",
+                    "telehealth",
+                    "accepting_new_patients",
+                    "certified_until",
+                ],
+                name="physician_search_filters_gin",
+                condition=Q(is_active=True),
+            ),
+            # `q`: the words of names, practices, hospitals and cities (typos are resolved to real words
+            # through SearchTerm's trigram index first).
+            GinIndex(fields=["search_vector"], name="physician_search_vector_gin", condition=Q(is_active=True)),
+            # sort=name, and deep pages of broad searches, walk this index in order.
+            models.Index(
+                fields=["last_name", "first_name", "npi"],
+                name="physician_active_name_idx",
+                condition=Q(is_active=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(npi__regex=r"^[0-9]{10}$"),
@@ -340,6 +470,14 @@ class PracticeLocation(TimeStampedModel):
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        indexes = [
+            # `near`: earth_box(origin, radius) @> ll_to_earth(latitude, longitude) is a GiST (cube) search.
+            GistIndex(
+                Func(F("latitude"), F("longitude"), function="ll_to_earth"),
+                name="location_earth_gist",
+                condition=Q(latitude__isnull=False, longitude__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["physician"],
@@ -390,3 +528,21 @@ class Affiliation(models.Model):
 
     def __str__(self):
         return str(self.institution)
+
+
+class SearchTerm(models.Model):
+    """Every distinct word of the physicians' search documents, kept by a database trigger.
+
+    Trigram similarity over a few hundred thousand distinct words is fast (a GiST nearest-neighbour scan),
+    over a million documents it is not; so `q` first turns each typed word into the real words it is close
+    to ("smtih" -> "smith"), then finds physicians by those words through search_vector's GIN index.
+    Words are only added, never removed: a stale word only costs a look-up that finds nobody.
+    """
+
+    term = models.TextField(primary_key=True)
+
+    class Meta:
+        indexes = [GistIndex(OpClass("term", name="gist_trgm_ops"), name="searchterm_trgm_gist")]
+
+    def __str__(self):
+        return self.term

@@ -1,0 +1,222 @@
+"""The public search form: every parameter of /physicians/ (and of the API) is parsed and checked here."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.conf.locale import LANG_INFO
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from .geo import zip_centroid, zip_place
+from .models import CancerType, Specialty, SpecialtyCategory
+
+DEFAULT_RADIUS_MILES = 25
+MAX_RADIUS_MILES = 500
+MIN_RADIUS_MILES = 1
+MAX_QUERY_LENGTH = 200
+
+# Error messages tests (and API clients) can rely on.
+QUERY_TOO_LONG = f"Search text is limited to {MAX_QUERY_LENGTH} characters."
+NULL_CHARACTERS = "This value contains a null character, which is not allowed."
+ZIP_FORMAT = "Enter a US ZIP code of 5 digits (or ZIP+4), for example 10001."
+ZIP_UNKNOWN = "We do not know the ZIP code %(zip)s. Please check it, or try a nearby ZIP code."
+RADIUS_INVALID = "Enter the radius as a number of miles, for example 25."
+RADIUS_RANGE = f"The radius must be between {MIN_RADIUS_MILES} and {MAX_RADIUS_MILES} miles."
+SPECIALTY_UNKNOWN = "Unknown specialty %(value)s: choose one from the list or give a NUCC taxonomy code we list."
+CANCER_UNKNOWN = "Unknown cancer type %(value)s: choose one from the list."
+LANGUAGE_UNKNOWN = "Unknown language %(value)s: give a two-letter ISO 639-1 code such as es."
+SEX_UNKNOWN = "Sex is F (female) or M (male)."
+FLAG_INVALID = "Use 1 to turn this filter on (or leave it out)."
+SORT_UNKNOWN = "Sort by relevance, distance or name."
+SORT_DISTANCE_NEEDS_ZIP = "Sorting by distance needs a ZIP code."
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"", "0", "false", "no", "off"}
+
+# ISO 639-1 languages: Django's list plus those common among US patients that Django has no translation for.
+EXTRA_LANGUAGES = {
+    "zh": "Chinese",
+    "tl": "Tagalog",
+    "ht": "Haitian Creole",
+    "so": "Somali",
+    "am": "Amharic",
+    "yo": "Yoruba",
+    "ha": "Hausa",
+    "gu": "Gujarati",
+    "lo": "Lao",
+    "sm": "Samoan",
+    "to": "Tongan",
+    "ps": "Pashto",
+    "yi": "Yiddish",
+    "ti": "Tigrinya",
+    "om": "Oromo",
+    "rw": "Kinyarwanda",
+    "ku": "Kurdish",
+    "si": "Sinhala",
+    "mt": "Maltese",
+    "la": "Latin",
+}
+LANGUAGE_CHOICES = sorted(
+    {
+        **{code: info["name"] for code, info in LANG_INFO.items() if len(code) == 2 and "name" in info},
+        **EXTRA_LANGUAGES,
+    }.items(),
+    key=lambda choice: choice[1],
+)
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+SORT_CHOICES = [("relevance", "Best match"), ("distance", "Distance"), ("name", "Name")]
+SEX_CHOICES = [("F", "Female"), ("M", "Male")]
+
+
+def reject_null_characters(value: str) -> str:
+    if "\x00" in (value or ""):
+        raise forms.ValidationError(NULL_CHARACTERS, code="null_characters")
+    return value
+
+
+class FlagInput(forms.CheckboxInput):
+    """A checkbox that hands the raw value to the field, so `accepting=maybe` is an error, not True."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in TRUE_VALUES)
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+    def format_value(self, value):
+        return "1"
+
+
+class FlagField(forms.Field):
+    """accepting=1 style switches: 1/true/yes/on turn the filter on; 0/false/no/off or nothing leave it off."""
+
+    widget = FlagInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value is True or value is False:
+            return value
+        text = reject_null_characters(str(value if value is not None else "")).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise forms.ValidationError(FLAG_INVALID, code="invalid")
+
+
+class ZipField(forms.CharField):
+    """A US ZIP code we know the centroid of; cleans to the 5-digit ZIP."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("error_messages", {"max_length": ZIP_FORMAT})
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return reject_null_characters(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if not value:
+            return
+        if not re.fullmatch(r"[0-9]{5}(-?[0-9]{4})?", value):
+            raise forms.ValidationError(ZIP_FORMAT, code="invalid")
+        if zip_centroid(value) is None:
+            raise forms.ValidationError(ZIP_UNKNOWN, code="unknown", params={"zip": value[:5]})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return value[:5] if value else ""
+
+
+class RadiusField(forms.DecimalField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": RADIUS_INVALID, "max_digits": RADIUS_RANGE, "max_decimal_places": RADIUS_INVALID},
+        )
+        super().__init__(max_digits=8, decimal_places=2, **kwargs)
+        # Replace the default min/max messages with one that gives both bounds.
+        self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)] + [
+            MinValueValidator(Decimal(MIN_RADIUS_MILES), message=RADIUS_RANGE),
+            MaxValueValidator(Decimal(MAX_RADIUS_MILES), message=RADIUS_RANGE),
+        ]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            reject_null_characters(value)
+            value = value.strip()
+            # 1e9 parses as a number: report it as out of range rather than as too many digits.
+            try:
+                if value and Decimal(value).is_finite() and abs(Decimal(value)) > MAX_RADIUS_MILES:
+                    raise forms.ValidationError(RADIUS_RANGE, code="max_value")
+            except ArithmeticError:
+                raise forms.ValidationError(RADIUS_INVALID, code="invalid") from None
+        return super().to_python(value)
+
+
+class LookupChoiceField(forms.ChoiceField):
+    """A choice field whose unknown values get a message naming the value, NULs included (escaped)."""
+
+    def __init__(self, *, unknown_message, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.error_messages["invalid_choice"] = unknown_message
+
+    def validate(self, value):
+        reject_null_characters(value)
+        super().validate(value)
+
+
+class PhysicianSearchForm(forms.Form):
+    """Base form of PhysicianFilterSet. Loads the (small) specialty and cancer type tables once, so the
+    page and its facets run a fixed number of queries."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialties = list(Specialty.objects.only("id", "code", "display_name", "category"))
+        self.cancer_types = list(CancerType.objects.only("id", "slug", "name"))
+        categories = dict(SpecialtyCategory.choices)
+        specialty_choices = [("", "Any specialty"), *categories.items()]
+        # NUCC codes are accepted too (the API and links use them) without crowding the menu.
+        self.specialty_codes = {s.code: s for s in self.specialties}
+        self.fields["specialty"].choices = specialty_choices + [
+            (code, s.display_name) for code, s in self.specialty_codes.items()
+        ]
+        self.fields["specialty"].menu_choices = specialty_choices
+        self.fields["cancer"].choices = [("", "Any cancer type")] + [(c.slug, c.name) for c in self.cancer_types]
+        self.cancer_by_slug = {c.slug: c for c in self.cancer_types}
+
+    def clean_q(self):
+        return " ".join((self.cleaned_data.get("q") or "").split())
+
+    def clean(self):
+        cleaned = super().clean()
+        sort = cleaned.get("sort")
+        if sort == "distance" and not cleaned.get("near") and "near" not in self.errors:
+            self.add_error("sort", forms.ValidationError(SORT_DISTANCE_NEEDS_ZIP, code="needs_zip"))
+        if cleaned.get("near") and cleaned.get("radius") is None and "radius" not in self.errors:
+            cleaned["radius"] = Decimal(DEFAULT_RADIUS_MILES)
+        return cleaned
+
+    # Derived values the filterset and the templates use.
+    def specialty_ids(self, value: str) -> list[int]:
+        if value in self.specialty_codes:
+            return [self.specialty_codes[value].id]
+        return [s.id for s in self.specialties if s.category == value]
+
+    @property
+    def origin(self) -> tuple[float, float] | None:
+        near = self.cleaned_data.get("near") if hasattr(self, "cleaned_data") else None
+        return zip_centroid(near) if near else None
+
+    @property
+    def near_place(self) -> str:
+        near = self.cleaned_data.get("near") if hasattr(self, "cleaned_data") else None
+        place = zip_place(near) if near else None
+        return f"{place[0].title()}, {place[1]}" if place else ""

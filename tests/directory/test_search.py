@@ -1,0 +1,312 @@
+"""PhysicianQuerySet search methods and the database-maintained search columns they rely on."""
+
+import datetime
+import math
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from apps.directory.geo import zip_centroid
+from apps.directory.models import (
+    CancerType,
+    CertificationStatus,
+    Institution,
+    Physician,
+    PhysicianSpecialty,
+    PracticeLocation,
+    SearchTerm,
+)
+from tests.factories import (
+    AffiliationFactory,
+    BoardCertificationFactory,
+    InstitutionFactory,
+    PhysicianFactory,
+    PracticeLocationFactory,
+    specialty,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def haversine_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 3958.7613 * math.asin(math.sqrt(h))
+
+
+def names(queryset) -> list[str]:
+    return [p.last_name for p in queryset]
+
+
+# -- q: typos, accents, case, word order, practices, hospitals, cities ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["smtih", "Smith", "SMITH", "smith", "smiht", "John Smith", "smith john", "jon smith"],
+    ids=["transposed", "exact", "upper", "lower", "swapped-end", "full-name", "word-order", "first-name-typo"],
+)
+def test_search_forgives_typos_case_and_word_order(typed):
+    # given
+    PhysicianFactory(first_name="John", last_name="Smith")
+    PhysicianFactory(first_name="Maria", last_name="Lopez")
+    # when
+    found = Physician.objects.active().search(typed)
+    # then
+    assert names(found) == ["Smith"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("García", "Garcia"), ("Garcia", "García"), ("Nuñez", "nunez"), ("Müller", "MULLER")],
+    ids=["plain-finds-accented", "accented-finds-plain", "tilde", "umlaut-upper"],
+)
+def test_search_ignores_accents_both_ways(stored, typed):
+    PhysicianFactory(first_name="Ana", last_name=stored)
+    PhysicianFactory(first_name="Ana", last_name="Zimmerman")
+    assert names(Physician.objects.active().search(typed)) == [stored]
+
+
+def test_search_finds_practice_names_cities_and_hospitals():
+    # given
+    at_sinai = PhysicianFactory(last_name="Adams")
+    PracticeLocationFactory(physician=at_sinai, name="Mount Sinai Oncology", city="New York")
+    in_boston = PhysicianFactory(last_name="Baker")
+    PracticeLocationFactory(physician=in_boston, name="Back Bay Clinic", city="Boston", state="MA", zip_code="02116")
+    at_dana = PhysicianFactory(last_name="Clark")
+    AffiliationFactory(physician=at_dana, institution=InstitutionFactory(name="Dana-Farber Cancer Institute"))
+    # then
+    assert names(Physician.objects.search("sinai mount")) == ["Adams"]
+    assert names(Physician.objects.search("boston")) == ["Baker"]
+    assert names(Physician.objects.search("dana farber")) == ["Clark"]
+    assert names(Physician.objects.search("farbr")) == ["Clark"]
+
+
+def test_search_ranks_names_above_places_and_exact_above_typo():
+    # given: a Smith, a Smit, and a doctor practising at the Smith Center
+    PhysicianFactory(first_name="Ann", last_name="Smith")
+    PhysicianFactory(first_name="Bo", last_name="Smit")
+    center = PhysicianFactory(first_name="Cy", last_name="Young")
+    PracticeLocationFactory(physician=center, name="Smith Cancer Center")
+    # when
+    ranked = list(Physician.objects.search("smith").order_by("-search_rank", "last_name"))
+    # then
+    assert [p.last_name for p in ranked][0] == "Smith"
+    assert {p.last_name for p in ranked} >= {"Smith", "Young"}
+    assert ranked[0].search_rank > ranked[-1].search_rank
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "   ", "!!!", "Dr", "dr. md"], ids=["empty", "blank", "punctuation", "dr", "titles"]
+)
+def test_search_without_words_matches_everyone(typed):
+    PhysicianFactory(last_name="Smith")
+    PhysicianFactory(last_name="Jones")
+    assert Physician.objects.search(typed).count() == 2
+
+
+def test_search_with_an_unknown_word_finds_nobody():
+    PhysicianFactory(last_name="Smith")
+    assert Physician.objects.search("xqzvw").count() == 0
+
+
+def test_search_prefix_finds_partial_words():
+    PhysicianFactory(last_name="Fitzgerald")
+    assert names(Physician.objects.search("fitzg")) == ["Fitzgerald"]
+
+
+def test_search_handles_long_and_hostile_text():
+    PhysicianFactory(last_name="Smith")
+    hostile = "smith ' \" ; -- ) & | ! :* <-> " + "x" * 5000
+    assert list(Physician.objects.search(hostile)) == []
+    assert names(Physician.objects.search("smith ' & | ! :*")) == ["Smith"]
+
+
+# -- near --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("here", "there"),
+    [("10001", "19103"), ("10001", "02116"), ("60601", "53202"), ("94103", "95814")],
+    ids=["nyc-philadelphia", "nyc-boston", "chicago-milwaukee", "sf-sacramento"],
+)
+def test_near_distance_within_one_percent_of_haversine(here, there):
+    # given a physician practising at the centroid of `there`
+    physician = PhysicianFactory()
+    PracticeLocationFactory(physician=physician, zip_code=there, latitude=None, longitude=None)
+    origin, target = zip_centroid(here), zip_centroid(there)
+    expected = haversine_miles(origin, target)
+    # when
+    found = Physician.objects.near(*origin, 500).get()
+    # then
+    assert found.distance_miles == pytest.approx(expected, rel=0.01)
+
+
+def test_near_keeps_only_physicians_inside_the_radius_and_the_nearest_location():
+    # given: one physician in Manhattan and Philadelphia, one only in Boston
+    nyc = zip_centroid("10001")
+    both = PhysicianFactory(last_name="Both")
+    PracticeLocationFactory(physician=both, zip_code="19103", is_primary=True)
+    PracticeLocationFactory(physician=both, zip_code="10001", is_primary=False)
+    boston = PhysicianFactory(last_name="Boston")
+    PracticeLocationFactory(physician=boston, zip_code="02116")
+    # when
+    within_25 = list(Physician.objects.near(*nyc, 25))
+    within_250 = {p.last_name: p.distance_miles for p in Physician.objects.near(*nyc, 250)}
+    # then
+    assert [(p.last_name, round(p.distance_miles, 3)) for p in within_25] == [("Both", 0.0)]
+    assert set(within_250) == {"Both", "Boston"}
+    assert within_250["Both"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_near_with_accepting_counts_only_nearby_accepting_locations():
+    # given: accepting in Philadelphia, not accepting in Manhattan
+    physician = PhysicianFactory()
+    PracticeLocationFactory(physician=physician, zip_code="10001", accepting_new_patients=False, is_primary=True)
+    PracticeLocationFactory(physician=physician, zip_code="19103", accepting_new_patients=True, is_primary=False)
+    nyc = zip_centroid("10001")
+    # then
+    assert Physician.objects.near(*nyc, 25, accepting=True).count() == 0
+    far = Physician.objects.near(*nyc, 100, accepting=True).get()
+    assert far.distance_miles > 70
+
+
+# -- the database keeps the derived columns ----------------------------------------------------------------
+
+
+def test_derived_columns_follow_related_rows():
+    # given
+    physician = PhysicianFactory(first_name="José", last_name="García", cancers=["breast"])
+    location = PracticeLocationFactory(
+        physician=physician, name="UCLA", city="Los Angeles", accepting_new_patients=False
+    )
+    certification = BoardCertificationFactory(physician=physician)
+    physician.refresh_from_db()
+    # then
+    assert physician.search_names == "jose garcia"
+    assert "ucla los angeles" in physician.search_document
+    assert physician.accepting_new_patients is False
+    assert physician.certified_until == certification.expires_on
+    assert physician.specialty_ids == [specialty("207RX0202X").id]
+    assert physician.cancer_type_ids == [CancerType.objects.get(slug="breast").id]
+    # when related rows change
+    location.accepting_new_patients = True
+    location.save()
+    certification.status = CertificationStatus.LAPSED
+    certification.save()
+    physician.cancer_types.clear()
+    PhysicianSpecialty.objects.create(physician=physician, specialty=specialty("2085R0001X"))
+    physician.refresh_from_db()
+    # then
+    assert physician.accepting_new_patients is True
+    assert physician.certified_until is None
+    assert physician.cancer_type_ids == []
+    assert set(physician.specialty_ids) == {specialty("207RX0202X").id, specialty("2085R0001X").id}
+    # when the last location goes
+    location.delete()
+    physician.refresh_from_db()
+    assert physician.accepting_new_patients is False
+    assert "ucla" not in physician.search_document
+
+
+def test_lifetime_certificate_counts_as_current_forever():
+    physician = PhysicianFactory()
+    BoardCertificationFactory(physician=physician, expires_on=None)
+    physician.refresh_from_db()
+    assert physician.certified_until == datetime.date(9999, 12, 31)
+    assert Physician.objects.currently_certified().count() == 1
+
+
+def test_expired_certificate_is_not_current_even_if_status_says_certified():
+    physician = PhysicianFactory()
+    BoardCertificationFactory(
+        physician=physician,
+        first_certified_on=datetime.date(2010, 1, 1),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert Physician.objects.currently_certified().count() == 0
+
+
+def test_institution_rename_updates_its_physicians():
+    institution = InstitutionFactory(name="Old Name Hospital")
+    physician = AffiliationFactory(institution=institution).physician
+    Institution.objects.filter(pk=institution.pk).update(name="Memorial Cancer Pavilion")
+    assert list(Physician.objects.search("pavilion")) == [physician]
+    assert Physician.objects.search("old name").count() == 0
+
+
+def test_a_stale_write_cannot_clobber_derived_columns():
+    # given an instance loaded before its location was added
+    physician = PhysicianFactory(last_name="Stale")
+    PracticeLocationFactory(physician=physician, accepting_new_patients=True, name="Fresh Clinic")
+    # when the stale instance is saved (as the admin or an import would)
+    physician.first_name = "Renamed"
+    physician.save()
+    physician.refresh_from_db()
+    # then
+    assert physician.accepting_new_patients is True
+    assert "fresh clinic" in physician.search_document
+    assert physician.search_names.startswith("renamed")
+
+
+def test_bulk_sql_writers_keep_derived_columns_right():
+    # given rows written with plain SQL, as COPY or an upsert would
+    physician = PhysicianFactory(last_name="Bulk")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO directory_practicelocation (physician_id, name, address_line1, address_line2, city, state,"
+            " zip_code, phone, latitude, longitude, accepting_new_patients, is_primary, created_at, updated_at)"
+            " VALUES (%s, 'Bulk Clinic', '1 Main St', '', 'Denver', 'CO', '80202', '', 39.75, -104.99, true, true,"
+            " now(), now()), (%s, 'Second Site', '2 Main St', '', 'Aurora', 'CO', '80010', '', 39.74, -104.86,"
+            " false, false, now(), now())",
+            [physician.pk, physician.pk],
+        )
+        cursor.execute(
+            "UPDATE directory_physician SET last_name = 'Bulkley', accepting_new_patients = false WHERE id = %s",
+            [physician.pk],
+        )
+    physician.refresh_from_db()
+    assert physician.accepting_new_patients is True
+    assert physician.search_names.endswith("bulkley")
+    assert "bulk clinic denver second site aurora" in physician.search_document
+    assert SearchTerm.objects.filter(term__in=["bulkley", "aurora"]).count() == 2
+    assert PracticeLocation.objects.filter(physician=physician).count() == 2
+
+
+# -- for_listing / for_profile ------------------------------------------------------------------------------
+
+
+def _physicians_with(count: int, locations: int, certifications: int):
+    for _ in range(count):
+        physician = PhysicianFactory(cancers=["breast", "lung"])
+        for index in range(locations):
+            PracticeLocationFactory(physician=physician, is_primary=index == 0)
+        for index in range(certifications):
+            BoardCertificationFactory(physician=physician, certificate_name=f"Certificate {index}")
+        AffiliationFactory(physician=physician)
+
+
+@pytest.mark.parametrize(("count", "locations"), [(2, 1), (12, 5)], ids=["few", "many"])
+def test_for_listing_runs_a_fixed_number_of_queries(django_assert_num_queries, count, locations):
+    _physicians_with(count, locations, 1)
+    with django_assert_num_queries(4):
+        rows = list(Physician.objects.active().for_listing())
+        for physician in rows:
+            [ps.specialty.display_name for ps in physician.physician_specialties.all()]
+            [loc.city for loc in physician.locations.all()]
+            [c.name for c in physician.cancer_types.all()]
+    assert len(rows) == count
+
+
+@pytest.mark.parametrize(("locations", "certifications"), [(1, 1), (6, 5)], ids=["few", "many"])
+def test_for_profile_runs_a_fixed_number_of_queries(django_assert_num_queries, locations, certifications):
+    _physicians_with(1, locations, certifications)
+    with django_assert_num_queries(6):
+        physician = Physician.objects.for_profile().get()
+        [c.board.code for c in physician.certifications.all()]
+        [a.institution.name for a in physician.affiliations.all()]
+        [ps.specialty.code for ps in physician.physician_specialties.all()]
+        [loc.phone for loc in physician.locations.all()]
+        [c.slug for c in physician.cancer_types.all()]
+    assert len(physician.locations.all()) == locations

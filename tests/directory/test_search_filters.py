@@ -1,0 +1,220 @@
+"""PhysicianFilterSet: every parameter, their combinations, sorting, facets and bad input."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+from django.utils import timezone
+
+from apps.directory import forms as search_forms
+from apps.directory.filters import PhysicianFilterSet
+from apps.directory.models import CertificationStatus, Physician
+from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def search(**params):
+    filterset = PhysicianFilterSet(QueryDict(mutable=True) | params, queryset=Physician.objects.active())
+    return filterset
+
+
+def found(**params) -> list[str]:
+    filterset = search(**params)
+    assert filterset.is_valid(), filterset.errors
+    return [p.last_name for p in filterset.qs]
+
+
+@pytest.fixture
+def directory():
+    """A small directory with one distinguishing trait per physician."""
+    a = PhysicianFactory(last_name="Adams", sex="F", languages=["en", "es"], telehealth=True, cancers=["breast"])
+    PracticeLocationFactory(physician=a, zip_code="10001", accepting_new_patients=True)
+    BoardCertificationFactory(physician=a)
+    b = PhysicianFactory(last_name="Baker", sex="M", languages=["en"], primary_specialty="2085R0001X", cancers=["lung"])
+    PracticeLocationFactory(physician=b, zip_code="19103", accepting_new_patients=False)
+    BoardCertificationFactory(physician=b, status=CertificationStatus.LAPSED)
+    c = PhysicianFactory(last_name="Clark", sex="F", languages=["zh"], cancers=["breast", "lung"])
+    PracticeLocationFactory(physician=c, zip_code="02116", accepting_new_patients=True)
+    d = PhysicianFactory(last_name="Davis", is_active=False, deactivated_on=timezone.localdate(), cancers=["breast"])
+    PracticeLocationFactory(physician=d, zip_code="10001")
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["Adams", "Baker", "Clark"]),
+        ({"q": "bakr"}, ["Baker"]),
+        ({"specialty": "radiation-oncology"}, ["Baker"]),
+        ({"specialty": "2085R0001X"}, ["Baker"]),
+        ({"specialty": "medical-oncology"}, ["Adams", "Clark"]),
+        ({"cancer": "breast"}, ["Adams", "Clark"]),
+        ({"cancer": "lung"}, ["Baker", "Clark"]),
+        ({"near": "10001"}, ["Adams"]),
+        ({"near": "10001", "radius": "100"}, ["Adams", "Baker"]),
+        ({"near": "10001-1234", "radius": "500"}, ["Adams", "Baker", "Clark"]),
+        ({"accepting": "1"}, ["Adams", "Clark"]),
+        ({"accepting": "0"}, ["Adams", "Baker", "Clark"]),
+        ({"telehealth": "1"}, ["Adams"]),
+        ({"certified": "1"}, ["Adams"]),
+        ({"language": "es"}, ["Adams"]),
+        ({"language": "zh"}, ["Clark"]),
+        ({"sex": "M"}, ["Baker"]),
+        ({"sex": "F"}, ["Adams", "Clark"]),
+        ({"cancer": "breast", "sex": "F", "language": "zh"}, ["Clark"]),
+        ({"cancer": "lung", "near": "10001", "radius": "100"}, ["Baker"]),
+        ({"cancer": "lung", "near": "10001", "radius": "100", "accepting": "1"}, []),
+        ({"cancer": "breast", "near": "10001", "radius": "500", "accepting": "1", "sex": "F"}, ["Adams", "Clark"]),
+        (
+            {"q": "adams", "specialty": "medical-oncology", "cancer": "breast", "near": "10001", "radius": "10"}
+            | {"accepting": "1", "telehealth": "1", "certified": "1", "language": "es", "sex": "F"},
+            ["Adams"],
+        ),
+        ({"unknown": "whatever", "page": "2"}, ["Adams", "Baker", "Clark"]),
+    ],
+    ids=lambda v: "-".join(f"{k}={val}" for k, val in v.items()) or "none" if isinstance(v, dict) else None,
+)
+def test_each_parameter_and_combinations(directory, params, expected):
+    assert found(**params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"radius": "-5", "near": "10001"}, "radius", search_forms.RADIUS_RANGE),
+        ({"radius": "abc", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
+        ({"radius": "1e9", "near": "10001"}, "radius", search_forms.RADIUS_RANGE),
+        ({"radius": "nan", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
+        ({"radius": "inf", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
+        ({"near": "00000"}, "near", search_forms.ZIP_UNKNOWN % {"zip": "00000"}),
+        ({"near": "1000"}, "near", search_forms.ZIP_FORMAT),
+        ({"near": "abcde"}, "near", search_forms.ZIP_FORMAT),
+        ({"q": "x" * 5000}, "q", search_forms.QUERY_TOO_LONG),
+        ({"q": "smith\x00"}, "q", search_forms.NULL_CHARACTERS),
+        ({"near": "10001\x00"}, "near", search_forms.NULL_CHARACTERS),
+        ({"radius": "2\x005", "near": "10001"}, "radius", search_forms.NULL_CHARACTERS),
+        ({"specialty": "\x00"}, "specialty", search_forms.NULL_CHARACTERS),
+        ({"accepting": "\x00"}, "accepting", search_forms.NULL_CHARACTERS),
+        ({"specialty": "astrology"}, "specialty", search_forms.SPECIALTY_UNKNOWN % {"value": "astrology"}),
+        ({"cancer": "nope"}, "cancer", search_forms.CANCER_UNKNOWN % {"value": "nope"}),
+        ({"language": "xx"}, "language", search_forms.LANGUAGE_UNKNOWN % {"value": "xx"}),
+        ({"language": "eng"}, "language", search_forms.LANGUAGE_UNKNOWN % {"value": "eng"}),
+        ({"sex": "X"}, "sex", search_forms.SEX_UNKNOWN),
+        ({"accepting": "maybe"}, "accepting", search_forms.FLAG_INVALID),
+        ({"sort": "price"}, "sort", search_forms.SORT_UNKNOWN),
+        ({"sort": "distance"}, "sort", search_forms.SORT_DISTANCE_NEEDS_ZIP),
+    ],
+    ids=[
+        "radius-negative",
+        "radius-abc",
+        "radius-1e9",
+        "radius-nan",
+        "radius-inf",
+        "zip-00000",
+        "zip-short",
+        "zip-letters",
+        "q-5000-chars",
+        "q-nul",
+        "near-nul",
+        "radius-nul",
+        "specialty-nul",
+        "flag-nul",
+        "specialty-unknown",
+        "cancer-unknown",
+        "language-unknown",
+        "language-three-letters",
+        "sex-unknown",
+        "flag-unknown",
+        "sort-unknown",
+        "sort-distance-without-zip",
+    ],
+)
+def test_bad_input_is_a_form_error_with_a_clear_message(directory, params, field, message):
+    # when
+    filterset = search(**params)
+    # then
+    assert not filterset.is_valid()
+    assert message in filterset.errors[field]
+    assert list(filterset.qs) == []
+    assert filterset.facet_counts() is None
+
+
+def test_radius_defaults_to_25_miles_and_accepts_decimals(directory):
+    filterset = search(near="10001")
+    assert filterset.is_valid()
+    assert filterset.form.cleaned_data["radius"] == 25
+    assert found(near="10001", radius="82.5") == ["Adams"]
+    assert found(near="10001", radius="83.5") == ["Adams", "Baker"]
+
+
+@pytest.mark.parametrize(
+    ("params", "sort", "expected"),
+    [
+        ({"near": "10001", "radius": "500"}, "distance", ["Adams", "Baker", "Clark"]),
+        ({"near": "02116", "radius": "500"}, "distance", ["Clark", "Adams", "Baker"]),
+        ({"near": "02116", "radius": "500", "sort": "name"}, "name", ["Adams", "Baker", "Clark"]),
+        ({"q": "clark adams"}, "relevance", []),
+        ({"sort": "relevance"}, "name", ["Adams", "Baker", "Clark"]),
+        ({}, "name", ["Adams", "Baker", "Clark"]),
+    ],
+    ids=[
+        "distance-default-nyc",
+        "distance-default-boston",
+        "name-over-distance",
+        "relevance",
+        "relevance-without-q",
+        "name-default",
+    ],
+)
+def test_sort_orders(directory, params, sort, expected):
+    filterset = search(**params)
+    assert filterset.is_valid()
+    assert filterset.effective_sort == sort
+    assert [p.last_name for p in filterset.qs] == expected
+
+
+def test_relevance_puts_the_best_match_first():
+    PhysicianFactory(first_name="Anna", last_name="Smith")
+    PhysicianFactory(first_name="Anna", last_name="Smithson")
+    PhysicianFactory(first_name="Bob", last_name="Smit")
+    assert found(q="smith")[0] == "Smith"
+    assert found(q="smith", sort="name") == sorted(found(q="smith"))
+
+
+def test_ties_break_by_name_then_npi_for_a_stable_order():
+    twins = [PhysicianFactory(first_name="Sam", last_name="Lee") for _ in range(3)]
+    filterset = search(sort="name")
+    assert filterset.is_valid()
+    assert [p.npi for p in filterset.qs] == sorted(p.npi for p in twins)
+
+
+def test_facets_count_under_the_other_filters(directory):
+    # when: breast cancer, within 500 miles
+    filterset = search(cancer="breast", near="10001", radius="500")
+    assert filterset.is_valid()
+    facets = filterset.facet_counts()
+    # then: specialty counts are for breast; cancer counts ignore the cancer filter but keep the radius
+    assert facets["specialty"] == {"medical-oncology": 2}
+    assert facets["cancer"] == {"breast": 2, "lung": 2}
+
+
+def test_facets_ignore_their_own_filter(directory):
+    facets = search(specialty="radiation-oncology").facet_counts()
+    assert facets["specialty"] == {"medical-oncology": 2, "radiation-oncology": 1}
+    assert facets["cancer"] == {"lung": 1}
+
+
+def test_facets_are_skipped_above_the_limit(directory):
+    assert search().facet_counts(max_matches=2) is None
+    assert search().facet_counts(max_matches=3) is not None
+
+
+def test_expired_certification_is_not_current():
+    physician = PhysicianFactory(last_name="Expired")
+    BoardCertificationFactory(
+        physician=physician,
+        first_certified_on=datetime.date(2010, 1, 1),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert found(certified="1") == []
