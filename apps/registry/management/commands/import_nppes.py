@@ -1,0 +1,62 @@
+"""python manage.py import_nppes PATH: load oncologists from an NPPES data file (CSV or zip)."""
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.registry.services import RegistryImportError, nppes_import
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Import physicians with an oncology taxonomy from an NPPES data file (npidata_pfile_*.csv, or the "
+        "dissemination zip, streamed). Safe to rerun: unchanged physicians are not written, and a run "
+        "interrupted at any point can simply be run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="npidata_pfile_*.csv, a weekly file, or a zip holding one")
+        parser.add_argument("--dry-run", action="store_true", help="read and compare, write nothing")
+        parser.add_argument("--limit", type=int, metavar="N", help="stop after N rows of the file")
+        parser.add_argument(
+            "--taxonomies",
+            metavar="CODE,...",
+            help="taxonomy codes to import (default: every specialty with a category)",
+        )
+        parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows (line, NPI, reason)")
+        parser.add_argument("--batch-size", type=_positive, default=5000, metavar="N", help="rows per transaction")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, path, dry_run, limit, taxonomies, rejects, batch_size, no_progress, **options):
+        if limit is not None and limit < 0:
+            raise CommandError("--limit cannot be negative.")
+        started = time.monotonic()
+        try:
+            run = nppes_import(
+                path=path,
+                dry_run=dry_run,
+                limit=limit,
+                taxonomies=taxonomies.split(",") if taxonomies else None,
+                rejects_path=rejects,
+                batch_size=batch_size,
+                progress=not no_progress and sys.stderr.isatty(),
+            )
+        except RegistryImportError as error:
+            raise CommandError(str(error)) from error
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"{'Dry run: ' if dry_run else ''}read {run.read:,}, matched {run.matched:,}, created {run.created:,}, "
+            f"updated {run.updated:,}, unchanged {run.unchanged:,}, deactivated {run.deactivated:,}, "
+            f"reactivated {run.reactivated:,}, rejected {run.rejected:,}, duplicates {run.duplicates:,} "
+            f"in {elapsed:.1f}s ({run.read / max(elapsed, 1e-9):,.0f} rows/s); import run {run.pk}"
+        )
+        if run.rejects_path:
+            self.stdout.write(f"Rejected rows: {run.rejects_path}")

@@ -1,0 +1,109 @@
+"""Runs of the NPPES and NUCC imports, and the curator edits an import kept instead of the registry's value."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.directory.models import Physician
+
+
+class ImportRun(models.Model):
+    """One run of `import_nppes` or `import_nucc`: what file, when, how it ended and what it did."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "NPPES full file"
+        WEEKLY = "weekly", "NPPES weekly update"
+        NUCC = "nucc", "NUCC taxonomy"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        # The process died (killed, machine restarted) before it finished; set by the next run.
+        INCOMPLETE = "incomplete", "Incomplete (interrupted)"
+
+    file_name = models.CharField(max_length=500)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    read = models.PositiveBigIntegerField("rows read", default=0)
+    matched = models.PositiveBigIntegerField(default=0)
+    created = models.PositiveBigIntegerField(default=0)
+    updated = models.PositiveBigIntegerField(default=0)
+    unchanged = models.PositiveBigIntegerField(default=0)
+    deactivated = models.PositiveBigIntegerField(default=0)
+    reactivated = models.PositiveBigIntegerField(default=0)
+    rejected = models.PositiveBigIntegerField(default=0)
+    duplicates = models.PositiveBigIntegerField(
+        default=0, help_text="Rows superseded by a later row with the same NPI in the same file."
+    )
+    rejects_path = models.CharField("rejects file", max_length=500, blank=True)
+    message = models.TextField(blank=True, help_text="Why the run failed, or what it was limited to.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=models.F("started_at")),
+                name="importrun_finished_after_start",
+                violation_error_message="An import run cannot finish before it started.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class KeptEditQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved=False)
+
+
+class KeptEdit(models.Model):
+    """A physician field a curator changed since the last import, which the import kept instead of the
+    registry's value. One row per physician and field, refreshed by each import, until a curator
+    resolves it."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="kept_edits")
+    field = models.CharField(max_length=40)
+    curator_value = models.TextField(blank=True)
+    registry_value = models.TextField(blank=True)
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    detected_at = models.DateTimeField()
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = KeptEditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "curator edit kept by an import"
+        verbose_name_plural = "curator edits kept by imports"
+        ordering = ["resolved", "-detected_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["physician", "field"],
+                name="keptedit_one_per_physician_field",
+                violation_error_message="This field of this physician is already listed for review.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved=False) | Q(resolved_at__isnull=False),
+                name="keptedit_resolved_has_date",
+                violation_error_message="A resolved edit needs the date it was resolved.",
+            ),
+        ]
+        indexes = [
+            # The admin's default list: open edits, newest first.
+            models.Index(fields=["resolved", "-detected_at"], name="keptedit_open_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.physician_id} {self.field}: {self.curator_value!r} kept over {self.registry_value!r}"

@@ -1,0 +1,363 @@
+"""Reading NPPES files fast: stream the CSV (or its zip member), skip records that cannot match before
+parsing them, and turn the rest into plain rows or rejects.
+
+The national file has about 9.7 million records of which about 1% concern oncology, so what costs is
+looking at the other 99%. The scanner reads 1 MB blocks and walks their lines with `bytes.find` and
+`bytes.count` (C speed); only a record whose bytes hold one of the wanted taxonomy codes, or starting
+with an NPI already in the directory (deactivation rows carry no taxonomy), goes through the csv module.
+A quoted field may contain a newline: a line with an odd number of double quotes continues on the next
+line, so records are always whole, and line numbers are physical line numbers.
+"""
+
+import csv
+import datetime
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from apps.directory.validators import npi_check_digit_ok
+
+from . import layout
+
+BLOCK_SIZE = 1 << 20
+MEMBER_PATTERN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
+TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
+DATE_FORMAT = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+
+REJECT_COLUMNS = "wrong number of columns: {found} instead of {expected}"
+REJECT_NPI_FORMAT = "NPI is not 10 digits"
+REJECT_NPI_CHECK_DIGIT = "NPI check digit is wrong"
+REJECT_NO_LAST_NAME = "no last name"
+REJECT_DATE = "malformed date in {column}: {value!r}"
+REJECT_UNTERMINATED = "a quoted field is not closed before the end of the file"
+
+
+class NppesFileError(Exception):
+    """The file is not an NPPES data file we can read (no member, missing columns)."""
+
+
+@contextmanager
+def open_nppes(path: str | Path) -> Iterator[tuple[BinaryIO, int, str]]:
+    """(binary stream, size in bytes, name) of the NPPES CSV at `path`, or of the
+    `npidata_pfile_*.csv` member of the zip at `path`, streamed without extracting it."""
+    path = Path(path)
+    if not path.is_file():
+        raise NppesFileError(f"No such file: {path}")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                info
+                for info in archive.infolist()
+                if MEMBER_PATTERN.fullmatch(Path(info.filename).name) and "fileheader" not in info.filename.lower()
+            ]
+            if not members:
+                raise NppesFileError(f"{path.name} has no npidata_pfile_*.csv member.")
+            member = max(members, key=lambda info: info.file_size)
+            with archive.open(member) as stream:
+                yield stream, member.file_size, f"{path.name}:{member.filename}"
+    else:
+        with path.open("rb") as stream:
+            yield stream, path.stat().st_size, path.name
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Positions of the columns the importer reads, found by header name."""
+
+    count: int
+    quoted: bool
+    npi: int
+    entity_type: int
+    last_name: int
+    first_name: int
+    middle_name: int
+    name_suffix: int
+    credentials: int
+    line1: int
+    line2: int
+    city: int
+    state: int
+    postal_code: int
+    phone: int
+    enumerated_on: int
+    updated_on: int
+    deactivated_on: int
+    reactivated_on: int
+    sex: int
+    taxonomy_slots: tuple[tuple[int, int], ...]  # (code column, primary switch column)
+
+    @classmethod
+    def from_header(cls, header_line: bytes) -> "Columns":
+        text = header_line.decode("utf-8-sig").rstrip("\r\n")
+        names = [name.strip() for name in next(csv.reader([text]))]
+        position = {name: index for index, name in enumerate(names)}
+
+        def find(name: str) -> int:
+            if name not in position:
+                raise NppesFileError(f"Not an NPPES data file: the header has no column {name!r}.")
+            return position[name]
+
+        sex_names = [name for name in layout.SEX_CODES if name in position]
+        if not sex_names:
+            raise NppesFileError("Not an NPPES data file: the header has no Provider Sex Code column.")
+        slots = tuple(
+            (find(layout.taxonomy_code(slot)), find(layout.primary_switch(slot)))
+            for slot in range(1, layout.TAXONOMY_SLOTS + 1)
+        )
+        return cls(
+            count=len(names),
+            quoted=text.startswith('"'),
+            npi=find(layout.NPI),
+            entity_type=find(layout.ENTITY_TYPE),
+            last_name=find(layout.LAST_NAME),
+            first_name=find(layout.FIRST_NAME),
+            middle_name=find(layout.MIDDLE_NAME),
+            name_suffix=find(layout.NAME_SUFFIX),
+            credentials=find(layout.CREDENTIALS),
+            line1=find(layout.PRACTICE_LINE1),
+            line2=find(layout.PRACTICE_LINE2),
+            city=find(layout.PRACTICE_CITY),
+            state=find(layout.PRACTICE_STATE),
+            postal_code=find(layout.PRACTICE_POSTAL_CODE),
+            phone=find(layout.PRACTICE_PHONE),
+            enumerated_on=find(layout.ENUMERATION_DATE),
+            updated_on=find(layout.LAST_UPDATE_DATE),
+            deactivated_on=find(layout.DEACTIVATION_DATE),
+            reactivated_on=find(layout.REACTIVATION_DATE),
+            sex=position[sex_names[0]],
+            taxonomy_slots=slots,
+        )
+
+
+class Scanner:
+    """Walks the records of an open NPPES stream, yielding only those that could match.
+
+    `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar).
+    """
+
+    def __init__(self, stream: BinaryIO, *, codes: frozenset[str], known_npis: frozenset[str] = frozenset()):
+        self.stream = stream
+        self.read = 0
+        self.bytes_read = 0
+        header = stream.readline()
+        if not header.strip():
+            raise NppesFileError("The file is empty.")
+        self.bytes_read = len(header)
+        self.columns = Columns.from_header(header)
+        self._codes = frozenset(code.encode() for code in codes)
+        if self.columns.quoted:
+            self._npi_keys = frozenset(f'"{npi}"'.encode() for npi in known_npis)
+            self._npi_width = 12
+        else:
+            self._npi_keys = frozenset(f"{npi},".encode() for npi in known_npis)
+            self._npi_width = 11
+
+    def candidates(self, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """(physical line number, raw record without its line end) of each record that holds a wanted
+        taxonomy code or starts with a known NPI. Stops after `limit` records read when given."""
+        codes, npi_keys, npi_width = self._codes, self._npi_keys, self._npi_width
+        line_no = 2  # the header is line 1
+        carry = b""
+        while True:
+            data = self.stream.read(BLOCK_SIZE)
+            self.bytes_read += len(data)
+            buf = carry + data if carry else data
+            if not buf:
+                return
+            at_eof = not data
+            end = len(buf) if at_eof else buf.rfind(b"\n") + 1
+            if end == 0:  # one line longer than a block: read on
+                carry = buf
+                continue
+            find, count = buf.find, buf.count
+            # Positions of wanted codes: every code ends with X, and X is rare outside taxonomy codes.
+            hits = []
+            x = find(b"X", 9, end)
+            while x != -1:
+                if buf[x - 9 : x + 1] in codes:
+                    hits.append(x)
+                x = find(b"X", x + 1, end)
+            hits.append(len(buf) + 1)  # sentinel
+            next_hit, hit_index = hits[0], 0
+            start = 0
+            carry = b""
+            while start < end:
+                stop = find(b"\n", start, end)
+                if stop == -1:
+                    stop = end
+                lines = 1
+                if count(b'"', start, stop) & 1:
+                    # A quoted field runs over the line end: take lines until the quotes balance.
+                    quotes = 1
+                    while quotes & 1 and stop < end:
+                        following = find(b"\n", stop + 1, end)
+                        if following == -1:
+                            following = end
+                        quotes += count(b'"', stop + 1, following)
+                        lines += 1
+                        stop = following
+                    if quotes & 1 and not at_eof:
+                        carry = buf[start:]
+                        break
+                self.read += 1
+                if limit is not None and self.read > limit:
+                    self.read = limit
+                    return
+                if next_hit < stop or buf[start : start + npi_width] in npi_keys:
+                    yield line_no, buf[start:stop].rstrip(b"\r\n")
+                if next_hit < stop:
+                    while hits[hit_index] < stop:
+                        hit_index += 1
+                    next_hit = hits[hit_index]
+                line_no += lines
+                start = stop + 1
+            else:
+                carry = buf[end:]
+            if at_eof and not carry:
+                return
+
+
+class Row(NamedTuple):
+    """One NPPES record, mapped to the directory's fields. `status_only` rows (a deactivated NPI:
+    everything blank but the dates) change only the activity fields."""
+
+    line_no: int
+    npi: str
+    status_only: bool
+    first_name: str
+    middle_name: str
+    last_name: str
+    name_suffix: str
+    credentials: str
+    sex: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+    enumerated_on: datetime.date | None
+    nppes_updated_on: datetime.date | None
+    deactivated_on: datetime.date | None
+    reactivated_on: datetime.date | None
+    is_active: bool
+    specialties: tuple[str, ...]  # wanted codes, sorted
+    primary_specialty: str
+
+
+class Reject(NamedTuple):
+    line_no: int
+    npi: str
+    reason: str
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _date(value: str, column: str) -> datetime.date | None:
+    if not value:
+        return None
+    match = DATE_FORMAT.fullmatch(value)
+    if match:
+        month, day, year = (int(part) for part in match.groups())
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            pass
+    raise ValueError(REJECT_DATE.format(column=column, value=value))
+
+
+def _zip(value: str) -> str:
+    digits = value.replace("-", "").strip()
+    if digits.isdigit() and len(digits) == 9:
+        return f"{digits[:5]}-{digits[5:]}"
+    if digits.isdigit() and len(digits) == 5:
+        return digits
+    return ""
+
+
+def parse_record(
+    line_no: int,
+    raw: bytes,
+    columns: Columns,
+    *,
+    codes: frozenset[str],
+    known_npis: frozenset[str],
+    states: frozenset[str],
+) -> Row | Reject | None:
+    """The Row for a candidate record, a Reject when it is ours but bad, None when it is not ours."""
+    try:
+        fields = next(csv.reader([_decode(raw)], strict=True))
+    except csv.Error:
+        return Reject(line_no, raw[:12].strip(b'",').decode("latin-1"), REJECT_UNTERMINATED)
+    npi = fields[columns.npi].strip() if len(fields) > columns.npi else ""
+    if len(fields) != columns.count:
+        return Reject(line_no, npi, REJECT_COLUMNS.format(found=len(fields), expected=columns.count))
+    entity_type = fields[columns.entity_type].strip()
+    wanted = []
+    primary = ""
+    for code_at, switch_at in columns.taxonomy_slots:
+        code = fields[code_at].strip()
+        if code in codes and code not in wanted:
+            wanted.append(code)
+            if not primary and fields[switch_at].strip().upper() == "Y":
+                primary = code
+    ours = (entity_type == "1" and wanted) or npi in known_npis
+    if not ours:
+        return None
+    if not (len(npi) == 10 and npi.isdigit()):
+        return Reject(line_no, npi, REJECT_NPI_FORMAT)
+    if not npi_check_digit_ok(npi):
+        return Reject(line_no, npi, REJECT_NPI_CHECK_DIGIT)
+    try:
+        enumerated_on = _date(fields[columns.enumerated_on].strip(), layout.ENUMERATION_DATE)
+        updated_on = _date(fields[columns.updated_on].strip(), layout.LAST_UPDATE_DATE)
+        deactivated_on = _date(fields[columns.deactivated_on].strip(), layout.DEACTIVATION_DATE)
+        reactivated_on = _date(fields[columns.reactivated_on].strip(), layout.REACTIVATION_DATE)
+    except ValueError as error:
+        return Reject(line_no, npi, str(error))
+    is_active = deactivated_on is None or (reactivated_on is not None and reactivated_on > deactivated_on)
+    last_name = fields[columns.last_name].strip()
+    status_only = entity_type == "" and not last_name and deactivated_on is not None
+    if not last_name and not status_only:
+        return Reject(line_no, npi, REJECT_NO_LAST_NAME)
+    state = fields[columns.state].strip().upper()
+    zip_code = _zip(fields[columns.postal_code])
+    line1 = fields[columns.line1].strip()[:200]
+    city = fields[columns.city].strip()[:100]
+    has_location = bool(line1 and city and state in states and zip_code)
+    sex = fields[columns.sex].strip().upper()
+    primary = primary or (wanted[0] if wanted else "")  # the registry's primary may not be an oncology code
+    wanted.sort()
+    return Row(
+        line_no=line_no,
+        npi=npi,
+        status_only=status_only,
+        first_name=fields[columns.first_name].strip()[:100],
+        middle_name=fields[columns.middle_name].strip()[:100],
+        last_name=last_name[:100],
+        name_suffix=fields[columns.name_suffix].strip()[:20],
+        credentials=fields[columns.credentials].strip()[:100],
+        sex=sex if sex in ("F", "M") else "",
+        address_line1=line1 if has_location else "",
+        address_line2=fields[columns.line2].strip()[:200] if has_location else "",
+        city=city if has_location else "",
+        state=state if has_location else "",
+        zip_code=zip_code if has_location else "",
+        phone=fields[columns.phone].strip()[:30] if has_location else "",
+        enumerated_on=enumerated_on,
+        nppes_updated_on=updated_on,
+        deactivated_on=deactivated_on,
+        reactivated_on=reactivated_on,
+        is_active=is_active,
+        specialties=tuple(wanted),
+        primary_specialty=primary,
+    )
