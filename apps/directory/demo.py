@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
@@ -289,7 +290,9 @@ class Reference:
     zips_by_prefix: dict[str, list[tuple[str, float, float, str]]] = field(default_factory=dict)
 
 
-def load_reference() -> Reference:
+@lru_cache(maxsize=1)
+def _zip_tables() -> tuple[dict, dict]:
+    """ZIP centroids of the 50 states and DC, by state and by 3-digit prefix (the area around a ZIP)."""
     zips_by_state = defaultdict(list)
     zips_by_prefix = defaultdict(list)
     for zip_code, (lat, lng, city, state) in sorted(all_zip_centroids().items()):
@@ -297,6 +300,11 @@ def load_reference() -> Reference:
             row = (zip_code, lat, lng, _copy_text(city))
             zips_by_state[state].append(row)
             zips_by_prefix[zip_code[:3]].append(row)
+    return dict(zips_by_state), dict(zips_by_prefix)
+
+
+def load_reference() -> Reference:
+    zips_by_state, zips_by_prefix = _zip_tables()
     specialties = list(Specialty.objects.values_list("code", "id", "category"))
     boards = list(Board.objects.values_list("code", "id", "kind"))
     return Reference(
@@ -305,11 +313,12 @@ def load_reference() -> Reference:
         cancer_ids=dict(CancerType.objects.values_list("slug", "id")),
         board_ids={code: pk for code, pk, _ in boards},
         board_kind={code: kind for code, _, kind in boards},
-        zips_by_state=dict(zips_by_state),
-        zips_by_prefix=dict(zips_by_prefix),
+        zips_by_state=zips_by_state,
+        zips_by_prefix=zips_by_prefix,
     )
 
 
+@lru_cache(maxsize=4)
 def build_name_pools(seed: int) -> dict[str, NamePool]:
     """Names drawn from Faker once per locale (seeded), so generating a row never calls Faker."""
     from faker import Faker
@@ -343,6 +352,7 @@ def build_name_pools(seed: int) -> dict[str, NamePool]:
     return pools
 
 
+@lru_cache(maxsize=4)
 def build_street_pool(seed: int) -> list[str]:
     from faker import Faker
 

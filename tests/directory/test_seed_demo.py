@@ -1,0 +1,337 @@
+"""seed_demo: a realistic directory, the same for the same seed, idempotent, and the demo accounts."""
+
+import collections
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from apps.accounts.models import Role, User
+from apps.directory import demo
+from apps.directory.geo import zip_place
+from apps.directory.models import (
+    Affiliation,
+    BoardCertification,
+    CertificationStatus,
+    Institution,
+    Physician,
+    PhysicianSpecialty,
+    PracticeLocation,
+)
+from apps.directory.validators import npi_check_digit_ok, npi_with_check_digit
+from tests.factories import PhysicianFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        "physicians": Physician.objects.count(),
+        "specialties": PhysicianSpecialty.objects.count(),
+        "cancer_types": Physician.cancer_types.through.objects.count(),
+        "certifications": BoardCertification.objects.count(),
+        "locations": PracticeLocation.objects.count(),
+        "affiliations": Affiliation.objects.count(),
+        "institutions": Institution.objects.count(),
+        "users": User.objects.count(),
+    }
+
+
+def snapshot() -> list[tuple]:
+    """Everything generated, keyed by NPI and free of database ids, in a stable order."""
+    rows = []
+    for physician in Physician.objects.order_by("npi").prefetch_related(
+        "physician_specialties__specialty", "cancer_types", "certifications__board", "locations", "institutions"
+    ):
+        rows.append(
+            (
+                physician.npi, physician.first_name, physician.middle_name, physician.last_name, physician.sex,
+                physician.credentials, tuple(physician.languages), physician.telehealth, physician.is_active,
+                physician.last_verified_on, physician.bio,
+                sorted((s.specialty.code, s.is_primary) for s in physician.physician_specialties.all()),
+                sorted(c.slug for c in physician.cancer_types.all()),
+                sorted((c.board.code, c.certificate_name, c.status, c.first_certified_on, c.expires_on)
+                       for c in physician.certifications.all()),
+                sorted((loc.zip_code, loc.city, loc.name, loc.phone, loc.is_primary) for loc in physician.locations.all()),
+                sorted(i.name for i in physician.institutions.all()),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def empty_the_directory():
+    User.objects.all().delete()
+    Physician.objects.all().delete()
+    Institution.objects.all().delete()
+
+
+@pytest.fixture(scope="module")
+def big_demo(django_db_setup, django_db_blocker):
+    """One 1,200-physician demo shared by the read-only checks below (removed afterwards)."""
+    with django_db_blocker.unblock():
+        seed("--physicians", "1200", "--seed", "3")
+        yield
+        empty_the_directory()
+
+
+@pytest.fixture(autouse=True)
+def _start_empty(request):
+    """Tests that seed start from an empty directory, even when the shared demo exists (rolled back after)."""
+    if "big_demo" not in request.fixturenames:
+        request.getfixturevalue("db")
+        empty_the_directory()
+
+
+# --- determinism and idempotency -----------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_directory_in_an_emptied_database():
+    seed("--physicians", "150", "--seed", "7")
+    first = snapshot()
+    empty_the_directory()
+
+    seed("--physicians", "150", "--seed", "7")
+
+    assert len(first) == 150
+    assert snapshot() == first
+
+
+def test_another_seed_gives_other_physicians():
+    seed("--physicians", "50", "--seed", "7")
+    first = {row[0] for row in snapshot()}
+    empty_the_directory()
+
+    seed("--physicians", "50", "--seed", "8")
+
+    assert first.isdisjoint({row[0] for row in snapshot()})
+
+
+def test_a_second_run_changes_nothing():
+    output = seed("--physicians", "120", "--seed", "5")
+    counts, rows = table_counts(), snapshot()
+
+    again = seed("--physicians", "120", "--seed", "5")
+
+    assert table_counts() == counts
+    assert snapshot() == rows
+    assert "Created 120 physicians" in output and "3 accounts" in output
+    assert "Created 0 physicians, 0 specialties, 0 cancer types, 0 certifications, 0 locations" in again
+    assert "0 accounts" in again
+
+
+def test_a_larger_run_keeps_the_first_physicians_and_adds_the_rest():
+    seed("--physicians", "60", "--seed", "5")
+    smaller = snapshot()
+
+    seed("--physicians", "90", "--seed", "5")
+
+    larger = {row[0]: row for row in snapshot()}
+    assert len(larger) == 90
+    assert all(larger[row[0]] == row for row in smaller)
+
+
+def test_if_empty_does_nothing_when_any_physician_exists():
+    existing = PhysicianFactory()
+
+    output = seed("--physicians", "30", "--if-empty")
+
+    assert "nothing to do" in output
+    assert list(Physician.objects.all()) == [existing]
+    assert not User.objects.exists()
+
+
+def test_if_empty_seeds_an_empty_directory():
+    output = seed("--physicians", "30", "--if-empty")
+
+    assert Physician.objects.count() == 30
+    assert re.search(r"Created 30 physicians, .* in \d+\.\ds\.", output)
+
+
+def test_a_negative_size_is_refused():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--physicians must be zero or more"):
+        seed("--physicians", "-1")
+    assert not Physician.objects.exists()
+
+
+# --- the demo accounts ---------------------------------------------------------------------------------
+
+
+def readme_accounts() -> dict[str, str]:
+    readme = (ROOT / "README.md").read_text()
+    return dict(re.findall(r"\|\s*([\w.-]+@oncodir\.example)\s*\|\s*([\w-]+)\s*\|", readme))
+
+
+def test_the_readme_lists_exactly_the_demo_accounts_seed_demo_creates():
+    assert readme_accounts() == {
+        demo.DEMO_CURATOR_EMAIL: demo.DEMO_CURATOR_PASSWORD,
+        demo.DEMO_GP_EMAIL: demo.DEMO_GP_PASSWORD,
+        demo.DEMO_ONCOLOGIST_EMAIL: demo.DEMO_ONCOLOGIST_PASSWORD,
+    }
+
+
+@pytest.mark.parametrize(
+    ("email", "role"),
+    [
+        (demo.DEMO_CURATOR_EMAIL, Role.CURATOR),
+        (demo.DEMO_GP_EMAIL, Role.GP),
+        (demo.DEMO_ONCOLOGIST_EMAIL, Role.ONCOLOGIST),
+    ],
+    ids=["curator", "gp", "oncologist"],
+)
+def test_the_demo_accounts_sign_in_with_the_readme_passwords(client, email, role):
+    seed("--physicians", "20")
+
+    signed_in = client.login(email=email, password=readme_accounts()[email])
+
+    assert signed_in
+    assert User.objects.get(email=email).role == role
+
+
+def test_the_curator_can_use_the_admin_and_the_oncologist_is_a_seeded_physician(client):
+    seed("--physicians", "20")
+    oncologist = User.objects.get(email=demo.DEMO_ONCOLOGIST_EMAIL)
+    client.login(email=demo.DEMO_CURATOR_EMAIL, password=demo.DEMO_CURATOR_PASSWORD)
+
+    response = client.get("/admin/directory/physician/")
+
+    assert response.status_code == 200
+    curator = User.objects.get(email=demo.DEMO_CURATOR_EMAIL)
+    assert curator.is_staff and curator.is_superuser
+    assert oncologist.physician.npi == demo.demo_npis(20, 42)[0]
+    assert oncologist.physician.is_active
+    assert oncologist.physician.locations.filter(is_primary=True, accepting_new_patients=True).exists()
+
+
+def test_demo_accounts_are_created_nowhere_else():
+    sources = [path for path in (ROOT / "apps").rglob("*.py") if "@oncodir.example" in path.read_text()]
+
+    assert sources == [ROOT / "apps" / "directory" / "demo.py"]
+
+
+# --- realism -------------------------------------------------------------------------------------------
+
+
+def test_npi_check_digits_match_the_validator():
+    for stem in ["123456789", "100000001", "199999999", "150000000", "187654321"]:
+        assert stem + demo.npi_check_digit(stem) == npi_with_check_digit(stem)
+    assert all(npi_check_digit_ok(npi) for npi in demo.demo_npis(2000, 42))
+    assert len(set(demo.demo_npis(2000, 42))) == 2000
+
+
+def test_every_generated_row_passes_model_validation():
+    seed("--physicians", "80", "--seed", "11")
+
+    for model in (Physician, PhysicianSpecialty, BoardCertification, PracticeLocation, Affiliation, Institution):
+        for instance in model.objects.all():
+            instance.full_clean()
+
+
+def test_each_physician_has_one_primary_specialty_and_one_primary_location(big_demo):
+    counts = Physician.objects.annotate(
+        primary_specialties=Count(
+            "physician_specialties", filter=Q(physician_specialties__is_primary=True), distinct=True
+        ),
+        primary_locations=Count("locations", filter=Q(locations__is_primary=True), distinct=True),
+        location_count=Count("locations", distinct=True),
+    )
+
+    assert {(p.primary_specialties, p.primary_locations) for p in counts} == {(1, 1)}
+    assert {p.location_count for p in counts} == {1, 2, 3}
+
+
+def test_locations_are_real_zip_centroids_in_every_state(big_demo):
+    locations = list(
+        PracticeLocation.objects.values_list("zip_code", "city", "state", "latitude", "longitude", "phone")
+    )
+
+    assert {state for _, _, state, *_ in locations} >= set(demo.STATE_WEIGHTS)
+    for zip_code, city, state, latitude, longitude, phone in locations:
+        assert zip_place(zip_code) == (city, state)
+        assert latitude and longitude
+        assert re.fullmatch(r"\d{3}-555-01\d{2}", phone)
+
+
+def test_the_specialty_mix_is_mostly_medical_and_hematology_oncology(big_demo):
+    mix = collections.Counter(
+        PhysicianSpecialty.objects.filter(is_primary=True).values_list("specialty__category", flat=True)
+    )
+
+    assert mix["hematology-oncology"] + mix["medical-oncology"] > 0.5 * 1200
+    for category in ("radiation-oncology", "surgical-oncology", "gynecologic-oncology",
+                     "pediatric-hematology-oncology", "hematology", "palliative-care"):  # fmt: skip
+        assert mix[category] > 0, category
+
+
+@pytest.mark.parametrize(
+    ("category", "allowed_cancers", "allowed_boards"),
+    [
+        ("gynecologic-oncology", {"gynecologic", "ovarian", "cervical", "uterine"}, {"ABOG", "AOBOG"}),
+        ("hematology", {"leukemia", "lymphoma", "myeloma"}, {"ABIM", "AOBIM", "ABPath"}),
+        ("radiation-oncology", None, {"ABR", "AOBR"}),
+        ("surgical-oncology", None, {"ABS", "AOBS"}),
+        ("pediatric-hematology-oncology", {"pediatric", "leukemia", "brain", "sarcoma", "lymphoma"}, {"ABP", "AOBP"}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_cancers_and_boards_fit_the_specialty(big_demo, category, allowed_cancers, allowed_boards):
+    physicians = Physician.objects.filter(
+        physician_specialties__is_primary=True, physician_specialties__specialty__category=category
+    ).prefetch_related("cancer_types", "certifications__board")
+
+    assert physicians
+    for physician in physicians:
+        if allowed_cancers:
+            assert {c.slug for c in physician.cancer_types.all()} <= allowed_cancers
+        assert {c.board.code for c in physician.certifications.all()} <= allowed_boards
+
+
+def test_certifications_are_mostly_current_some_lapsed_or_expired_a_few_lifetime(big_demo):
+    statuses = collections.Counter(BoardCertification.objects.values_list("status", flat=True))
+    total = sum(statuses.values())
+
+    assert statuses[CertificationStatus.CERTIFIED] > 0.7 * total
+    assert statuses[CertificationStatus.LAPSED] > 0 and statuses[CertificationStatus.EXPIRED] > 0
+    assert BoardCertification.objects.filter(expires_on__isnull=True, status=CertificationStatus.CERTIFIED).exists()
+    assert BoardCertification.objects.current().count() == statuses[CertificationStatus.CERTIFIED]
+    aoa = BoardCertification.objects.filter(board__kind="aoa").select_related("physician")
+    assert aoa and {c.physician.credentials for c in aoa} == {"DO"}
+    assert Physician.objects.filter(certifications__isnull=True).exists()
+
+
+def test_names_languages_and_verification_dates_are_varied(big_demo):
+    last_names = set(Physician.objects.values_list("last_name", flat=True))
+    first_names = set(Physician.objects.values_list("first_name", flat=True))
+    languages = collections.Counter(
+        lang for langs in Physician.objects.values_list("languages", flat=True) for lang in langs
+    )
+    verified = Physician.objects.exclude(last_verified_on=None).values_list("last_verified_on", flat=True)
+
+    assert {"García", "Nuñez", "Müller"} <= last_names and "Zoë" in first_names
+    assert languages["en"] == 1200
+    assert {"es", "zh", "vi", "ko", "ru", "ar", "fr", "hi", "pt"} <= set(languages)
+    assert (max(verified) - min(verified)).days > 2 * 365
+    assert Physician.objects.stale().exists() and Physician.objects.exclude(pk__in=Physician.objects.stale()).exists()
+    assert set(Physician.objects.values_list("credentials", flat=True)) >= {"MD", "DO"}
+    assert Physician.objects.filter(is_active=False).exclude(deactivated_on=None).exists()
+    assert Physician.objects.filter(telehealth=True).exists() and Physician.objects.filter(telehealth=False).exists()
+    assert PracticeLocation.objects.filter(accepting_new_patients=False).exists()
+
+
+def test_some_institutions_are_nci_designated_cancer_centers(big_demo):
+    designated = Institution.objects.exclude(nci_designation="")
+
+    assert designated.filter(name="Memorial Sloan Kettering Cancer Center", state="NY").exists()
+    assert Affiliation.objects.filter(institution__in=designated).exists()
