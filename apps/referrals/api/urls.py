@@ -1,0 +1,10 @@
+"""The referral endpoints under /api/v1/ (names in the `api` namespace)."""
+
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("referrals", views.ReferralViewSet, basename="referral")
+
+urlpatterns = router.urls

@@ -1,0 +1,308 @@
+"""/api/v1/referrals/: the same services, permissions and access log as the pages, over JSON."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status as http
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from apps.common.openapi import ErrorSerializer, error_responses
+
+from .. import services
+from ..access import log_access
+from ..models import AccessLog, Priority, Referral, Status
+from .serializers import (
+    ACTION_SERIALIZERS,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    EventSerializer,
+    MessageSerializer,
+    ReferralCreateSerializer,
+    ReferralSerializer,
+    ReferralUpdateSerializer,
+)
+
+UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+CONFLICT_RESPONSE = OpenApiResponse(
+    response=ErrorSerializer,
+    description="The referral is not in a status that allows this, or it changed since you loaded it "
+    "(a stale `version`): reload it and decide again.",
+)
+WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 429), 409: CONFLICT_RESPONSE}
+READ_ERRORS = error_responses(401, 403, 404, 429)
+
+
+class Conflict(APIException):
+    status_code = http.HTTP_409_CONFLICT
+    default_detail = services.WRONG_STATE
+    default_code = "conflict"
+
+
+class ReferralPagination(CursorPagination):
+    page_size = 50
+    ordering = ("-created_at", "-id")
+
+
+def _channel_log(request, **kwargs):
+    return log_access(request, channel="api", **kwargs)
+
+
+def _transition_view(name: str):
+    serializer_class = ACTION_SERIALIZERS[name]
+    path = name.replace("_", "-")
+
+    @extend_schema(
+        summary=f"{name.replace('_', ' ').capitalize()} a referral",
+        request=serializer_class,
+        responses={
+            200 if name != "re_refer" else 201: ReferralSerializer,
+            **WRITE_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=path, url_name=path)
+    def transition(self, request, pk=None):
+        referral = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = self._run(
+            lambda: services.ACTION_FUNCTIONS[name](referral=referral, by=request.user, **serializer.service_kwargs())
+        )
+        _channel_log(request, action=AccessLog.Action.TRANSITION, obj=referral, detail=name)
+        if name == "re_refer":
+            _channel_log(request, action=AccessLog.Action.CREATE, obj=result)
+            return Response(ReferralSerializer(result).data, status=http.HTTP_201_CREATED)
+        return Response(ReferralSerializer(result).data)
+
+    transition.__name__ = name
+    return transition
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your referrals",
+        description="Only the caller's referrals: a GP's own, an oncologist's received (never drafts).",
+        parameters=[
+            OpenApiParameter("status", str, many=True, enum=Status.values, description="Filter by status."),
+            OpenApiParameter("priority", str, many=True, enum=Priority.values, description="Filter by priority."),
+        ],
+        responses={200: ReferralSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(summary="One referral", responses={200: ReferralSerializer, **READ_ERRORS}),
+)
+class ReferralViewSet(GenericViewSet):
+    """Referrals between GPs and oncologists. Token or session authentication; every call is access-logged."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReferralSerializer
+    pagination_class = ReferralPagination
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        return Referral.objects.visible_to(self.request.user).select_related(
+            "oncologist", "referring_gp", "cancer_type", "suggested_colleague"
+        )
+
+    @staticmethod
+    def _run(call):
+        try:
+            return call()
+        except services.ReferralConflict as conflict:
+            raise Conflict(conflict.message) from conflict
+
+    def list(self, request):
+        queryset = self.get_queryset()
+        statuses = request.query_params.getlist("status")
+        priorities = request.query_params.getlist("priority")
+        errors = {}
+        if any(s not in Status.values for s in statuses):
+            errors["status"] = [f"Choose from: {', '.join(Status.values)}."]
+        if any(p not in Priority.values for p in priorities):
+            errors["priority"] = [f"Choose from: {', '.join(Priority.values)}."]
+        if errors:
+            raise ValidationError(errors)
+        if statuses:
+            queryset = queryset.filter(status__in=statuses)
+        if priorities:
+            queryset = queryset.filter(priority__in=priorities)
+        page = self.paginate_queryset(queryset.with_overdue_flag())
+        _channel_log(request, action=AccessLog.Action.LIST, object_type="referral")
+        return self.get_paginated_response(ReferralSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Refer a patient (GPs)",
+        request=ReferralCreateSerializer,
+        responses={201: ReferralSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request):
+        serializer = ReferralCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        oncologist = data.pop("oncologist_npi")
+        submit = data.pop("submit")
+        referral = services.referral_create(by=request.user, oncologist=oncologist, data=data, submit=submit)
+        _channel_log(request, action=AccessLog.Action.CREATE, obj=referral)
+        return Response(ReferralSerializer(referral).data, status=http.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        referral = self.get_object()
+        _channel_log(request, action=AccessLog.Action.VIEW, obj=referral)
+        return Response(ReferralSerializer(referral).data)
+
+    @extend_schema(
+        summary="Change a draft (its GP)",
+        request=ReferralUpdateSerializer,
+        responses={200: ReferralSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request, pk=None):
+        referral = self.get_object()
+        serializer = ReferralUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise ValidationError({"version": ["This field is required."]})
+        version = data.pop("version")
+        result = self._run(
+            lambda: services.referral_update_draft(referral=referral, by=request.user, version=version, data=data)
+        )
+        _channel_log(request, action=AccessLog.Action.UPDATE, obj=referral)
+        return Response(ReferralSerializer(result).data)
+
+    @extend_schema(
+        summary="Delete a draft (its GP)",
+        parameters=[OpenApiParameter("version", int, required=True, description="The version you loaded.")],
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def destroy(self, request, pk=None):
+        referral = self.get_object()
+        try:
+            version = int(request.query_params.get("version", ""))
+        except ValueError as error:
+            raise ValidationError({"version": ["A whole number is required."]}) from error
+        self._run(lambda: services.referral_delete_draft(referral=referral, by=request.user, version=version))
+        _channel_log(request, action=AccessLog.Action.DELETE, obj=referral)
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+    # -- transitions: one POST each
+    submit = _transition_view("submit")
+    open = _transition_view("open")
+    request_info = _transition_view("request_info")
+    respond = _transition_view("respond")
+    accept = _transition_view("accept")
+    reject = _transition_view("reject")
+    schedule = _transition_view("schedule")
+    reschedule = _transition_view("reschedule")
+    no_show = _transition_view("no_show")
+    complete = _transition_view("complete")
+    acknowledge = _transition_view("acknowledge")
+    cancel = _transition_view("cancel")
+    fail = _transition_view("fail")
+    enter_in_error = _transition_view("enter_in_error")
+    re_refer = _transition_view("re_refer")
+
+    # -- the timeline, messages and attachments
+
+    @extend_schema(summary="The referral's timeline", responses={200: EventSerializer(many=True), **READ_ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def events(self, request, pk=None):
+        referral = self.get_object()
+        _channel_log(request, action=AccessLog.Action.VIEW, obj=referral, detail="events")
+        return Response(EventSerializer(referral.events.select_related("actor"), many=True).data)
+
+    @extend_schema(
+        methods=["GET"], summary="The message thread", responses={200: MessageSerializer(many=True), **READ_ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Write a message",
+        request=MessageSerializer,
+        responses={201: MessageSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def messages(self, request, pk=None):
+        referral = self.get_object()
+        if request.method == "GET":
+            _channel_log(request, action=AccessLog.Action.LIST, obj=referral, object_type="message")
+            return Response(MessageSerializer(referral.messages.select_related("author"), many=True).data)
+        serializer = MessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = self._run(
+            lambda: services.message_create(referral=referral, by=request.user, body=serializer.validated_data["body"])
+        )
+        _channel_log(request, action=AccessLog.Action.CREATE, obj=message)
+        return Response(MessageSerializer(message).data, status=http.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], summary="The attachments", responses={200: AttachmentSerializer(many=True), **READ_ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Attach a PDF, PNG or JPEG (at most 10 MB; the content decides the type)",
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def attachments(self, request, pk=None):
+        referral = self.get_object()
+        if request.method == "GET":
+            _channel_log(request, action=AccessLog.Action.LIST, obj=referral, object_type="attachment")
+            return Response(AttachmentSerializer(referral.attachments.all(), many=True).data)
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = self._run(
+            lambda: services.attachment_add(
+                referral=referral, by=request.user, upload=serializer.validated_data["file"]
+            )
+        )
+        _channel_log(request, action=AccessLog.Action.CREATE, obj=attachment)
+        return Response(AttachmentSerializer(attachment).data, status=http.HTTP_201_CREATED)
+
+    def _attachment(self, pk, attachment_pk):
+        referral = self.get_object()
+        return get_object_or_404(referral.attachments, pk=attachment_pk)
+
+    @extend_schema(summary="One attachment's details", responses={200: AttachmentSerializer, **READ_ERRORS})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=f"attachments/(?P<attachment_pk>{UUID_PATTERN})",
+        url_name="attachment-detail",
+    )
+    def attachment_detail(self, request, pk=None, attachment_pk=None):
+        attachment = self._attachment(pk, attachment_pk)
+        _channel_log(request, action=AccessLog.Action.VIEW, obj=attachment)
+        return Response(AttachmentSerializer(attachment).data)
+
+    @extend_schema(
+        summary="Download an attachment",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            **READ_ERRORS,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=f"attachments/(?P<attachment_pk>{UUID_PATTERN})/download",
+        url_name="attachment-download",
+    )
+    def attachment_download(self, request, pk=None, attachment_pk=None):
+        attachment = self._attachment(pk, attachment_pk)
+        try:
+            handle = open(attachment.path, "rb")  # noqa: SIM115 - FileResponse closes it
+        except FileNotFoundError as missing:
+            raise NotFound("The file is missing.") from missing
+        _channel_log(request, action=AccessLog.Action.DOWNLOAD, obj=attachment)
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
