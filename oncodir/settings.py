@@ -138,9 +138,10 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: its WWW-Authenticate header makes "no or bad credentials" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # Rates read per request (a test can override them; None switches a limit off).
@@ -179,6 +180,8 @@ SPECTACULAR_SETTINGS = {
         "BoardKindEnum": "apps.directory.models.Board.Kind",
         "InstitutionKindEnum": "apps.directory.models.Institution.Kind",
         "NCIDesignationEnum": "apps.directory.models.Institution.NCIDesignation",
+        "ReferralStatusEnum": "apps.referrals.models.Status",
+        "ReferralPriorityEnum": "apps.referrals.models.Priority",
     },
 }
 

@@ -6,6 +6,7 @@ from apps.common.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("oncodir.api_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("referrals/", include("apps.referrals.urls")),
     path("", include("apps.directory.urls")),

@@ -26,8 +26,7 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Expression, F, FloatField, OrderBy, Q, QuerySet
 from django.db.models.functions import Cast
-from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -205,17 +204,15 @@ class KeysetPagination(BasePagination):
     # -- parsing ------------------------------------------------------------------------------------
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
-        field = serializers.IntegerField(min_value=1, max_value=self.max_page_size)
-        try:
-            return field.run_validation(raw)
-        except ValidationError:
-            raise ValidationError(
-                {self.page_size_query_param: [INVALID_PAGE_SIZE.format(max=self.max_page_size)]}
-            ) from None
+        # Digits only: "1.0", " 5" and "" are not the integers the schema promises to accept.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [INVALID_PAGE_SIZE.format(max=self.max_page_size)]})
+        return int(raw)
 
     def _read_cursor(self, request, key_count: int) -> tuple[str, list[Any] | None]:
+        """A cursor that is not one of ours (or is for another sort) points to no page: 404, as in DRF."""
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return FORWARD, None
@@ -226,9 +223,9 @@ class KeysetPagination(BasePagination):
                 raise ValueError(direction)
             values = [_decode_value(item) for item in tagged]
         except (signing.BadSignature, KeyError, TypeError, ValueError):
-            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
+            raise NotFound({self.cursor_query_param: [INVALID_CURSOR]}) from None
         if fingerprint != self.fingerprint:
-            raise ValidationError({self.cursor_query_param: [STALE_CURSOR]})
+            raise NotFound({self.cursor_query_param: [STALE_CURSOR]})
         return direction, values
 
     # -- ordering -----------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""The public directory API: thin views over the same QuerySets and FilterSet as the search page."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+
+from apps.common.api_views import PublicReadOnlyAPIMixin
+from apps.common.exceptions import Gone
+from apps.common.openapi import READ_ERRORS, error_responses
+from apps.common.pagination import KeysetPagination
+from apps.directory.filters import PhysicianFilterSet
+from apps.directory.models import Board, CancerType, Physician, Specialty, SpecialtyCategory
+
+from . import serializers
+from .schema import PhysicianSearchSchema, clean_search_query
+
+PHYSICIAN_NOT_FOUND = "No physician with this NPI is listed in the directory."
+PHYSICIAN_GONE = "This physician is no longer listed in the directory."
+
+
+class ReferencePagination(KeysetPagination):
+    """Reference lists are short and read whole: larger pages, same envelope and cursors."""
+
+    page_size = 100
+    max_page_size = 1000
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search physicians",
+        description=(
+            "The directory search, with the same parameters and the same results as the search page. "
+            "Invalid parameters give a 400 naming each one; unknown parameters are ignored. Results are "
+            "ordered by `sort` with the NPI as tie-breaker, and paged by cursor: follow `next` to page "
+            "as deep as the results go."
+        ),
+        responses={200: serializers.PhysicianListSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="A physician's profile",
+        description="Everything the public profile page shows. A physician taken off the directory answers 410.",
+        parameters=[
+            OpenApiParameter(
+                "npi",
+                str,
+                OpenApiParameter.PATH,
+                description="The physician's 10-digit National Provider Identifier.",
+            )
+        ],
+        responses={200: serializers.PhysicianDetailSerializer, **error_responses(404, 410, *READ_ERRORS)},
+    ),
+)
+class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "npi"
+    lookup_value_regex = "[^/]+"
+    pagination_class = KeysetPagination
+    schema = PhysicianSearchSchema()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.PhysicianDetailSerializer
+        return serializers.PhysicianListSerializer
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Physician.objects.active().for_profile()
+        return Physician.objects.active().for_listing()
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        query, errors = clean_search_query(self.request.query_params)
+        filterset = PhysicianFilterSet(data=query, queryset=queryset, request=self.request)
+        if not filterset.is_valid() or errors:
+            form_errors = {
+                name: [ErrorDetail(message, code=error.code or "invalid") for error in found for message in error]
+                for name, found in filterset.form.errors.as_data().items()
+            }
+            raise ValidationError({**form_errors, **errors})
+        return filterset.qs
+
+    def get_object(self):
+        npi = self.kwargs["npi"]
+        physician = self.get_queryset().filter(npi=npi).first() if npi.isascii() and npi.isdigit() else None
+        if physician is None:
+            if npi.isascii() and npi.isdigit() and Physician.objects.filter(npi=npi, is_active=False).exists():
+                raise Gone(PHYSICIAN_GONE)
+            raise NotFound(PHYSICIAN_NOT_FOUND)
+        return physician
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Specialties",
+        description="NUCC taxonomy codes in the directory. `category` (or the code) is what the `specialty` "
+        "search parameter takes.",
+        parameters=[
+            OpenApiParameter(
+                "category",
+                str,
+                OpenApiParameter.QUERY,
+                description="Only the specialties of this category.",
+                enum=SpecialtyCategory.values,
+            )
+        ],
+        responses={200: serializers.SpecialtySerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class SpecialtyViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+    serializer_class = serializers.SpecialtySerializer
+    pagination_class = ReferencePagination
+    queryset = Specialty.objects.order_by("display_name", "code")
+
+    def filter_queryset(self, queryset):
+        category = self.request.query_params.get("category")
+        if category is None:
+            return queryset
+        if category not in SpecialtyCategory.values:
+            raise ValidationError({"category": [f"Choose one of: {', '.join(SpecialtyCategory.values)}."]})
+        return queryset.filter(category=category)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Cancer types",
+        description="The cancer types physicians treat; the `cancer` search parameter takes the slug.",
+        responses={200: serializers.CancerTypeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class CancerTypeViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+    serializer_class = serializers.CancerTypeSerializer
+    pagination_class = ReferencePagination
+    queryset = CancerType.objects.order_by("name", "slug")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Certifying boards",
+        description="ABMS member boards and AOA certifying boards that certify physicians in the directory.",
+        responses={200: serializers.BoardSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class BoardViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+    serializer_class = serializers.BoardSerializer
+    pagination_class = ReferencePagination
+    queryset = Board.objects.order_by("code")
