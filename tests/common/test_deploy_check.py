@@ -1,0 +1,69 @@
+"""`manage.py check --deploy` with production-like settings from the environment, in a fresh process."""
+# The subprocesses read the test database (committed state only), so these tests need no transaction of their own.
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "k7#Qz!p2vW9@xL4$rT8&mN1^bC6*hJ3(eF5)gD0-sA_yU+iO=lP[aS]dK{fG}hZ|xC",
+    "DJANGO_ALLOWED_HOSTS": "oncodir.example,www.oncodir.example",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://oncodir.example",
+}
+
+
+@pytest.fixture
+def production(db) -> dict[str, str]:
+    """PRODUCTION plus a DATABASE_URL for the test database (drf-spectacular's check builds the schema)."""
+    database = connection.settings_dict
+    host = quote(database["HOST"] or "127.0.0.1", safe="")
+    url = f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
+    return PRODUCTION | {"DATABASE_URL": url}
+
+
+def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
+    env |= environment
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_deploy_check_reports_no_issue_with_production_settings(production):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "issue"),
+    [
+        ({"DJANGO_SECRET_KEY": "too-short"}, "security.W009"),
+        ({"DJANGO_DEBUG": "true"}, "security.W018"),
+        ({"DJANGO_SECURE_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"DJANGO_SECURE_SSL_REDIRECT": "false"}, "security.W008"),
+    ],
+    ids=["weak-secret-key", "debug-on", "no-hsts", "no-https-redirect"],
+)
+def test_the_deploy_check_catches_an_unsafe_setting(production, override, issue):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **(production | override))
+
+    assert result.returncode != 0
+    assert issue in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(production):
+    environment = {key: value for key, value in production.items() if key != "DJANGO_SECRET_KEY"}
+
+    result = manage("check", **environment)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
