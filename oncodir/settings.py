@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
         "NCIDesignationEnum": "apps.directory.models.Institution.NCIDesignation",
         "ReferralStatusEnum": "apps.referrals.models.Status",
         "ReferralPriorityEnum": "apps.referrals.models.Priority",
+        "RejectionReasonEnum": "apps.referrals.models.RejectionReason",
     },
 }
 
