@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -59,15 +59,6 @@ def _transition_view(name: str):
     serializer_class = ACTION_SERIALIZERS[name]
     path = name.replace("_", "-")
 
-    @extend_schema(
-        summary=f"{name.replace('_', ' ').capitalize()} a referral",
-        request=serializer_class,
-        responses={
-            200 if name != "re_refer" else 201: ReferralSerializer,
-            **WRITE_ERRORS,
-        },
-    )
-    @action(detail=True, methods=["post"], url_path=path, url_name=path)
     def transition(self, request, pk=None):
         referral = self.get_object()
         serializer = serializer_class(data=request.data)
@@ -81,8 +72,15 @@ def _transition_view(name: str):
             return Response(ReferralSerializer(result).data, status=http.HTTP_201_CREATED)
         return Response(ReferralSerializer(result).data)
 
+    # The router maps HTTP methods to the function's name: name it before decorating.
     transition.__name__ = name
-    return transition
+    routed = action(detail=True, methods=["post"], url_path=path, url_name=path)(transition)
+    # extend_schema must wrap the action (action() resets the function's schema kwargs).
+    return extend_schema(
+        summary=f"{name.replace('_', ' ').capitalize()} a referral",
+        request=serializer_class,
+        responses={201 if name == "re_refer" else 200: ReferralSerializer, **WRITE_ERRORS},
+    )(routed)
 
 
 @extend_schema_view(
@@ -113,10 +111,13 @@ class ReferralViewSet(GenericViewSet):
 
     @staticmethod
     def _run(call):
+        """Map the services' two refusals to 403 and 409 in the API's error shape."""
         try:
             return call()
         except services.ReferralConflict as conflict:
             raise Conflict(conflict.message) from conflict
+        except services.ReferralPermissionDenied as denied:
+            raise PermissionDenied(str(denied) or None) from denied
 
     def list(self, request):
         queryset = self.get_queryset()
@@ -148,7 +149,9 @@ class ReferralViewSet(GenericViewSet):
         data = dict(serializer.validated_data)
         oncologist = data.pop("oncologist_npi")
         submit = data.pop("submit")
-        referral = services.referral_create(by=request.user, oncologist=oncologist, data=data, submit=submit)
+        referral = self._run(
+            lambda: services.referral_create(by=request.user, oncologist=oncologist, data=data, submit=submit)
+        )
         _channel_log(request, action=AccessLog.Action.CREATE, obj=referral)
         return Response(ReferralSerializer(referral).data, status=http.HTTP_201_CREATED)
 
