@@ -7,12 +7,14 @@ now (wrong state, stale version), gets ReferralConflict (HTTP 409). Bad input ra
 """
 
 import contextlib
+import contextvars
 import datetime
 import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -190,7 +192,22 @@ def _send_notification(*, reference: str, url: str, what: str, recipients: list[
     logger.info("Referral notification sent for %s (%s)", reference, what)
 
 
+_notifications_enabled = contextvars.ContextVar("referral_notifications_enabled", default=True)
+
+
+@contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """Create demo data without emailing the demo accounts."""
+    token = _notifications_enabled.set(False)
+    try:
+        yield
+    finally:
+        _notifications_enabled.reset(token)
+
+
 def _notify_on_commit(referral: Referral, actor: User, what: str) -> None:
+    if not _notifications_enabled.get():
+        return
     transaction.on_commit(
         partial(
             _send_notification,

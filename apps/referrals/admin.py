@@ -1,0 +1,158 @@
+"""Referrals in the admin: read-only; clinical content only for curators with the "view clinical data"
+permission; every list and view is access-logged."""
+
+from django.contrib import admin
+
+from apps.accounts.models import Role
+
+from .access import log_access
+from .models import AccessLog, Message, Referral, ReferralEvent
+from .permissions import has_clinical_permission
+
+STATUS_AND_DATES = (
+    "reference",
+    "status",
+    "priority",
+    "version",
+    "oncologist",
+    "referring_gp",
+    "created_at",
+    "submitted_at",
+    "response_due_at",
+    "first_reviewed_at",
+    "first_response_at",
+    "decided_at",
+    "accepted_at",
+    "rejected_at",
+    "scheduled_at",
+    "appointment_at",
+    "completed_at",
+    "acknowledged_at",
+    "cancelled_at",
+    "failed_at",
+    "entered_in_error_at",
+    "replaces",
+)
+CLINICAL = (
+    "patient_first_name",
+    "patient_last_name",
+    "patient_date_of_birth",
+    "patient_sex",
+    "patient_phone",
+    "patient_email",
+    "patient_mrn",
+    "patient_consent",
+    "cancer_type",
+    "icd10_code",
+    "clinical_question",
+    "history",
+    "investigations",
+    "medications",
+    "allergies",
+    "appointment_place",
+    "rejection_reason",
+    "rejection_comment",
+    "rejection_advice",
+    "suggested_colleague",
+    "closing_reason",
+    "outcome_findings",
+    "outcome_diagnosis",
+    "outcome_recommendations",
+    "outcome_letter",
+)
+
+
+def _is_curator(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and (user.role == Role.CURATOR or user.is_superuser)
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return _is_curator(request)
+
+    def has_module_permission(self, request):
+        return _is_curator(request)
+
+
+class EventInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReferralEvent
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
+class MessageInline(ReadOnlyMixin, admin.TabularInline):
+    model = Message
+    fields = ("created_at", "author", "body")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("reference", "status", "priority", "oncologist", "submitted_at", "response_due_at", "overdue")
+    list_filter = ("status", "priority")
+    search_fields = ("reference",)  # never patient names: the list is for every curator
+    list_select_related = ("oncologist",)
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).sent().with_overdue_flag()
+
+    @admin.display(boolean=True, ordering="overdue")
+    def overdue(self, obj):
+        return obj.is_overdue
+
+    def get_fields(self, request, obj=None):
+        return STATUS_AND_DATES + (CLINICAL if has_clinical_permission(request.user) else ())
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        # Event reasons and messages carry clinical detail (questions, answers).
+        return [EventInline, MessageInline] if has_clinical_permission(request.user) else []
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            log_access(request, action=AccessLog.Action.LIST, object_type="referral", channel="admin")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                log_access(request, action=AccessLog.Action.VIEW, obj=obj, channel="admin")
+        return response
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "role", "action", "object_type", "object_id", "channel", "ip_address")
+    list_filter = ("action", "object_type", "channel", "role")
+    search_fields = ("object_id",)
+    list_select_related = ("user",)
+    readonly_fields = (
+        "created_at",
+        "user",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "detail",
+        "channel",
+        "ip_address",
+        "user_agent",
+    )
