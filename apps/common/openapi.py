@@ -47,7 +47,7 @@ _ERRORS = {
         "permission_denied",
         "You do not have permission to perform this action.",
     ),
-    404: ("No such resource.", None, "not_found", "Not found."),
+    404: ("No such resource (for a list: the `cursor` is not one of ours).", None, "not_found", "Not found."),
     406: (
         "The `Accept` header asks for a media type other than JSON.",
         None,

@@ -219,13 +219,16 @@ class KeysetPagination(BasePagination):
         try:
             payload = signing.loads(raw, salt=CURSOR_SALT)
             direction, fingerprint, tagged = payload["d"], payload["s"], payload["v"]
-            if direction not in (FORWARD, BACKWARD) or len(tagged) != key_count:
-                raise ValueError(direction)
-            values = [_decode_value(item) for item in tagged]
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
+        except (signing.BadSignature, KeyError, TypeError):
             raise NotFound({self.cursor_query_param: [INVALID_CURSOR]}) from None
         if fingerprint != self.fingerprint:
             raise NotFound({self.cursor_query_param: [STALE_CURSOR]})
+        try:
+            if direction not in (FORWARD, BACKWARD) or len(tagged) != key_count:
+                raise ValueError(direction)
+            values = [_decode_value(item) for item in tagged]
+        except (KeyError, TypeError, ValueError):
+            raise NotFound({self.cursor_query_param: [INVALID_CURSOR]}) from None
         return direction, values
 
     # -- ordering -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ class ReferencePagination(KeysetPagination):
             "ordered by `sort` with the NPI as tie-breaker, and paged by cursor: follow `next` to page "
             "as deep as the results go."
         ),
-        responses={200: serializers.PhysicianListSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+        responses={200: serializers.PhysicianListSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     ),
     retrieve=extend_schema(
         summary="A physician's profile",
@@ -103,7 +103,7 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
                 enum=SpecialtyCategory.values,
             )
         ],
-        responses={200: serializers.SpecialtySerializer(many=True), **error_responses(400, *READ_ERRORS)},
+        responses={200: serializers.SpecialtySerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     )
 )
 class SpecialtyViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
@@ -124,7 +124,7 @@ class SpecialtyViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets
     list=extend_schema(
         summary="Cancer types",
         description="The cancer types physicians treat; the `cancer` search parameter takes the slug.",
-        responses={200: serializers.CancerTypeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+        responses={200: serializers.CancerTypeSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     )
 )
 class CancerTypeViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
@@ -137,7 +137,7 @@ class CancerTypeViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewset
     list=extend_schema(
         summary="Certifying boards",
         description="ABMS member boards and AOA certifying boards that certify physicians in the directory.",
-        responses={200: serializers.BoardSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+        responses={200: serializers.BoardSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     )
 )
 class BoardViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
