@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from apps.directory.geo import zip_centroid
 from apps.directory.models import Physician, PracticeLocation
 
+from .centroids import zip_centroid
 from .models import KeptEdit
 from .reader import Row
 
@@ -229,6 +229,9 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
         if dry_run:
             return result
 
+        if not (new_physicians or changed_physicians):
+            _write_kept_edits(cursor, reviewed_ids, conflicts, run_id=run_id, now=now)
+            return result
         ensure_temp_tables(cursor)
         cursor.execute("TRUNCATE registry_tmp_physician, registry_tmp_location, registry_tmp_specialty")
         physician_columns = ["npi", *PHYSICIAN_FIELDS, "nppes_snapshot"]

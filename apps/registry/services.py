@@ -20,6 +20,7 @@ from .reader import NppesFileError, Reject, Row, Scanner, open_nppes, parse_reco
 
 # One import at a time: a session-level advisory lock, released when the process ends however it ends.
 IMPORT_LOCK_KEY = 0x0DC0_6E91
+LOCK_WAIT_SECONDS = 15
 BUSY_MESSAGE = "Another registry import is running; try again when it has finished."
 UNKNOWN_CODES_MESSAGE = "Unknown taxonomy codes (load them with import_nucc first): {codes}"
 BAD_CODES_MESSAGE = "Not NUCC taxonomy codes: {codes}"
@@ -62,10 +63,16 @@ class _Progress:
 
 
 def _acquire_lock() -> None:
+    """Wait a little: the server session of a killed import lives on until it notices its client is gone."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [IMPORT_LOCK_KEY])
-        if not cursor.fetchone()[0]:
-            raise RegistryImportError(BUSY_MESSAGE)
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [IMPORT_LOCK_KEY])
+            if cursor.fetchone()[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise RegistryImportError(BUSY_MESSAGE)
+            time.sleep(0.1)
 
 
 def _release_lock() -> None:

@@ -1,0 +1,49 @@
+"""ZIP centroids for bulk imports.
+
+The same `zipcodes` data as apps.directory.geo, but the package's full table costs about 150 MB resident
+and seconds to load, which would set an import's peak memory. So the (ZIP, latitude, longitude) triples
+are extracted once, by a short-lived child process, into a small cache file (1 MB) that imports read.
+"""
+
+import subprocess
+import sys
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "cache"
+
+_EXTRACT = """
+import sys, zipcodes
+with open(sys.argv[1], "w") as out:
+    for row in zipcodes.list_all():
+        try:
+            out.write(f"{row['zip_code']}\\t{float(row['lat'])}\\t{float(row['long'])}\\n")
+        except (TypeError, ValueError, KeyError):
+            continue
+"""
+
+
+def _cache_file() -> Path:
+    path = CACHE_DIR / f"zip-centroids-{version('zipcodes')}.tsv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{id(path)}.part")
+        subprocess.run([sys.executable, "-c", _EXTRACT, str(partial)], check=True)  # noqa: S603
+        partial.replace(path)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[float, float]]:
+    table = {}
+    with _cache_file().open() as lines:
+        for line in lines:
+            zip_code, latitude, longitude = line.split("\t")
+            table[zip_code] = (float(latitude), float(longitude))
+    return table
+
+
+def zip_centroid(zip_code: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a 5- or 9-digit ZIP's centroid, or None when unknown."""
+    return _table().get((zip_code or "")[:5])

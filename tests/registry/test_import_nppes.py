@@ -1,0 +1,500 @@
+"""import_nppes: mapping, layouts, file shapes, upserts, curator edits, dry runs and limits."""
+
+import csv
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocation
+from apps.registry.models import ImportRun, KeptEdit
+from tests.factories import PhysicianFactory
+
+from .nppes_files import SAMPLE, deactivated_row, npi, row, write_nppes, wrong_check_digit, zip_nppes
+
+pytestmark = pytest.mark.django_db
+
+
+def specialties_of(number: str) -> list[tuple[str, bool]]:
+    return sorted(PhysicianSpecialty.objects.filter(physician__npi=number).values_list("specialty__code", "is_primary"))
+
+
+def test_real_sample_is_mapped_field_by_field(import_nppes):
+    # Given the real 2018 sample subset (329 columns, CRLF): 157 rows, 54 with an oncology code
+    # When it is imported
+    run = import_nppes(SAMPLE)
+
+    # Then every oncology row is a physician, the others are not
+    assert (run.status, run.kind, run.read, run.matched, run.created, run.updated, run.rejected) == (
+        "succeeded",
+        "full",
+        157,
+        54,
+        54,
+        0,
+        0,
+    )
+    assert Physician.objects.count() == 54
+    # And one real row is mapped field by field (a hematology-oncologist in Hartford)
+    physician = Physician.objects.get(npi="1710980735")
+    assert (physician.first_name, physician.last_name, physician.credentials, physician.sex) == (
+        "SYED",
+        "BILGRAMI",
+        "MD",
+        "M",
+    )
+    assert physician.enumerated_on == datetime.date(2005, 5, 23)
+    assert physician.nppes_updated_on == datetime.date(2014, 2, 24)
+    assert (physician.is_active, physician.deactivated_on, physician.source) == (True, None, "nppes")
+    location = physician.locations.get()
+    assert (location.address_line1, location.city, location.state, location.zip_code, location.phone) == (
+        "94 WOODLAND ST",
+        "HARTFORD",
+        "CT",
+        "06105-1217",
+        "8607144680",
+    )
+    assert location.is_primary
+    assert location.latitude == pytest.approx(41.77, abs=0.1)
+    assert location.longitude == pytest.approx(-72.69, abs=0.1)
+    # Both oncology taxonomies, the primary switch on the one NPPES marks primary
+    assert specialties_of("1710980735") == [("207RH0000X", False), ("207RH0003X", True)]
+    # And the import is recorded, with history rows for the new physicians
+    assert "read 157, matched 54, created 54" in run.output
+    assert physician.history.first().history_change_reason == "NPPES import"
+
+
+@pytest.mark.parametrize(
+    ("current", "newline", "bom"),
+    [
+        pytest.param(True, "\r\n", True, id="330-columns-crlf-bom"),
+        pytest.param(True, "\n", False, id="330-columns-lf"),
+        pytest.param(False, "\r\n", False, id="329-columns-gender-code"),
+        pytest.param(False, "\n", True, id="329-columns-lf-bom"),
+    ],
+)
+def test_both_layouts_line_ends_and_bom(import_nppes, tmp_path, current, newline, bom):
+    # Given a file in either layout, with either line end, with or without a byte-order mark
+    path = write_nppes(
+        tmp_path / "npidata_pfile_20050523-20241110.csv",
+        [row(npi(1), sex="F", current=current), row(npi(2), sex="M", last="OSLER", current=current)],
+        current=current,
+        newline=newline,
+        bom=bom,
+    )
+
+    # When it is imported
+    run = import_nppes(path)
+
+    # Then the columns are found by name, whatever their position
+    assert (run.read, run.matched, run.created) == (2, 2, 2)
+    assert sorted(Physician.objects.values_list("last_name", "sex")) == [("CURIE", "F"), ("OSLER", "M")]
+
+
+def test_quoted_commas_quotes_and_newlines(import_nppes, tmp_path):
+    # Given values with commas, double quotes and a line break inside quoted fields, around other rows
+    path = write_nppes(
+        tmp_path / "npidata.csv",
+        [
+            row(npi(1), last='O"NEIL, JR', line1="1 MAIN ST, FLOOR 2", line2='SUITE "B"\r\nBUILDING 4'),
+            row(npi(2), codes=(("207Q00000X", "Y"),), line2="not ours\r\nbut 207RX0202X is in here"),
+            row(npi(3), last="PLAIN"),
+        ],
+    )
+
+    # When it is imported
+    run = import_nppes(path)
+
+    # Then the values come back intact and the record spanning two lines counts once
+    assert (run.read, run.matched, run.created, run.rejected) == (3, 2, 2, 0)
+    location = PracticeLocation.objects.get(physician__npi=npi(1))
+    assert Physician.objects.get(npi=npi(1)).last_name == 'O"NEIL, JR'
+    assert (location.address_line1, location.address_line2) == ("1 MAIN ST, FLOOR 2", 'SUITE "B"\r\nBUILDING 4')
+    assert Physician.objects.filter(npi=npi(3)).exists()
+
+
+def test_unquoted_file_is_read_too(import_nppes, tmp_path):
+    path = write_nppes(tmp_path / "npidata.csv", [row(npi(1)), row(npi(2))], quote_all=False)
+
+    run = import_nppes(path)
+
+    assert (run.read, run.created) == (2, 2)
+
+
+def test_zip_member_is_streamed(import_nppes, tmp_path):
+    # Given the dissemination zip: a header-only file, the data file and another member
+    path = zip_nppes(tmp_path / "NPPES_Data_Dissemination_November_2024.zip", [row(npi(1)), row(npi(2))])
+
+    # When it is imported
+    run = import_nppes(path)
+
+    # Then the npidata_pfile member is read, and the run names it
+    assert (run.read, run.created) == (2, 2)
+    assert run.file_name == "NPPES_Data_Dissemination_November_2024.zip:npidata_pfile_20050523-20241110.csv"
+    assert not list(tmp_path.glob("*.csv"))  # nothing was extracted
+
+
+def test_zip_without_a_data_member_is_a_clear_error(tmp_path):
+    import zipfile
+
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+
+    with pytest.raises(CommandError, match="has no npidata_pfile_"):
+        call_command("import_nppes", str(path), "--no-progress")
+
+    assert ImportRun.objects.get().status == "failed"
+    assert Physician.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        pytest.param(row(wrong_check_digit(npi(50))), "NPI check digit is wrong", id="check-digit"),
+        pytest.param(row("12345", last="SHORT"), "NPI is not 10 digits", id="npi-format"),
+        pytest.param(row(npi(51), last=""), "no last name", id="no-last-name"),
+        pytest.param(
+            row(npi(52), updated="2024-01-15"),
+            "malformed date in Last Update Date: '2024-01-15'",
+            id="iso-date",
+        ),
+        pytest.param(
+            row(npi(53), enumerated="02/30/2005"),
+            "malformed date in Provider Enumeration Date: '02/30/2005'",
+            id="impossible-date",
+        ),
+        pytest.param(
+            [npi(54), "1", "", "", "", "SHORT", "ROW", "207RX0202X"],
+            "wrong number of columns: 8 instead of 330",
+            id="columns",
+        ),
+    ],
+)
+def test_bad_rows_are_rejected_with_line_and_reason(import_nppes, tmp_path, bad, reason):
+    # Given a bad row between two good ones
+    path = write_nppes(tmp_path / "npidata.csv", [row(npi(1)), bad, row(npi(2))])
+    rejects = tmp_path / "rejects.csv"
+
+    # When it is imported
+    run = import_nppes(path, "--rejects", str(rejects))
+
+    # Then the good rows are in, the bad one is listed with its line number (line 3: after the header)
+    assert (run.status, run.created, run.rejected) == ("succeeded", 2, 1)
+    assert sorted(Physician.objects.values_list("npi", flat=True)) == sorted([npi(1), npi(2)])
+    with rejects.open(newline="") as handle:
+        listed = list(csv.reader(handle))
+    bad_npi = bad[0] if isinstance(bad, list) else bad["NPI"]
+    assert listed == [["line", "npi", "reason"], ["3", bad_npi, reason]]
+    assert run.rejects_path == str(rejects)
+
+
+def test_rejects_go_to_a_default_file_when_not_given(import_nppes, tmp_path, settings):
+    settings.BASE_DIR = tmp_path
+    path = write_nppes(tmp_path / "npidata.csv", [row(npi(1), last="")])
+
+    run = import_nppes(path)
+
+    assert run.rejects_path == str(tmp_path / "var" / "imports" / f"nppes-rejects-{run.pk}.csv")
+    assert "no last name" in (tmp_path / "var" / "imports" / f"nppes-rejects-{run.pk}.csv").read_text()
+
+
+@pytest.mark.parametrize("batch_size", ["1", "5000"], ids=["across-batches", "same-batch"])
+def test_duplicate_npis_the_last_row_wins(import_nppes, tmp_path, batch_size):
+    # Given the same NPI twice in one file, with different names
+    path = write_nppes(
+        tmp_path / "npidata.csv", [row(npi(1), last="FIRSTSEEN"), row(npi(2)), row(npi(1), last="LASTSEEN")]
+    )
+
+    # When it is imported, in one batch or in batches of one row
+    run = import_nppes(path, "--batch-size", batch_size)
+
+    # Then the later row wins, deterministically
+    assert Physician.objects.get(npi=npi(1)).last_name == "LASTSEEN"
+    assert Physician.objects.count() == 2
+    assert run.matched == 3
+
+
+def test_deactivation_then_reactivation(import_nppes, tmp_path):
+    # Given an imported oncologist
+    import_nppes(write_nppes(tmp_path / "first.csv", [row(npi(1)), row(npi(2))]))
+
+    # When NPPES publishes the NPI as deactivated (blank but for its dates)
+    run = import_nppes(write_nppes(tmp_path / "second.csv", [deactivated_row(npi(1)), row(npi(2))]))
+
+    # Then the physician is inactive with the date, and keeps the name and practice we knew
+    physician = Physician.objects.get(npi=npi(1))
+    assert (physician.is_active, physician.deactivated_on) == (False, datetime.date(2024, 6, 1))
+    assert (physician.last_name, physician.locations.count(), len(specialties_of(npi(1)))) == ("CURIE", 1, 1)
+    assert (run.deactivated, run.updated, run.unchanged, run.reactivated) == (1, 1, 1, 0)
+
+    # When a later file carries a reactivation date after the deactivation
+    run = import_nppes(
+        write_nppes(
+            tmp_path / "third.csv", [row(npi(1), deactivated="06/01/2024", reactivated="09/02/2024"), row(npi(2))]
+        )
+    )
+
+    # Then the physician is active again
+    physician.refresh_from_db()
+    assert (physician.is_active, physician.reactivated_on) == (True, datetime.date(2024, 9, 2))
+    assert (run.reactivated, run.deactivated, run.updated) == (1, 0, 1)
+
+
+def test_reactivation_date_before_deactivation_stays_inactive(import_nppes, tmp_path):
+    path = write_nppes(tmp_path / "f.csv", [row(npi(1), deactivated="06/01/2024", reactivated="01/01/2020")])
+
+    import_nppes(path)
+
+    assert Physician.objects.get(npi=npi(1)).is_active is False
+
+
+def test_deactivated_npi_unknown_to_the_directory_is_ignored(import_nppes, tmp_path):
+    run = import_nppes(write_nppes(tmp_path / "f.csv", [deactivated_row(npi(9))]))
+
+    assert (run.read, run.matched, Physician.objects.count()) == (1, 0, 0)
+
+
+def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path):
+    # Given an imported file
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 8)])
+    import_nppes(path)
+    stamps = dict(Physician.objects.values_list("npi", "updated_at"))
+    history = Physician.history.count()
+
+    # When it is imported again
+    with CaptureQueriesContext(connection) as queries:
+        run = import_nppes(path, "--batch-size", "3")
+
+    # Then every row is unchanged and no directory row was written
+    assert (run.read, run.matched, run.created, run.updated, run.unchanged) == (7, 7, 0, 0, 7)
+    assert dict(Physician.objects.values_list("npi", "updated_at")) == stamps
+    assert Physician.history.count() == history
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "TRUNCATE", "COPY"))
+        and "registry_importrun" not in q["sql"]
+    ]
+    assert writes == []
+
+
+def test_a_registry_change_updates_only_that_physician(import_nppes, tmp_path):
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2))]))
+    before = Physician.objects.get(npi=npi(2)).updated_at
+
+    run = import_nppes(
+        write_nppes(
+            tmp_path / "b.csv",
+            [
+                row(
+                    npi(1),
+                    credentials="MD PHD",
+                    postal="021155450",
+                    city="BOSTON",
+                    state="MA",
+                    codes=(("207RH0003X", "Y"), ("207RX0202X", "N")),
+                ),
+                row(npi(2)),
+            ],
+        )
+    )
+
+    assert (run.updated, run.unchanged) == (1, 1)
+    physician = Physician.objects.get(npi=npi(1))
+    assert physician.credentials == "MD PHD"
+    location = physician.locations.get()
+    assert (location.city, location.zip_code) == ("BOSTON", "02115-5450")
+    assert location.latitude == pytest.approx(42.34, abs=0.1)
+    assert specialties_of(npi(1)) == [("207RH0003X", True), ("207RX0202X", False)]
+    assert Physician.objects.get(npi=npi(2)).updated_at == before
+
+
+def test_curator_edit_is_kept_and_listed_for_review(import_nppes, tmp_path):
+    # Given an imported physician whose last name and city a curator then corrected
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), last="CURIE")]))
+    physician = Physician.objects.get(npi=npi(1))
+    physician.last_name = "Curie-Sklodowska"
+    physician.save()
+    PracticeLocation.objects.filter(physician=physician).update(city="Manhattan")
+
+    # When the registry changes the last name and the credentials
+    run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), last="SKLODOWSKA", credentials="DO")]))
+
+    # Then the curator's values stay, the registry's other change is applied
+    physician.refresh_from_db()
+    assert (physician.last_name, physician.credentials) == ("Curie-Sklodowska", "DO")
+    assert PracticeLocation.objects.get(physician=physician).city == "Manhattan"
+    assert run.updated == 1
+    # And both differences are listed for review
+    assert sorted(KeptEdit.objects.values_list("field", "curator_value", "registry_value", "resolved")) == [
+        ("city", "Manhattan", "NEW YORK", False),
+        ("last_name", "Curie-Sklodowska", "SKLODOWSKA", False),
+    ]
+
+    # When the same file comes again
+    stamp = physician.updated_at
+    run = import_nppes(tmp_path / "b.csv")
+
+    # Then nothing is written and the review list is the same
+    physician.refresh_from_db()
+    assert (run.unchanged, physician.updated_at, KeptEdit.objects.count()) == (1, stamp, 2)
+
+
+def test_resolved_edit_reopens_only_when_the_registry_changes_again(import_nppes, tmp_path):
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), last="CURIE")]))
+    Physician.objects.filter(npi=npi(1)).update(last_name="Curie-Sklodowska")
+    import_nppes(tmp_path / "a.csv")
+    KeptEdit.objects.update(resolved=True, resolved_at=datetime.datetime.now(datetime.UTC))
+
+    import_nppes(tmp_path / "a.csv")
+    assert KeptEdit.objects.get().resolved is True
+
+    import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), last="SKLODOWSKA")]))
+    edit = KeptEdit.objects.get()
+    assert (edit.resolved, edit.registry_value) == (False, "SKLODOWSKA")
+
+
+def test_manual_physician_with_the_same_npi_keeps_what_the_curator_entered(import_nppes, tmp_path):
+    # Given a physician a curator entered by hand, never imported
+    physician = PhysicianFactory(npi=npi(1), first_name="Marie", last_name="Curie", credentials="")
+
+    # When NPPES lists the NPI
+    run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), first="MARIE", last="CURIE")]))
+
+    # Then the typed-in names stay, blanks are filled from the registry, and nothing is created twice
+    physician.refresh_from_db()
+    assert (physician.first_name, physician.credentials, physician.source) == ("Marie", "MD", "manual")
+    assert (run.created, run.updated) == (0, 1)
+    assert physician.locations.count() == 1
+    assert KeptEdit.objects.filter(physician=physician, field="first_name").exists()
+
+
+def test_dry_run_writes_nothing(import_nppes, tmp_path):
+    path = write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2))])
+    history = Physician.history.count()
+
+    run = import_nppes(path, "--dry-run")
+
+    assert (run.dry_run, run.created, run.read) == (True, 2, 2)
+    assert "Dry run: read 2" in run.output
+    assert (Physician.objects.count(), PracticeLocation.objects.count(), PhysicianSpecialty.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+    assert Physician.history.count() == history
+
+
+def test_limit_stops_after_n_rows(import_nppes, tmp_path):
+    path = write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 11)])
+
+    run = import_nppes(path, "--limit", "4")
+
+    assert (run.read, run.created) == (4, 4)
+    assert sorted(Physician.objects.values_list("npi", flat=True)) == sorted(npi(n) for n in range(1, 5))
+
+
+def test_taxonomies_option_narrows_the_codes(import_nppes, tmp_path):
+    path = write_nppes(
+        tmp_path / "a.csv",
+        [row(npi(1), codes=(("2085R0001X", "Y"),)), row(npi(2), codes=(("207RX0202X", "Y"),))],
+    )
+
+    run = import_nppes(path, "--taxonomies", "2085R0001X")
+
+    assert (run.matched, list(Physician.objects.values_list("npi", flat=True))) == (1, [npi(1)])
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        pytest.param("207RX0202", "Not NUCC taxonomy codes: 207RX0202", id="malformed"),
+        pytest.param("101Y00000X", "Unknown taxonomy codes", id="not-loaded"),
+    ],
+)
+def test_bad_taxonomies_option_is_a_clear_error(tmp_path, codes, message):
+    path = write_nppes(tmp_path / "a.csv", [row(npi(1))])
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_nppes", str(path), "--taxonomies", codes, "--no-progress")
+
+    assert Physician.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"", "The file is empty", id="empty"),
+        pytest.param(
+            b'"NPI","Name"\r\n"1234567893","X"\r\n', "Not an NPPES data file: the header has no", id="not-nppes"
+        ),
+    ],
+)
+def test_not_an_nppes_file_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_nppes", str(path), "--no-progress")
+
+    assert ImportRun.objects.get().status == "failed"
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_nppes", str(tmp_path / "nope.csv"), "--no-progress")
+
+
+def test_weekly_file_is_recorded_as_weekly(import_nppes, tmp_path):
+    run = import_nppes(write_nppes(tmp_path / "npidata_pfile_20241104-20241110_weekly.csv", [row(npi(1))]))
+
+    assert run.kind == "weekly"
+
+
+def test_a_second_import_while_one_runs_is_refused(tmp_path, monkeypatch):
+    # Given another session holding the import lock (an import in progress)
+    import psycopg2
+    from django.conf import settings as django_settings
+
+    from apps.registry import services
+
+    monkeypatch.setattr(services, "LOCK_WAIT_SECONDS", 0.2)
+    database = django_settings.DATABASES["default"]
+    other = psycopg2.connect(
+        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
+    )
+    other.autocommit = True
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [services.IMPORT_LOCK_KEY])
+
+        # When an import starts
+        with pytest.raises(CommandError, match="Another registry import is running"):
+            call_command("import_nppes", str(write_nppes(tmp_path / "a.csv", [row(npi(1))])), "--no-progress")
+    finally:
+        other.close()
+
+    # Then it wrote nothing, not even a run
+    assert (Physician.objects.count(), ImportRun.objects.count()) == (0, 0)
+
+
+def test_progress_bar_shows_rows_per_second(tmp_path, capsys):
+    from apps.registry.services import nppes_import
+
+    nppes_import(path=write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2))]), progress=True)
+
+    err = capsys.readouterr().err
+    assert "2 rows" in err
+    assert "rows/s" in err
+
+
+def test_import_centroids_are_the_directory_centroids():
+    from apps.directory import geo
+    from apps.registry import centroids
+
+    for zip_code in ["06105-1217", "10065", "02115", "99501", "00901", "96813"]:
+        assert centroids.zip_centroid(zip_code) == geo.zip_centroid(zip_code)
+    assert centroids.zip_centroid("00000") is None

@@ -1,0 +1,145 @@
+"""An import killed part-way (SIGKILL) and run again ends exactly as one clean run does."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from apps.directory.models import Physician
+from apps.registry.models import ImportRun, KeptEdit
+
+from .nppes_files import deactivated_row, npi, row, write_nppes
+
+ROWS = 1500
+BATCH = "20"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_reference_data(django_db_setup, django_db_blocker):
+    """A transactional test ends with every table flushed, seeded specialties included; put back what
+    the migrations loaded, so tests that run later (or with --reuse-db) still find it."""
+    yield
+    serialized = getattr(connection, "_test_serialized_contents", None)
+    if serialized:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(serialized)
+
+
+def directory_state() -> dict:
+    """Everything the import writes, keyed by NPI, without ids or timestamps."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT npi, first_name, middle_name, last_name, name_suffix, credentials, sex, is_active,
+                      deactivated_on, reactivated_on, enumerated_on, nppes_updated_on, source, nppes_snapshot
+               FROM directory_physician ORDER BY npi"""
+        )
+        physicians = cursor.fetchall()
+        cursor.execute(
+            """SELECT p.npi, l.address_line1, l.address_line2, l.city, l.state, l.zip_code, l.phone, l.latitude,
+                      l.longitude, l.is_primary
+               FROM directory_practicelocation l JOIN directory_physician p ON p.id = l.physician_id
+               ORDER BY p.npi, l.address_line1"""
+        )
+        locations = cursor.fetchall()
+        cursor.execute(
+            """SELECT p.npi, s.code, ps.is_primary FROM directory_physicianspecialty ps
+               JOIN directory_physician p ON p.id = ps.physician_id
+               JOIN directory_specialty s ON s.id = ps.specialty_id ORDER BY 1, 2"""
+        )
+        specialties = cursor.fetchall()
+        cursor.execute(
+            """SELECT npi, history_type, count(*) FROM directory_historicalphysician GROUP BY 1, 2 ORDER BY 1, 2"""
+        )
+        history = cursor.fetchall()
+    edits = sorted(KeptEdit.objects.values_list("physician__npi", "field", "curator_value", "registry_value"))
+    return {
+        "physicians": physicians,
+        "locations": locations,
+        "specialties": specialties,
+        "history": history,
+        "kept_edits": edits,
+    }
+
+
+def wipe_directory() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """TRUNCATE registry_keptedit, directory_physicianspecialty, directory_practicelocation,
+                        directory_physician, directory_historicalphysician, directory_historicalpracticelocation
+               CASCADE"""
+        )
+
+
+def subprocess_env() -> dict:
+    database = settings.DATABASES["default"]
+    url = (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "oncodir.test_settings"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
+    # Given a directory with physicians from an earlier import, one of them edited by a curator
+    earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 30)])
+    call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
+    Physician.objects.filter(npi=npi(3)).update(last_name="Edited by a curator")
+    # And a new file: new physicians, changed ones, a deactivation, a duplicate NPI and a bad row
+    rows = [row(npi(n), last=f"NEW{n}", first=f"F{n % 97}") for n in range(1, ROWS)]
+    rows[10] = deactivated_row(npi(11))
+    rows.append(row(npi(5), last="DUPLICATE WINS"))
+    rows.append(row(npi(ROWS + 1), last=""))
+    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", rows)
+    before = directory_state()
+
+    # When an import of it is killed with SIGKILL after some batches committed
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", BATCH, "--no-progress"],
+        cwd=settings.BASE_DIR,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while Physician.objects.count() < 300 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    committed = Physician.objects.count()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
+    assert 300 <= committed < ROWS - 1, "the import was not interrupted part-way"
+    killed = ImportRun.objects.order_by("-id").first()
+    assert killed.status == "running"
+
+    # And run again to the end
+    call_command("import_nppes", str(path), "--batch-size", BATCH, "--no-progress", stdout=StringIO())
+    rerun_state = directory_state()
+    killed.refresh_from_db()
+
+    # Then the interrupted run is marked incomplete
+    assert killed.status == "incomplete"
+    assert ImportRun.objects.order_by("-id").first().status == "succeeded"
+
+    # When the same history is replayed cleanly from an empty directory
+    wipe_directory()
+    call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
+    Physician.objects.filter(npi=npi(3)).update(last_name="Edited by a curator")
+    assert directory_state() == before
+    call_command("import_nppes", str(path), "--batch-size", BATCH, "--no-progress", stdout=StringIO())
+
+    # Then the killed-and-rerun directory equals the clean one, table by table
+    clean_state = directory_state()
+    for table in clean_state:
+        assert rerun_state[table] == clean_state[table], table
+    assert len(clean_state["physicians"]) == ROWS - 1
+    assert Physician.objects.get(npi=npi(5)).last_name == "DUPLICATE WINS"
+    assert Physician.objects.get(npi=npi(11)).is_active is False
+    assert Physician.objects.get(npi=npi(3)).last_name == "Edited by a curator"
