@@ -23,8 +23,8 @@ def new_reference() -> str:
 
 
 def add_business_days(start: datetime.datetime, days: int) -> datetime.datetime:
-    """`start` plus `days` weekdays (Saturday and Sunday do not count), at the same time of day."""
-    current = start
+    """`start` plus `days` weekdays (Saturday and Sunday do not count, in local time), same time of day."""
+    current = timezone.localtime(start) if timezone.is_aware(start) else start
     remaining = days
     while remaining > 0:
         current += datetime.timedelta(days=1)
