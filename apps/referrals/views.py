@@ -234,8 +234,11 @@ def referral_detail(request, pk):
     referral = _visible(request, pk)
     if referral.status == Status.SUBMITTED and services.is_receiving_oncologist(request.user, referral):
         # Opening a submitted referral puts it under review: the GP sees it has been read.
-        referral = services.referral_open(referral=referral, by=request.user, version=referral.version)
-        log_access(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
+        try:
+            referral = services.referral_open(referral=referral, by=request.user, version=referral.version)
+            log_access(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
+        except services.ReferralConflict:
+            referral.refresh_from_db()  # someone acted first (the GP cancelled, say): show what it is now
     log_access(request, action=AccessLog.Action.VIEW, obj=referral)
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
 
