@@ -3,9 +3,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from localflavor.us.us_states import STATE_CHOICES
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,6 +25,7 @@ from .models import (
     PracticeLocation,
     Specialty,
 )
+from .search import LISTING_DEFERRED_FIELDS
 
 TWO_PRIMARY_SPECIALTIES_MESSAGE = "Mark only one specialty as primary."
 NO_PRIMARY_SPECIALTY_MESSAGE = "Mark one of the specialties as primary."
@@ -40,8 +44,8 @@ class SpecialtyFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            holds = PhysicianSpecialty.objects.filter(physician=OuterRef("pk"), specialty__code=self.value())
-            return queryset.filter(Exists(holds))
+            # Any of the physician's specialties, through the same derived column the public search uses.
+            return queryset.in_specialties(Specialty.objects.filter(code=self.value()).values_list("pk", flat=True))
         return queryset
 
 
@@ -77,7 +81,7 @@ class CertificationStatusFilter(admin.SimpleListFilter):
         value = self.value()
         certificates = BoardCertification.objects.filter(physician=OuterRef("pk"))
         if value == self.CURRENT:
-            return queryset.filter(Exists(certificates.current()))
+            return queryset.currently_certified()
         if value == self.NONE:
             return queryset.filter(~Exists(certificates))
         if value in CertificationStatus.values:
@@ -207,6 +211,26 @@ class AffiliationInline(admin.TabularInline):
 # --- physicians ----------------------------------------------------------------------------------------
 
 
+class EstimatedCountPaginator(Paginator):
+    """Counting a million physicians takes seconds: for the unfiltered list, PostgreSQL's own estimate of the
+    table's size is close enough to number the pages (filtered lists are counted exactly)."""
+
+    EXACT_BELOW = 100_000
+
+    @cached_property
+    def count(self):
+        query = getattr(self.object_list, "query", None)
+        if query is not None and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [query.model._meta.db_table]
+                )
+                estimate = cursor.fetchone()[0]
+            if estimate >= self.EXACT_BELOW:
+                return estimate
+        return super().count
+
+
 @admin.register(Physician)
 class PhysicianAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -218,8 +242,8 @@ class PhysicianAdmin(SimpleHistoryAdmin):
         SpecialtyFilter, LocationStateFilter, "is_active", CertificationStatusFilter, VerificationFilter, "source",
         "telehealth",
     )  # fmt: skip
-    search_fields = ("=npi", "first_name__unaccent", "last_name__unaccent")
-    search_help_text = "An NPI, or names (accents and case do not matter)."
+    search_fields = ("first_name__unaccent", "last_name__unaccent")
+    search_help_text = "An NPI (or its first digits), or names: accents and case do not matter."
     show_full_result_count = False
     list_per_page = 50
     ordering = ("last_name", "first_name", "npi")
@@ -245,8 +269,21 @@ class PhysicianAdmin(SimpleHistoryAdmin):
     actions = ("mark_verified_today", "deactivate", "reactivate")
     history_list_display = ("is_active", "last_verified_on")
 
+    paginator = EstimatedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit():
+            # An NPI, whole or its first digits: one index lookup instead of scanning every name.
+            return queryset.filter(npi__startswith=term), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
+        if request.resolver_match is None or not request.resolver_match.url_name.endswith("changelist"):
+            return queryset
+        # The changelist shows a few columns: leave the large derived search columns in the database.
+        queryset = queryset.defer(*LISTING_DEFERRED_FIELDS)
         primary_location = PracticeLocation.objects.filter(physician=OuterRef("pk"), is_primary=True)
         return queryset.annotate(
             primary_specialty_name=Subquery(

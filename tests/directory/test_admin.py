@@ -4,12 +4,14 @@ bad input answered with a form error (never a 500, never a partial write)."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.directory import services
 from apps.directory.admin import (
     TWO_PRIMARY_LOCATIONS_MESSAGE,
     TWO_PRIMARY_SPECIALTIES_MESSAGE,
+    EstimatedCountPaginator,
 )
 from apps.directory.models import (
     BoardCertification,
@@ -18,6 +20,7 @@ from apps.directory.models import (
     PhysicianSpecialty,
     PracticeLocation,
 )
+from apps.directory.validators import npi_with_check_digit
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
@@ -498,3 +501,31 @@ def test_adding_a_physician_with_an_invalid_npi_is_a_form_error(admin_client):
     assert response.status_code == 200
     assert "This NPI's check digit is wrong: please check each digit." in errors_of(response)
     assert not Physician.objects.filter(first_name="New").exists()
+
+
+def test_search_by_the_first_digits_of_an_npi(admin_client, physician):
+    PhysicianFactory(npi=npi_with_check_digit("987654321"))
+
+    response = admin_client.get(CHANGELIST, {"q": physician.npi[:6]})
+
+    assert listed(response) == {physician.npi}
+
+
+def test_the_unfiltered_changelist_of_a_large_table_uses_postgresqls_estimate(admin_client, monkeypatch):
+    # Given a table PostgreSQL has measured at 3 rows, then 2 more rows it has not measured yet
+    for _ in range(3):
+        PhysicianFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_physician")
+    PhysicianFactory(source=Physician.Source.NPPES)
+    PhysicianFactory(source=Physician.Source.NPPES)
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 3)
+
+    # When the curator opens the list, unfiltered and filtered
+    unfiltered = admin_client.get(CHANGELIST)
+    filtered = admin_client.get(CHANGELIST, {"source__exact": "nppes"})
+
+    # Then the unfiltered count is the estimate, and a filtered one is exact
+    assert unfiltered.context["cl"].result_count == 3
+    assert len(listed(unfiltered)) == 5
+    assert filtered.context["cl"].result_count == 2
