@@ -7,13 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.directory.demo import DEMO_GP_EMAIL, DEMO_ONCOLOGIST_EMAIL
 from apps.directory.models import CancerType
 
 from . import services
 from .models import Referral
 
-DEMO_GP_EMAIL = "gp@oncodir.example"
-DEMO_ONCOLOGIST_EMAIL = "oncologist@oncodir.example"
 DEMO_LETTER = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 PATIENTS = [
