@@ -71,3 +71,18 @@ def test_a_message_notifies_the_other_party(mailoutbox, django_capture_on_commit
     assert mailoutbox[0].to == [referral.oncologist.account.email]
     assert "Quilliam" not in mailoutbox[0].body
     assert "parking" not in mailoutbox[0].body
+
+
+def test_log_messages_carry_no_patient_data(caplog, django_capture_on_commit_callbacks):
+    referral = make_referral("under_review")
+    with caplog.at_level("DEBUG"), django_capture_on_commit_callbacks(execute=True):
+        services.referral_reject(
+            referral=referral,
+            by=referral.oncologist.account,
+            version=referral.version,
+            reason_code="other",
+            comment="Quilliam needs hematology",
+        )
+    assert referral.reference in caplog.text
+    for marker in CLINICAL_MARKERS:
+        assert marker not in caplog.text
