@@ -449,3 +449,14 @@ def test_sign_out_is_a_post(client, gp):
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.post(reverse("accounts:logout")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_the_figures_page_has_a_fixed_query_count(client, curator, django_assert_max_num_queries):
+    for _ in range(6):
+        referral = make_referral("submitted")
+        services.referral_accept(referral=referral, by=referral.oncologist.account, version=referral.version)
+    client.force_login(curator)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("referrals:figures"))
+    assert len(response.context["rows"]) == 6
+    assert all(row["share_within_target"] == 1.0 for row in response.context["rows"])
