@@ -161,6 +161,8 @@ REST_FRAMEWORK = {
 }
 # Seconds shared caches may keep an anonymous read of the public directory API.
 API_PUBLIC_CACHE_SECONDS = env.int("API_PUBLIC_CACHE_SECONDS", default=300)
+# Seconds the app itself keeps a successful public directory read in CACHES["default"] (0: off).
+API_PUBLIC_SERVER_CACHE_SECONDS = env.int("API_PUBLIC_SERVER_CACHE_SECONDS", default=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "OncoDir API",
     "DESCRIPTION": "The oncologist directory and referral workflow.",

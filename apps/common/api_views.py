@@ -1,13 +1,20 @@
 """Building blocks every API view shares: public caching and the API's own 404."""
 
+import hashlib
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 PUBLIC_CACHE_SECONDS_DEFAULT = 300
+JSON = "application/json"
 UNKNOWN_ENDPOINT = "There is no API endpoint at this address. The endpoints are listed at /api/docs/."
 MISSING_SLASH = "There is no API endpoint at this address. Did you mean {path}?"
 
@@ -21,6 +28,34 @@ class PublicReadOnlyAPIMixin:
     """
 
     permission_classes = [AllowAny]
+
+    # Only `list` here: a router adds a detail route to any viewset that has a `retrieve` attribute, so a
+    # viewset with a detail page wraps its own `retrieve` with `_from_server_cache`.
+    def list(self, request, *args, **kwargs):
+        return self._from_server_cache(request, super().list, *args, **kwargs)
+
+    def _from_server_cache(self, request, compute, *args, **kwargs):
+        """Serve a successful read from the app's cache for API_PUBLIC_SERVER_CACHE_SECONDS (0: off).
+
+        The directory changes a few times a day and shared caches may already keep a read for
+        API_PUBLIC_CACHE_SECONDS, so keeping the same data in the app for a few seconds changes nothing
+        a client can rely on, and popular searches ("oncologists near 10001") cost one cache read. It
+        runs after authentication, permissions and throttling, so rate limits count cached reads too.
+        """
+        seconds = getattr(settings, "API_PUBLIC_SERVER_CACHE_SECONDS", 0)
+        if not seconds:
+            return compute(request, *args, **kwargs)
+        query = urlencode(sorted((k, v) for k, values in request.query_params.lists() for v in values))
+        raw = f"{request.get_host()}|{request.path}|{query}|{request.accepted_media_type}"
+        key = "api.public-read." + hashlib.sha256(raw.encode()).hexdigest()
+        body = cache.get(key)
+        if body is not None:
+            return HttpResponse(body, content_type=JSON)
+        response = compute(request, *args, **kwargs)
+        if response.status_code == 200:
+            # The rendered bytes: a hit then costs neither serializing nor encoding.
+            cache.set(key, JSONRenderer().render(response.data), seconds)
+        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

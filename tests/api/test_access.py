@@ -1,6 +1,9 @@
 """Throttling, authentication, CORS and caching of the public directory API."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from tests.factories import GPFactory, PhysicianFactory
@@ -98,3 +101,56 @@ def test_preflight_allows_reads_only(api):
 def test_no_cors_outside_the_public_directory_api(api, path):
     response = api.get(path, HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in response
+
+
+@pytest.fixture
+def server_cache(settings):
+    settings.API_PUBLIC_SERVER_CACHE_SECONDS = 30
+
+
+def test_server_cache_serves_a_repeated_read_without_the_database(api, server_cache, django_assert_num_queries):
+    # given a read that has been answered once
+    PhysicianFactory()
+    first = api.get("/api/v1/physicians/?sort=name&page_size=5")
+    # when the same read comes again (parameters in another order) / then no query runs, same body
+    with django_assert_num_queries(0):
+        again = api.get("/api/v1/physicians/?page_size=5&sort=name")
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again["Cache-Control"] == "public, max-age=300"
+
+
+def test_server_cache_keeps_a_read_until_it_expires_and_keys_on_the_query(api, server_cache):
+    PhysicianFactory()
+    before = api.get("/api/v1/physicians/").json()["results"]
+    PhysicianFactory()
+    assert api.get("/api/v1/physicians/").json()["results"] == before
+    assert len(api.get("/api/v1/physicians/?page_size=50").json()["results"]) == 2
+
+
+def test_server_cache_never_keeps_errors_and_still_counts_rate_limits(api, server_cache, settings):
+    assert api.get("/api/v1/physicians/?radius=abc").status_code == 400
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/physicians/?radius=abc").status_code == 400
+    assert len(queries) > 0, "an error is computed again, never served from the cache"
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None}}
+    api.get("/api/v1/boards/")
+    api.get("/api/v1/boards/")  # served from the server cache, yet counted
+    assert api.get("/api/v1/boards/").status_code == 429
+
+
+def test_server_cache_is_off_by_default(api, django_assert_max_num_queries):
+    PhysicianFactory()
+    api.get("/api/v1/physicians/")
+    with django_assert_max_num_queries(6) as captured:
+        api.get("/api/v1/physicians/")
+    assert len(captured) > 0
+
+
+def test_server_cache_serves_a_repeated_profile_without_the_database(api, server_cache, django_assert_num_queries):
+    physician = PhysicianFactory()
+    first = api.get(f"/api/v1/physicians/{physician.npi}/")
+    with django_assert_num_queries(0):
+        again = api.get(f"/api/v1/physicians/{physician.npi}/")
+    assert again.json() == first.json()

@@ -117,3 +117,8 @@ def test_permission_denied_is_403_in_the_error_shape():
 
 def test_non_api_exceptions_are_left_to_django():
     assert api_exception_handler(RuntimeError("boom"), {}) is None
+
+
+@pytest.mark.parametrize("path", ["/api/v1/boards/ABIM/", "/api/v1/specialties/207RX0202X/", "/api/v1/cancer-types/1/"])
+def test_reference_lists_have_no_detail_address(api, path):
+    assert_error_shape(api.get(path), 404)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apps.directory import forms as search_forms
+from apps.directory.api import serializers
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
@@ -392,3 +393,14 @@ def test_detail_query_count_does_not_grow_with_the_record(api, django_assert_max
     for physician in (small, big):
         with django_assert_max_num_queries(6):
             assert api.get(f"{LIST}{physician.npi}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "fields"),
+    [(serializers.PhysicianListSerializer, LIST_FIELDS), (serializers.PhysicianDetailSerializer, DETAIL_FIELDS)],
+    ids=["list", "detail"],
+)
+def test_the_fast_representation_matches_the_declared_contract(serializer_class, fields):
+    # The schema is generated from the declared fields; to_representation builds the dict by hand.
+    declared = {name for name, field in serializer_class().fields.items() if field is not None}
+    assert declared == fields

@@ -82,3 +82,13 @@ def test_swagger_ui_is_served_from_local_assets(api):
     assert "swagger-ui" in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_directory_has_exactly_its_documented_operations(schema):
+    directory = {
+        (path, method)
+        for path, operations in schema["paths"].items()
+        if not path.startswith("/api/v1/referrals/")
+        for method in operations
+    }
+    assert directory == set(DIRECTORY_OPERATIONS)

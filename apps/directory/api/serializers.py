@@ -6,6 +6,7 @@ page size or with a physician's certifications and locations.
 """
 
 from django.urls import reverse
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,8 +17,6 @@ from apps.directory.models import (
     CancerType,
     Institution,
     Physician,
-    PhysicianSpecialty,
-    PracticeLocation,
     Specialty,
 )
 
@@ -44,38 +43,34 @@ class BoardSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind"]
 
 
-class PhysicianSpecialtySerializer(serializers.ModelSerializer):
+# The nested parts of a search result are plain Serializers: a ModelSerializer introspects its model
+# each time it is built, which cost more than the whole SQL of a results page (bench/api_bench.py).
+
+
+class PhysicianSpecialtySerializer(serializers.Serializer):
     code = serializers.CharField(source="specialty.code", help_text="NUCC taxonomy code.")
     display_name = serializers.CharField(source="specialty.display_name")
     category = serializers.CharField(source="specialty.category", help_text="Specialty category slug, or empty.")
-
-    class Meta:
-        model = PhysicianSpecialty
-        fields = ["code", "display_name", "category", "is_primary"]
+    is_primary = serializers.BooleanField()
 
 
-class CancerTypeBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CancerType
-        fields = ["slug", "name"]
+class CancerTypeBriefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
 
 
-class PracticeLocationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = PracticeLocation
-        fields = [
-            "name",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "zip_code",
-            "phone",
-            "latitude",
-            "longitude",
-            "accepting_new_patients",
-            "is_primary",
-        ]
+class PracticeLocationSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Practice or hospital name, or empty.")
+    address_line1 = serializers.CharField()
+    address_line2 = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField(help_text="Two-letter US state code.")
+    zip_code = serializers.CharField()
+    phone = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    accepting_new_patients = serializers.BooleanField()
+    is_primary = serializers.BooleanField()
 
 
 class BoardCertificationSerializer(serializers.ModelSerializer):
@@ -103,84 +98,144 @@ class InstitutionSerializer(serializers.ModelSerializer):
         fields = ["name", "kind", "nci_designation", "city", "state"]
 
 
+NPI_MARK, SLUG_MARK = "0000000000", "slug-mark"
+
+
 class _PhysicianLinks(serializers.Serializer):
-    """The API address and the public page of a physician, both absolute."""
+    """The API address and the public page of a physician, both absolute.
+
+    The addresses are reversed once per serializer (a list page's child serves every row) and filled in
+    per physician: reversing two URLs for each of 100 rows cost more than the page's SQL.
+    """
 
     url = serializers.SerializerMethodField(help_text="This physician in the API.")
     profile_url = serializers.SerializerMethodField(help_text="This physician's public profile page.")
 
-    def _absolute(self, path: str) -> str:
+    @cached_property
+    def _url_templates(self) -> tuple[str, str]:
         request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        api = reverse("api:physician-detail", kwargs={"npi": NPI_MARK})
+        profile = reverse("directory:physician-detail", kwargs={"npi": NPI_MARK, "slug": SLUG_MARK})
+        if request is not None:
+            api, profile = request.build_absolute_uri(api), request.build_absolute_uri(profile)
+        return api, profile
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, physician) -> str:
-        return self._absolute(reverse("api:physician-detail", kwargs={"npi": physician.npi}))
+        return self._url_templates[0].replace(NPI_MARK, physician.npi, 1)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_profile_url(self, physician) -> str:
-        return self._absolute(physician.get_absolute_url())
+        return self._url_templates[1].replace(NPI_MARK, physician.npi, 1).replace(SLUG_MARK, physician.slug, 1)
 
 
-class PhysicianListSerializer(_PhysicianLinks, serializers.ModelSerializer):
-    """A search result."""
+def _date(value):
+    return value.isoformat() if value is not None else None
 
+
+def _location(location) -> dict:
+    return {
+        "name": location.name,
+        "address_line1": location.address_line1,
+        "address_line2": location.address_line2,
+        "city": location.city,
+        "state": location.state,
+        "zip_code": location.zip_code,
+        "phone": location.phone,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "accepting_new_patients": location.accepting_new_patients,
+        "is_primary": location.is_primary,
+    }
+
+
+class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
+    """A search result. Its fields, in order, are the declared ones below."""
+
+    npi = serializers.CharField(help_text="10-digit National Provider Identifier.")
+    first_name = serializers.CharField()
+    middle_name = serializers.CharField()
+    last_name = serializers.CharField()
+    name_suffix = serializers.CharField()
+    credentials = serializers.CharField(help_text="For example MD, DO, MD PhD.")
     display_name = serializers.CharField(help_text="Full name with suffix and credentials, as shown on the page.")
+    sex = serializers.ChoiceField(choices=Physician.Sex.choices, help_text="F, M, or empty when not stated.")
     specialties = PhysicianSpecialtySerializer(source="physician_specialties", many=True)
     cancer_types = CancerTypeBriefSerializer(many=True)
-    locations = PracticeLocationSerializer(many=True)
     accepting_new_patients = serializers.BooleanField(help_text="At least one practice location accepts new patients.")
+    telehealth = serializers.BooleanField(help_text="Offers telehealth.")
+    languages = serializers.ListField(child=serializers.CharField(), help_text="ISO 639-1 codes.")
+    locations = PracticeLocationSerializer(many=True)
     distance_miles = serializers.SerializerMethodField(
         help_text="Miles from the `near` ZIP code to the nearest practice location within the radius; "
         "null when `near` is not given."
     )
+    last_verified_on = serializers.DateField(allow_null=True, help_text="When a curator last verified this record.")
     verification_is_stale = serializers.BooleanField(help_text="Never verified, or last verified over a year ago.")
-
-    class Meta:
-        model = Physician
-        fields = [
-            "npi",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "name_suffix",
-            "credentials",
-            "display_name",
-            "sex",
-            "specialties",
-            "cancer_types",
-            "accepting_new_patients",
-            "telehealth",
-            "languages",
-            "locations",
-            "distance_miles",
-            "last_verified_on",
-            "verification_is_stale",
-            "url",
-            "profile_url",
-        ]
 
     @extend_schema_field({"type": "number", "format": "double", "nullable": True, "minimum": 0})
     def get_distance_miles(self, physician) -> float | None:
         distance = getattr(physician, "distance_miles", None)
         return None if distance is None else round(distance, 2)
 
+    def to_representation(self, physician) -> dict:
+        """The declared fields above, built directly: DRF's field-by-field walk was most of a page's time.
+
+        The declarations stay the contract (the OpenAPI schema is generated from them); the tests compare
+        this output with them field by field, and Schemathesis validates every response against the schema.
+        """
+        return {
+            "npi": physician.npi,
+            "first_name": physician.first_name,
+            "middle_name": physician.middle_name,
+            "last_name": physician.last_name,
+            "name_suffix": physician.name_suffix,
+            "credentials": physician.credentials,
+            "display_name": physician.display_name,
+            "sex": physician.sex,
+            "specialties": [
+                {
+                    "code": link.specialty.code,
+                    "display_name": link.specialty.display_name,
+                    "category": link.specialty.category,
+                    "is_primary": link.is_primary,
+                }
+                for link in physician.physician_specialties.all()
+            ],
+            "cancer_types": [{"slug": cancer.slug, "name": cancer.name} for cancer in physician.cancer_types.all()],
+            "accepting_new_patients": physician.accepting_new_patients,
+            "telehealth": physician.telehealth,
+            "languages": list(physician.languages),
+            "locations": [_location(location) for location in physician.locations.all()],
+            "distance_miles": self.get_distance_miles(physician),
+            "last_verified_on": _date(physician.last_verified_on),
+            "verification_is_stale": physician.verification_is_stale,
+            "url": self.get_url(physician),
+            "profile_url": self.get_profile_url(physician),
+        }
+
 
 class PhysicianDetailSerializer(PhysicianListSerializer):
     """Everything the public profile shows."""
 
+    distance_miles = None
+    bio = serializers.CharField(help_text="Short bio.")
     certifications = BoardCertificationSerializer(many=True)
     affiliations = serializers.SerializerMethodField(help_text="Hospitals and cancer centers.")
+    enumerated_on = serializers.DateField(allow_null=True, help_text="When the NPI was issued.")
+    nppes_updated_on = serializers.DateField(allow_null=True, help_text="When NPPES last updated the record.")
 
-    class Meta(PhysicianListSerializer.Meta):
-        fields = [
-            *(name for name in PhysicianListSerializer.Meta.fields if name != "distance_miles"),
-            "bio",
-            "certifications",
-            "affiliations",
-            "enumerated_on",
-            "nppes_updated_on",
-        ]
+    def to_representation(self, physician) -> dict:
+        data = super().to_representation(physician)
+        del data["distance_miles"]
+        data.update(
+            bio=physician.bio,
+            certifications=BoardCertificationSerializer(physician.certifications.all(), many=True).data,
+            affiliations=self.get_affiliations(physician),
+            enumerated_on=_date(physician.enumerated_on),
+            nppes_updated_on=_date(physician.nppes_updated_on),
+        )
+        return data
 
     @extend_schema_field(InstitutionSerializer(many=True))
     def get_affiliations(self, physician) -> list:

@@ -79,6 +79,9 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError({**form_errors, **errors})
         return filterset.qs
 
+    def retrieve(self, request, *args, **kwargs):
+        return self._from_server_cache(request, super().retrieve, *args, **kwargs)
+
     def get_object(self):
         npi = self.kwargs["npi"]
         physician = self.get_queryset().filter(npi=npi).first() if npi.isascii() and npi.isdigit() else None
