@@ -529,3 +529,49 @@ def test_the_unfiltered_changelist_of_a_large_table_uses_postgresqls_estimate(ad
     assert unfiltered.context["cl"].result_count == 3
     assert len(listed(unfiltered)) == 5
     assert filtered.context["cl"].result_count == 2
+
+
+# --- the services behind the actions -------------------------------------------------------------------
+
+
+def test_mark_verified_takes_instances_and_a_date_and_skips_rows_already_verified_then(admin_user):
+    day = datetime.date(2026, 1, 15)
+    stale = PhysicianFactory(last_verified_on=datetime.date(2020, 1, 1))
+    done = PhysicianFactory(last_verified_on=day)
+
+    count = services.physicians_mark_verified(physicians=[stale, done], by=admin_user, on=day)
+
+    assert count == 1
+    stale.refresh_from_db()
+    assert stale.last_verified_on == day
+    assert (stale.history.count(), done.history.count()) == (2, 1)
+
+
+def test_deactivate_takes_a_date_and_a_filtered_distinct_queryset(admin_user):
+    day = datetime.date(2026, 2, 1)
+    doctor = PhysicianFactory(primary_specialty="207RH0003X")
+    PhysicianSpecialty.objects.create(physician=doctor, specialty=specialty("207RX0202X"), is_primary=False)
+    selection = Physician.objects.filter(physician_specialties__specialty__code__startswith="207R").distinct()
+
+    count = services.physicians_deactivate(physicians=selection, by=admin_user, on=day)
+
+    assert count == 1
+    doctor.refresh_from_db()
+    assert (doctor.is_active, doctor.deactivated_on) == (False, day)
+    assert doctor.history.latest().history_change_reason == services.DEACTIVATED_CHANGE_REASON
+
+
+def test_a_service_call_failing_after_the_update_writes_nothing(admin_user, monkeypatch):
+    from simple_history.manager import HistoryManager
+
+    doctors = [PhysicianFactory(), PhysicianFactory()]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("history table unavailable")
+
+    # The physicians' rows are updated first; writing their history then fails.
+    monkeypatch.setattr(HistoryManager, "bulk_history_create", broken)
+    with pytest.raises(RuntimeError):
+        services.physicians_deactivate(physicians=doctors, by=admin_user)
+
+    assert Physician.objects.filter(is_active=True).count() == 2
