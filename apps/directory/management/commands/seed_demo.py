@@ -34,6 +34,7 @@ class Command(BaseCommand):
             institutions, counts = self.seed_institutions(plan)
             counts.add(self.seed_physicians(plan, institutions))
             counts.accounts = self.seed_demo_accounts(plan)
+            # Further demo data (referrals, ...) goes here: one method per step, given the plan.
         self.report(counts, started)
 
     def plan(self, physicians: int, seed: int) -> demo.DemoPlan:
