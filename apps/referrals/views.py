@@ -34,6 +34,8 @@ GP_GROUP_ORDER = [
     Status.FAILED,
     Status.ENTERED_IN_ERROR,
 ]
+RECENT_CLOSED_SHOWN = 50
+INBOX_SHOWN = 200
 INBOX_DEFAULT_STATUSES = [
     Status.SUBMITTED,
     Status.UNDER_REVIEW,
@@ -67,7 +69,11 @@ def referral_list(request):
     if user.role == Role.CURATOR:
         return redirect("referrals:figures")
     if user.role == Role.GP:
-        referrals = list(visible_referrals(user).for_list())
+        mine = visible_referrals(user)
+        # Everything still moving, and only the most recent closed ones: the page stays fast for busy GPs.
+        referrals = list(mine.exclude(status__in=services.FINAL_STATUSES).for_list())
+        closed = mine.filter(status__in=services.FINAL_STATUSES).for_list().order_by("-updated_at")
+        referrals += list(closed[:RECENT_CLOSED_SHOWN])
         log_access(request, action=AccessLog.Action.LIST, object_type="referral")
         overdue = [r for r in referrals if r.is_overdue]
         groups = []
@@ -82,10 +88,12 @@ def referral_list(request):
         referrals = visible_referrals(user).filter(status__in=statuses)
         if priorities:
             referrals = referrals.filter(priority__in=priorities)
-        referrals = list(referrals.for_list())
+        referrals = list(referrals.for_list()[: INBOX_SHOWN + 1])
         log_access(request, action=AccessLog.Action.LIST, object_type="referral")
         context = {
-            "referrals": referrals,
+            "referrals": referrals[:INBOX_SHOWN],
+            "truncated": len(referrals) > INBOX_SHOWN,
+            "shown": INBOX_SHOWN,
             "status_choices": [(s, Status(s).label, s in statuses) for s in Status.values if s != Status.DRAFT],
             "priority_choices": [(p, Priority(p).label, p in priorities) for p in Priority.values],
         }

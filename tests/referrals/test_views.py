@@ -243,7 +243,7 @@ def test_the_gp_dashboard_puts_overdue_first_and_groups_by_status(
     draft = referral_between("draft")
     completed = referral_between("completed")
     client.force_login(gp)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("referrals:list"))
     assert response.status_code == 200
     assert [r.pk for r in response.context["overdue"]] == [overdue.pk]
@@ -261,7 +261,7 @@ def test_the_dashboard_query_count_does_not_grow_with_referrals(
     for status in ["draft", "submitted", "accepted", "scheduled", "completed", "rejected"] * 5:
         referral_between(status)
     client.force_login(gp)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("referrals:list"))
     assert sum(len(items) for _, items in response.context["groups"]) == 30
 
@@ -281,7 +281,7 @@ def test_the_inbox_filters_by_status_and_priority_overdue_first(
         referral_between("scheduled")
     client.force_login(oncologist)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         everything = client.get(reverse("referrals:list"))
     ordered = [r.pk for r in everything.context["referrals"]]
     assert ordered[0] == late.pk
@@ -460,3 +460,18 @@ def test_the_figures_page_has_a_fixed_query_count(client, curator, django_assert
         response = client.get(reverse("referrals:figures"))
     assert len(response.context["rows"]) == 6
     assert all(row["share_within_target"] == 1.0 for row in response.context["rows"])
+
+
+def test_the_dashboard_shows_every_open_referral_but_only_the_recent_closed_ones(
+    client, gp, referral_between, settings
+):
+    from apps.referrals import views
+
+    open_ones = [referral_between("submitted") for _ in range(3)]
+    closed = [referral_between("acknowledged") for _ in range(views.RECENT_CLOSED_SHOWN + 2)]
+    client.force_login(gp)
+    response = client.get(reverse("referrals:list"))
+    shown = [r.pk for _, items in response.context["groups"] for r in items]
+    assert {r.pk for r in open_ones} <= set(shown)
+    assert len([pk for pk in shown if pk in {r.pk for r in closed}]) == views.RECENT_CLOSED_SHOWN
+    assert closed[0].pk not in shown and closed[-1].pk in shown  # the oldest are left out
