@@ -48,7 +48,7 @@ TEMP_TABLES = {
         npi varchar(10), first_name varchar(100), middle_name varchar(100), last_name varchar(100),
         name_suffix varchar(20), credentials varchar(100), sex varchar(1), is_active boolean,
         deactivated_on date, reactivated_on date, enumerated_on date, nppes_updated_on date,
-        nppes_snapshot jsonb, id bigint""",
+        nppes_snapshot jsonb, id bigint, seen_updated_at timestamptz""",
     "registry_tmp_location": """
         id bigint, physician_npi varchar(10), address_line1 varchar(200), address_line2 varchar(200),
         city varchar(100), state varchar(2), zip_code varchar(10), phone varchar(30),
@@ -149,17 +149,18 @@ SELECT p.id, p.npi, p.first_name, p.middle_name, p.last_name, p.name_suffix, p.c
        coalesce((SELECT string_agg(s.code, ' ' ORDER BY s.code) FROM directory_physicianspecialty ps
                  JOIN directory_specialty s ON s.id = ps.specialty_id WHERE ps.physician_id = p.id), ''),
        coalesce((SELECT s.code FROM directory_physicianspecialty ps JOIN directory_specialty s ON s.id = ps.specialty_id
-                 WHERE ps.physician_id = p.id AND ps.is_primary), '')
+                 WHERE ps.physician_id = p.id AND ps.is_primary), ''),
+       p.updated_at
 FROM directory_physician p
 LEFT JOIN directory_practicelocation l ON l.physician_id = p.id AND l.is_primary
 WHERE p.npi = ANY(%s)
 ORDER BY p.id
-FOR UPDATE OF p
 """
 
 
 def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, dry_run: bool) -> BatchResult:
-    """Write one batch (one row per NPI) inside the caller's transaction."""
+    """Write one batch (one row per NPI) inside the caller's transaction. `specialty_ids` maps every
+    taxonomy code in the directory to its Specialty id."""
     result = BatchResult()
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -167,7 +168,9 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
         existing = {}
         for record in cursor.fetchall():
             current = dict(zip(("id", "npi", *PHYSICIAN_FIELDS, "snapshot"), record[:14], strict=True))
-            current.update(zip(("location_id", *LOCATION_FIELDS, *SPECIALTY_FIELDS), record[14:], strict=True))
+            current.update(
+                zip(("location_id", *LOCATION_FIELDS, *SPECIALTY_FIELDS, "updated_at"), record[14:], strict=True)
+            )
             existing[current["npi"]] = current
 
         new_physicians, new_locations, new_specialties = [], [], []
@@ -220,7 +223,9 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
                 result.deactivated += 1
             elif current["is_active"] is False and target["is_active"] is True:
                 result.reactivated += 1
-            changed_physicians.append(target | {"id": current["id"], "npi": row.npi, "snapshot": values})
+            changed_physicians.append(
+                target | {"id": current["id"], "npi": row.npi, "snapshot": values, "seen": current["updated_at"]}
+            )
             if location_changed:
                 location_updates.append((current, target))
             if specialties_changed:
@@ -252,15 +257,17 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
                         source, created_at, updated_at)
                     SELECT {", ".join(physician_columns)}, '', '{{}}', false, %s, %s, %s
                     FROM registry_tmp_physician ORDER BY npi
-                    ON CONFLICT (npi) DO NOTHING""",  # noqa: S608
+                    ON CONFLICT (npi) DO NOTHING
+                    RETURNING npi, id""",  # noqa: S608
                 [Physician.Source.NPPES, now, now],
             )
-            cursor.execute(
-                "SELECT npi, id FROM directory_physician WHERE npi = ANY(%s)", [[v["npi"] for v in new_physicians]]
-            )
+            # A physician a curator added meanwhile is left alone: the next import compares it.
             ids = dict(cursor.fetchall())
+            result.created, result.unchanged = len(ids), result.unchanged + len(new_physicians) - len(ids)
             for values in new_physicians:
-                physician_id = ids[values["npi"]]
+                physician_id = ids.get(values["npi"])
+                if physician_id is None:
+                    continue
                 if values["address_line1"]:
                     new_locations.append((physician_id, values))
                 for code in values["specialties"].split():
@@ -273,16 +280,30 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
             _copy(
                 cursor,
                 "registry_tmp_physician",
-                [*physician_columns, "id"],
-                [(v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), v["snapshot"], v["id"]) for v in changed_physicians],
+                [*physician_columns, "id", "seen_updated_at"],
+                [
+                    (v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), v["snapshot"], v["id"], v["seen"])
+                    for v in changed_physicians
+                ],
             )
+            # Only rows nobody saved since we read them: a curator's concurrent edit wins, and the next
+            # import compares again. No row locks, so an unchanged physician is never written, not even
+            # to lock it.
             assignments = ", ".join(f"{n} = t.{n}" for n in (*PHYSICIAN_FIELDS, "nppes_snapshot"))
             cursor.execute(
                 f"UPDATE directory_physician p SET {assignments}, updated_at = %s "  # noqa: S608
-                "FROM registry_tmp_physician t WHERE p.id = t.id",
+                "FROM registry_tmp_physician t WHERE p.id = t.id AND p.updated_at = t.seen_updated_at "
+                "RETURNING p.id",
                 [now],
             )
-            _history(cursor, Physician, "id IN (SELECT id FROM registry_tmp_physician)", [], "~")
+            written = {physician_id for (physician_id,) in cursor.fetchall()}
+            lost = len(changed_physicians) - len(written)
+            result.updated, result.unchanged = result.updated - lost, result.unchanged + lost
+            location_updates = [(current, target) for current, target in location_updates if current["id"] in written]
+            specialty_sets = [entry for entry in specialty_sets if entry[0] in written]
+            lost_ids = {v["id"] for v in changed_physicians} - written
+            reviewed_ids = [physician_id for physician_id in reviewed_ids if physician_id not in lost_ids]
+            _history(cursor, Physician, "id = ANY(%s)", [sorted(written)], "~")
 
         # Practice locations: new primary ones, and changed primary ones (new ZIP, new centroid).
         location_columns = ["address_line1", "address_line2", "city", "state", "zip_code", "phone"]

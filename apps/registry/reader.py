@@ -6,7 +6,9 @@ looking at the other 99%. The scanner reads 1 MB blocks and walks their lines wi
 `bytes.count` (C speed); only a record whose bytes hold one of the wanted taxonomy codes, or starting
 with an NPI already in the directory (deactivation rows carry no taxonomy), goes through the csv module.
 A quoted field may contain a newline: a line with an odd number of double quotes continues on the next
-line, so records are always whole, and line numbers are physical line numbers.
+line, so records are always whole, and line numbers are physical line numbers. Counting quotes is the
+costly part, so it is skipped when the next line starts with a quoted NPI, which proves a record ends
+there (as it does on every line of the published files).
 """
 
 import csv
@@ -23,7 +25,8 @@ from apps.directory.validators import npi_check_digit_ok
 
 from . import layout
 
-BLOCK_SIZE = 1 << 20
+BLOCK_SIZE = 1 << 18
+RECORD_STARTS = (b'"1', b'"2')  # every NPI starts with 1 or 2
 MEMBER_PATTERN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
 TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
 DATE_FORMAT = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
@@ -148,7 +151,9 @@ class Scanner:
             raise NppesFileError("The file is empty.")
         self.bytes_read = len(header)
         self.columns = Columns.from_header(header)
-        self._codes = frozenset(code.encode() for code in codes)
+        # Every NUCC code is 10 characters ending in X: find each X preceded by a wanted code.
+        wanted = b"|".join(re.escape(code.encode()) for code in sorted(codes)) or b"(?!)"
+        self._hit_pattern = re.compile(b"X(?<=" + wanted + b")")
         if self.columns.quoted:
             self._npi_keys = frozenset(f'"{npi}"'.encode() for npi in known_npis)
             self._npi_width = 12
@@ -159,7 +164,7 @@ class Scanner:
     def candidates(self, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
         """(physical line number, raw record without its line end) of each record that holds a wanted
         taxonomy code or starts with a known NPI. Stops after `limit` records read when given."""
-        codes, npi_keys, npi_width = self._codes, self._npi_keys, self._npi_width
+        hit_pattern, npi_keys, npi_width = self._hit_pattern, self._npi_keys, self._npi_width
         line_no = 2  # the header is line 1
         carry = b""
         while True:
@@ -174,15 +179,12 @@ class Scanner:
                 carry = buf
                 continue
             find, count = buf.find, buf.count
-            # Positions of wanted codes: every code ends with X, and X is rare outside taxonomy codes.
-            hits = []
-            x = find(b"X", 9, end)
-            while x != -1:
-                if buf[x - 9 : x + 1] in codes:
-                    hits.append(x)
-                x = find(b"X", x + 1, end)
+            # Where wanted codes end, found by the regex engine in C; most blocks hold a few.
+            hits = [match.start() for match in hit_pattern.finditer(buf, 0, end)]
             hits.append(len(buf) + 1)  # sentinel
             next_hit, hit_index = hits[0], 0
+            room = len(buf) if limit is None else limit - self.read  # records this block may still read
+            records = 0
             start = 0
             carry = b""
             while start < end:
@@ -190,7 +192,10 @@ class Scanner:
                 if stop == -1:
                     stop = end
                 lines = 1
-                if count(b'"', start, stop) & 1:
+                # The next line starts with a quoted NPI ("1... or "2...): then this line end is a record
+                # end, since inside a quoted field a quote is doubled or followed by a comma or a line end.
+                # Otherwise count the line's quotes: an odd count means a quoted field runs on.
+                if buf[stop + 1 : stop + 3] not in RECORD_STARTS and count(b'"', start, stop) & 1:
                     # A quoted field runs over the line end: take lines until the quotes balance.
                     quotes = 1
                     while quotes & 1 and stop < end:
@@ -203,20 +208,22 @@ class Scanner:
                     if quotes & 1 and not at_eof:
                         carry = buf[start:]
                         break
-                self.read += 1
-                if limit is not None and self.read > limit:
-                    self.read = limit
+                if records == room:
+                    self.read += records
                     return
-                if next_hit < stop or buf[start : start + npi_width] in npi_keys:
-                    yield line_no, buf[start:stop].rstrip(b"\r\n")
+                records += 1
                 if next_hit < stop:
+                    yield line_no, buf[start:stop].rstrip(b"\r\n")
                     while hits[hit_index] < stop:
                         hit_index += 1
                     next_hit = hits[hit_index]
+                elif npi_keys and buf[start : start + npi_width] in npi_keys:
+                    yield line_no, buf[start:stop].rstrip(b"\r\n")
                 line_no += lines
                 start = stop + 1
             else:
                 carry = buf[end:]
+            self.read += records
             if at_eof and not carry:
                 return
 

@@ -192,6 +192,8 @@ def nppes_import(
 
 def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size, progress) -> None:
     codes = frozenset(specialty_ids)
+    # Every code, not only the wanted ones: a curator may have added any specialty, and it stays.
+    all_specialty_ids = dict(Specialty.objects.values_list("code", "id"))
     known_npis = frozenset(Physician.objects.values_list("npi", flat=True))
     from localflavor.us.us_states import STATE_CHOICES
 
@@ -209,7 +211,7 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             rows = sorted(pending.values(), key=lambda row: row.npi)
             pending.clear()
             with transaction.atomic():
-                result = batches.apply_batch(rows, specialty_ids=specialty_ids, run_id=run.pk, dry_run=dry_run)
+                result = batches.apply_batch(rows, specialty_ids=all_specialty_ids, run_id=run.pk, dry_run=dry_run)
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                     setattr(run, name, getattr(run, name) + getattr(result, name))
                 run.read = scanner.read

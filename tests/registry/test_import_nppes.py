@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocation
+from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocation, Specialty
 from apps.registry.models import ImportRun, KeptEdit
 from tests.factories import PhysicianFactory
 
@@ -498,3 +498,52 @@ def test_import_centroids_are_the_directory_centroids():
     for zip_code in ["06105-1217", "10065", "02115", "99501", "00901", "96813"]:
         assert centroids.zip_centroid(zip_code) == geo.zip_centroid(zip_code)
     assert centroids.zip_centroid("00000") is None
+
+
+def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypatch):
+    # Given an imported physician
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
+    from apps.registry import batch
+
+    real = batch.ensure_temp_tables
+
+    def curator_saves_meanwhile(cursor):
+        # A curator's save lands after the import read the physician and before it writes.
+        physician = Physician.objects.get(npi=npi(1))
+        physician.last_name = "Saved meanwhile"
+        physician.save()
+        real(cursor)
+
+    monkeypatch.setattr(batch, "ensure_temp_tables", curator_saves_meanwhile)
+
+    # When the import would change that physician
+    run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO")]))
+
+    # Then the curator's save is not overwritten, and the import changed nothing there
+    physician = Physician.objects.get(npi=npi(1))
+    assert (physician.last_name, physician.credentials) == ("Saved meanwhile", "MD")
+    assert (run.updated, run.unchanged) == (0, 1)
+
+    # When the next import runs undisturbed
+    monkeypatch.setattr(batch, "ensure_temp_tables", real)
+    import_nppes(tmp_path / "b.csv")
+
+    # Then the registry's change lands and the curator's edit is kept for review
+    physician.refresh_from_db()
+    assert (physician.last_name, physician.credentials) == ("Saved meanwhile", "DO")
+    assert KeptEdit.objects.get().field == "last_name"
+
+
+def test_specialties_a_curator_set_stay_even_outside_oncology(import_nppes, tmp_path, nucc):
+    # Given an imported oncologist to whom a curator added a non-oncology specialty
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
+    physician = Physician.objects.get(npi=npi(1))
+    PhysicianSpecialty.objects.create(physician=physician, specialty=Specialty.objects.get(code="207R00000X"))
+
+    # When the registry adds another oncology code
+    import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), codes=(("207RX0202X", "Y"), ("207RH0003X", "N")))]))
+
+    # Then the curator's set stays as it is, and the difference is listed
+    assert specialties_of(npi(1)) == [("207R00000X", False), ("207RX0202X", True)]
+    edit = KeptEdit.objects.get(field="specialties")
+    assert (edit.curator_value, edit.registry_value) == ("207R00000X 207RX0202X", "207RH0003X 207RX0202X")

@@ -77,6 +77,19 @@ def wipe_directory() -> None:
         )
 
 
+def wait_for_killed_session() -> None:
+    """The killed client's server session lives on until it notices the closed socket."""
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+
+
 def subprocess_env() -> dict:
     database = settings.DATABASES["default"]
     url = (
@@ -113,6 +126,7 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    wait_for_killed_session()
     committed = Physician.objects.count()
     assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
     assert 300 <= committed < ROWS - 1, "the import was not interrupted part-way"

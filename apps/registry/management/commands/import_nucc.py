@@ -6,6 +6,8 @@ from apps.registry.services import RegistryImportError, nucc_import
 
 
 class Command(BaseCommand):
+    # A data load: the project's system checks run in CI and on deploy, not before each weekly import.
+    requires_system_checks = []
     help = (
         "Load every code of the NUCC taxonomy CSV into the specialties, idempotently. The oncology "
         "categories the directory set stay; new codes get no category."
