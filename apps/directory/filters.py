@@ -34,9 +34,9 @@ PARAMETERS = (
     "sort",
 )
 
-# Facet counts over more matches than this would cost more than the search itself (a million rows at
-# worst): above it the page asks the visitor to narrow the search instead of counting.
-FACET_MAX_MATCHES = 20_000
+# Facet counts over more matches than this would cost several times the search itself: above it the page
+# asks the visitor to narrow the search instead of counting.
+FACET_MAX_MATCHES = 5_000
 
 
 class QueryField(forms.CharField):
@@ -102,7 +102,7 @@ class PhysicianFilterSet(django_filters.FilterSet):
     )
     sort = LookupChoiceFilter(
         label="Sort by",
-        choices=search_forms.SORT_CHOICES,
+        choices=[("", "Best match (nearest first with a ZIP code)"), *search_forms.SORT_CHOICES],
         unknown_message=search_forms.SORT_UNKNOWN,
         method="skip",
     )
@@ -172,10 +172,11 @@ class PhysicianFilterSet(django_filters.FilterSet):
 
     # -- facets -----------------------------------------------------------------------------------------
 
-    def facet_counts(self, *, max_matches: int = FACET_MAX_MATCHES) -> dict | None:
+    def facet_counts(self, *, max_matches: int = FACET_MAX_MATCHES, matches: int | None = None) -> dict | None:
         """Matches per specialty category and per cancer type slug, each under every other active filter
-        (two queries). None when the form is invalid or a count would cover more than `max_matches`."""
-        if not self.form.is_valid():
+        (two queries). None when the form is invalid or a count would cover more than `max_matches`;
+        give `matches` (the number of results, when known) to skip the queries when it is already over."""
+        if not self.form.is_valid() or (matches is not None and matches > max_matches):
             return None
         specialty = self._count_by(
             self.filtered(self.queryset.all(), without="specialty"),

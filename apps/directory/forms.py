@@ -177,8 +177,7 @@ class PhysicianSearchForm(forms.Form):
     """Base form of PhysicianFilterSet. Loads the (small) specialty and cancer type tables once, so the
     page and its facets run a fixed number of queries."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def _load_choices(self):
         self.specialties = list(Specialty.objects.only("id", "code", "display_name", "category"))
         self.cancer_types = list(CancerType.objects.only("id", "slug", "name"))
         categories = dict(SpecialtyCategory.choices)
@@ -189,8 +188,50 @@ class PhysicianSearchForm(forms.Form):
             (code, s.display_name) for code, s in self.specialty_codes.items()
         ]
         self.fields["specialty"].menu_choices = specialty_choices
+        asked = self.data.get(self.add_prefix("specialty"), "") if self.is_bound else ""
+        self.fields["specialty"].widget.choices = specialty_choices + (
+            [(asked, self.specialty_codes[asked].display_name)] if asked in self.specialty_codes else []
+        )
         self.fields["cancer"].choices = [("", "Any cancer type")] + [(c.slug, c.name) for c in self.cancer_types]
         self.cancer_by_slug = {c.slug: c for c in self.cancer_types}
+        self._set_widget_attributes()
+
+    def _set_widget_attributes(self):
+        """Phone-friendly inputs: the right keyboard, autocomplete hints, no browser-side blocking (the
+        server gives clearer messages than the browser would)."""
+        attrs = {
+            "q": {"type": "search", "autocomplete": "off", "spellcheck": "false"},
+            "near": {"inputmode": "numeric", "autocomplete": "postal-code", "size": "10"},
+            "radius": {"type": "text", "inputmode": "decimal", "size": "5"},
+        }
+        for name, extra in attrs.items():
+            field = self.fields.get(name)
+            if field is not None:
+                field.widget.input_type = extra.pop("type", getattr(field.widget, "input_type", "text"))
+                field.widget.attrs.update(extra)
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs.pop("step", None)
+
+    def __init__(self, data=None, *args, **kwargs):
+        # A NUL byte is never valid, and must not be echoed back into the page: remember which fields had
+        # one, show the value with a replacement character, and report the error on those fields.
+        self.null_fields = set()
+        if hasattr(data, "lists") and any("\x00" in value for _, values in data.lists() for value in values):
+            clean = data.copy()
+            for name, values in data.lists():
+                if any("\x00" in value for value in values):
+                    self.null_fields.add(name)
+                    clean.setlist(name, [value.replace("\x00", "\N{REPLACEMENT CHARACTER}") for value in values])
+            data = clean
+        super().__init__(data, *args, **kwargs)
+        self._load_choices()
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        for name in self.null_fields & set(self.fields):
+            self.errors.pop(name, None)
+            self.cleaned_data.pop(name, None)
+            self.add_error(name, forms.ValidationError(NULL_CHARACTERS, code="null_characters"))
 
     def clean_q(self):
         return " ".join((self.cleaned_data.get("q") or "").split())

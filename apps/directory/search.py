@@ -7,6 +7,7 @@ The database does the heavy lifting (migration 0004 defines the functions used h
 - earthdistance's `ll_to_earth`, `earth_box` and `earth_distance` with a GiST index on practice locations.
 """
 
+import math
 import re
 
 from django.db.models import BooleanField, F, FloatField, Func, Min, Value
@@ -25,6 +26,19 @@ DERIVED_FIELDS = [
     "certified_until",
     "specialty_ids",
     "cancer_type_ids",
+    "geo_cells",
+    "accepting_geo_cells",
+]
+
+# Large columns a result row never shows.
+LISTING_DEFERRED_FIELDS = [
+    "search_names",
+    "location_text",
+    "institution_text",
+    "search_document",
+    "search_vector",
+    "nppes_snapshot",
+    "bio",
 ]
 
 # Words that say nothing about whom to find ("Dr Smith", "Smith MD"); the SQL function skips them too.
@@ -84,27 +98,74 @@ def apply_text_search(queryset, text: str):
             output_field=BooleanField(),
         )
     ).annotate(
-        # Names weigh double: "Smith" should list Dr Smith before the Smith Cancer Center's staff.
+        # Ranked by the name alone: "Smith" lists Dr Smith before the Smith Cancer Center's staff, and the
+        # short name keeps the ranking cheap (places only decide whether a physician matches).
         search_rank=RawSQL(
-            "(2 * word_similarity(directory_normalize(%s), directory_physician.search_names)"
-            " + word_similarity(directory_normalize(%s), directory_physician.search_document))",
-            (query_text, query_text),
+            "word_similarity(directory_normalize(%s), directory_physician.search_names)",
+            (query_text,),
             output_field=FloatField(),
         )
     )
 
 
+# Grid cells, as directory_geo_cells() computes them in SQL (migration 0005): (base, cells per degree,
+# cells across the latitudes, cells across the longitudes).
+CELL_LEVELS = [(10_000_000, 5.0, 2000, 1800), (20_000_000, 1.25, 500, 450), (30_000_000, 1 / 3.2, 200, 113)]
+MAX_QUERY_CELLS = 80
+MILES_PER_DEGREE_LATITUDE = 69.0
+
+
+def query_cells(lat: float, lng: float, miles: float) -> list[int] | None:
+    """The cells of the finest level (at most MAX_QUERY_CELLS of them) covering the circle's bounding box,
+    or None when the circle reaches a pole (no narrowing then)."""
+    margin = miles * 1.02 + 0.5  # generous: a missing cell would lose physicians, an extra one costs little
+    dlat = margin / MILES_PER_DEGREE_LATITUDE
+    south, north = lat - dlat, lat + dlat
+    if south <= -89 or north >= 89:
+        return None
+    widest = max(abs(south), abs(north))
+    dlng = margin / (MILES_PER_DEGREE_LATITUDE * math.cos(math.radians(widest)))
+    west, east = lng - dlng, lng + dlng
+    for base, per_degree, row, columns in CELL_LEVELS:
+        first_i, last_i = math.floor((south + 90) * per_degree), math.floor((north + 90) * per_degree)
+        first_j, last_j = math.floor((west + 180) * per_degree), math.floor((east + 180) * per_degree)
+        count = (last_i - first_i + 1) * (last_j - first_j + 1)
+        if count <= MAX_QUERY_CELLS:
+            # Longitudes wrap around at the antimeridian (the Aleutians).
+            return sorted(
+                {base + i * row + j % columns for i in range(first_i, last_i + 1) for j in range(first_j, last_j + 1)}
+            )
+    return None
+
+
+class LocationEarthPoint(Func):
+    """The joined practice location's stored `earth_point` column (not an ORM field, see PracticeLocation)."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        latitude_sql, params = compiler.compile(self.source_expressions[0])
+        table = latitude_sql.rsplit(".", 1)[0]
+        return f'{table}."earth_point"', params
+
+
 def apply_near(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False):
-    """Join the practice locations inside the circle (GiST box, then the exact distance) and keep, per
-    physician, the distance of the nearest one as `distance_miles`."""
+    """Physicians with a (accepting, if asked) location inside the circle, with `distance_miles` of the
+    nearest one. The grid cells narrow the physicians through the GIN index of every other filter; the
+    locations of those physicians are then measured with earth_distance on their stored earth_point."""
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
     meters = Value(float(miles) * METERS_PER_MILE)
-    location = LLToEarth(F("locations__latitude"), F("locations__longitude"))
+    point = LocationEarthPoint(F("locations__latitude"), output_field=FloatField())
     conditions = {"locations__accepting_new_patients": True} if accepting else {}
-    # One filter() call, so the box, the distance and the accepting condition share one join, and the
-    # Min() below (an annotation after the filter) aggregates over that same join.
+    cells = query_cells(lat, lng, miles)
+    # One filter() call, so the distance and the accepting conditions share one join, and the Min() below
+    # (an annotation after the filter) aggregates over that same join.
+    if cells is not None:
+        conditions["accepting_geo_cells__overlap" if accepting else "geo_cells__overlap"] = cells
+    # With cells, the box is left out on purpose: PostgreSQL estimates a cube box search at a fixed 0.1% of
+    # the locations (it is 3% around New York), so it would start from the box and check every location
+    # there against every other filter. Without cells (a circle reaching a pole), the GiST box search leads.
+    box = [] if cells is not None else [CubeContains(EarthBox(origin, meters), point)]
     return queryset.filter(
-        CubeContains(EarthBox(origin, meters), location),
-        AtMost(EarthDistance(origin, location), meters),
+        *box,
+        AtMost(EarthDistance(origin, point), meters),
         **conditions,
-    ).annotate(distance_miles=Min(EarthDistance(origin, location) / Value(METERS_PER_MILE)))
+    ).annotate(distance_miles=Min(EarthDistance(origin, point) / Value(METERS_PER_MILE)))

@@ -1,12 +1,288 @@
-from django.shortcuts import get_object_or_404, render
+"""Public pages: the home page's search form, the results page and the physician profile."""
 
-from .models import Physician, SpecialtyCategory
+import json
+import math
+import re
+
+from django.core.paginator import Page, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.html import _json_script_escapes
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from . import forms as search_forms
+from .filters import PARAMETERS, PhysicianFilterSet
+from .geo import zip_centroid
+from .models import Physician
+
+RESULTS_PER_PAGE = 20
+# earth_distance() uses a sphere of this radius (earthdistance's earth()); the profile uses the same, so a
+# distance on the profile is the one the results page showed.
+EARTH_RADIUS_MILES = 6378168 / 1609.344
+MAX_SHOWN_UNKNOWN_PARAMETERS = 5
 
 
+@require_safe
 def home(request):
-    return render(request, "directory/home.html", {"specialty_categories": SpecialtyCategory.choices})
+    filterset = PhysicianFilterSet(queryset=Physician.objects.none())
+    return render(request, "directory/home.html", {"form": filterset.form})
 
 
+@require_safe
+def physician_list(request):
+    filterset = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
+    form = filterset.form
+    context = {
+        "form": form,
+        "filterset": filterset,
+        "notices": _unknown_parameter_notices(request.GET),
+        "page": None,
+        "facets": None,
+    }
+    if filterset.is_valid():
+        page, page_notice = _page(filterset.qs.for_listing(), request.GET.get("page"))
+        if page_notice:
+            context["notices"].append(page_notice)
+        origin = form.origin
+        results = list(page.object_list)
+        for physician in results:
+            # The location a result shows: the nearest to the searched ZIP, else the primary one.
+            locations = physician.locations.all()
+            physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
+        context.update(
+            searched=True,
+            page=page,
+            results=results,
+            facets=filterset.facet_counts(matches=page.paginator.count),
+            sort=filterset.effective_sort,
+            near=form.cleaned_data.get("near"),
+            active_filters=_active_filters(request.GET, form),
+            widen_radius=_wider_radius(form),
+            query_string=_query_string(request.GET, drop=("page",)),
+        )
+    else:
+        context["error_list"] = [
+            (name, form.fields[name].label if name in form.fields else "", message)
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+    more = ("language", "sex", "accepting", "telehealth", "certified", "sort")
+    context["more_filters_open"] = any(request.GET.get(name) for name in more) or bool(set(form.errors) & set(more))
+    facets = context["facets"] or {}
+    context["specialty_links"] = _facet_links(
+        request.GET, "specialty", form.fields["specialty"].menu_choices[1:], facets.get("specialty")
+    )
+    context["cancer_links"] = _facet_links(
+        request.GET, "cancer", [(c.slug, c.name) for c in form.cancer_types], facets.get("cancer")
+    )
+    return render(request, "directory/physician_list.html", context)
+
+
+@require_safe
 def physician_detail(request, npi, slug=None):
-    physician = get_object_or_404(Physician.objects.active(), npi=npi)
-    return render(request, "directory/physician_detail.html", {"physician": physician})
+    if not re.fullmatch(r"[0-9]{10}", npi):
+        raise Http404("No physician has this NPI.")
+    physician = Physician.objects.for_profile().filter(npi=npi).first()
+    if physician is None:
+        raise Http404("No physician has this NPI.")
+    if not physician.is_active:
+        return render(request, "directory/physician_gone.html", {"physician": physician}, status=410)
+    if slug != physician.slug:
+        url = physician.get_absolute_url()
+        if request.GET:
+            url = f"{url}?{request.GET.urlencode()}"
+        return redirect(url, permanent=True)
+    near_field = search_forms.ZipField()
+    origin, near_error = None, ""
+    if request.GET.get("near"):
+        try:
+            near = near_field.clean(request.GET["near"])
+            origin = zip_centroid(near)
+        except search_forms.forms.ValidationError as error:
+            near_error = " ".join(error.messages)
+    locations = list(physician.locations.all())
+    if origin:
+        for location in locations:
+            location.distance_miles = _miles(origin, location)
+    canonical_url = request.build_absolute_uri(physician.get_absolute_url())
+    context = {
+        "physician": physician,
+        "locations": locations,
+        "specialties": list(physician.physician_specialties.all()),
+        "certifications": list(physician.certifications.all()),
+        "affiliations": list(physician.affiliations.all()),
+        "cancer_types": list(physician.cancer_types.all()),
+        "languages": [search_forms.LANGUAGE_NAMES.get(code, code) for code in physician.languages],
+        "near": request.GET.get("near", "") if origin else "",
+        "near_error": near_error,
+        "canonical_url": canonical_url,
+        "json_ld": _json_ld(physician, locations, canonical_url),
+    }
+    return render(request, "directory/physician_detail.html", context)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _page(queryset, number: str | None) -> tuple[Page, str]:
+    """The requested page of `queryset`, or the nearest real one with a notice saying so."""
+    paginator = Paginator(queryset, RESULTS_PER_PAGE)
+    try:
+        wanted = int(number) if number not in (None, "") else 1
+    except ValueError:
+        return paginator.page(1), "The page number was not a number: showing the first page."
+    if wanted < 1:
+        return paginator.page(1), "Pages start at 1: showing the first page."
+    if wanted > paginator.num_pages:
+        last = paginator.num_pages
+        notice = f"There {'is only 1 page' if last == 1 else f'are only {last} pages'}: showing the last one."
+        return paginator.page(last), notice
+    return paginator.page(wanted), ""
+
+
+def _printable(text: str, limit: int = 40) -> str:
+    cleaned = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+    return cleaned if len(cleaned) <= limit else f"{cleaned[:limit]}…"
+
+
+def _unknown_parameter_notices(params: QueryDict) -> list[str]:
+    unknown = sorted(name for name in params if name not in PARAMETERS and name != "page")
+    if not unknown:
+        return []
+    shown = ", ".join(_printable(name) for name in unknown[:MAX_SHOWN_UNKNOWN_PARAMETERS])
+    more = (
+        f" and {len(unknown) - MAX_SHOWN_UNKNOWN_PARAMETERS} more"
+        if len(unknown) > MAX_SHOWN_UNKNOWN_PARAMETERS
+        else ""
+    )
+    return [f"We ignored search options we do not know: {shown}{more}."]
+
+
+def _query_string(params: QueryDict, *, drop=(), **replace) -> str:
+    """The current search's parameters (known ones only) without `drop`, with `replace`."""
+    query = QueryDict(mutable=True)
+    for name in PARAMETERS:
+        if name in drop or name in replace:
+            continue
+        value = params.get(name, "")
+        if value and "\x00" not in value:
+            query[name] = value
+    for name, value in replace.items():
+        query[name] = value
+    return query.urlencode()
+
+
+def _active_filters(params: QueryDict, form) -> list[dict]:
+    """The active filters, each with a link that drops it (the empty result offers these)."""
+    data = form.cleaned_data
+    labels = {
+        "q": lambda v: f"matching “{v}”",
+        "specialty": lambda v: f"in {dict(form.fields['specialty'].choices).get(v, v)}",
+        "cancer": lambda v: f"treating {dict(form.fields['cancer'].choices).get(v, v)}",
+        "near": lambda v: f"within {data['radius']:g} miles of {v}",
+        "accepting": lambda v: "accepting new patients",
+        "telehealth": lambda v: "offering telehealth",
+        "certified": lambda v: "currently board certified",
+        "language": lambda v: f"speaking {search_forms.LANGUAGE_NAMES.get(v, v)}",
+        "sex": lambda v: dict(search_forms.SEX_CHOICES).get(v, v).lower(),
+    }
+    active = []
+    for name, label in labels.items():
+        value = data.get(name)
+        if value:
+            drop = ("page", name, "radius", "sort") if name == "near" else ("page", name)
+            active.append({"name": name, "label": label(value), "without": _query_string(params, drop=drop)})
+    return active
+
+
+def _wider_radius(form) -> int | None:
+    radius = form.cleaned_data.get("radius")
+    if not form.cleaned_data.get("near") or radius is None or radius >= search_forms.MAX_RADIUS_MILES:
+        return None
+    for wider in (25, 50, 100, 250, search_forms.MAX_RADIUS_MILES):
+        if wider > radius:
+            return wider
+    return None
+
+
+def _facet_links(params: QueryDict, name: str, choices, counts: dict | None) -> list[dict]:
+    """A link per choice that applies it (or removes it when it is the current one), with its count."""
+    current = params.get(name, "")
+    links = [
+        {
+            "value": value,
+            "label": label,
+            "current": value == current,
+            "count": None if counts is None else counts.get(value, 0),
+            "query": _query_string(params, drop=("page", name), **({} if value == current else {name: value})),
+        }
+        for value, label in choices
+    ]
+    # With counts, choices that would find nobody are left out (the current one always stays).
+    return [link for link in links if link["current"] or link["count"] is None or link["count"] > 0]
+
+
+def _miles(origin: tuple[float, float], location) -> float | None:
+    if location.latitude is None or location.longitude is None:
+        return None
+    lat1, lng1, lat2, lng2 = map(math.radians, (*origin, location.latitude, location.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _nearest_location(physician, origin):
+    located = [(distance, loc) for loc in physician.locations.all() if (distance := _miles(origin, loc)) is not None]
+    return min(located, key=lambda pair: pair[0])[1] if located else None
+
+
+def _json_ld(physician, locations, canonical_url: str) -> str:
+    """schema.org Physician as JSON-LD, escaped like json_script so no value can close the script tag."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Physician",
+        "@id": canonical_url,
+        "url": canonical_url,
+        "name": physician.display_name,
+        "identifier": {"@type": "PropertyValue", "propertyID": "NPI", "value": physician.npi},
+        "medicalSpecialty": [ps.specialty.display_name for ps in physician.physician_specialties.all()],
+        "knowsLanguage": list(physician.languages),
+        "isAcceptingNewPatients": any(loc.accepting_new_patients for loc in locations),
+        "availableService": [
+            {"@type": "MedicalTherapy", "name": f"{c.name} care"} for c in physician.cancer_types.all()
+        ],
+        "address": [
+            {
+                "@type": "PostalAddress",
+                "name": loc.name,
+                "streetAddress": ", ".join(part for part in (loc.address_line1, loc.address_line2) if part),
+                "addressLocality": loc.city,
+                "addressRegion": loc.state,
+                "postalCode": loc.zip_code,
+                "addressCountry": "US",
+                **({"telephone": loc.phone} if loc.phone else {}),
+            }
+            for loc in locations
+        ],
+        "hospitalAffiliation": [
+            {"@type": "Hospital", "name": a.institution.name} for a in physician.affiliations.all()
+        ],
+        "hasCredential": [
+            {
+                "@type": "EducationalOccupationalCredential",
+                "name": f"{c.board.name}: {c.certificate_name}",
+                "credentialCategory": "Board certification",
+                "recognizedBy": {"@type": "Organization", "name": c.board.name},
+                **({"validUntil": c.expires_on} if c.expires_on else {}),
+            }
+            for c in physician.certifications.all()
+            if c.is_current
+        ],
+    }
+    if physician.telehealth:
+        data["availableService"].append({"@type": "MedicalProcedure", "name": "Telehealth visits"})
+    if physician.last_verified_on:
+        data["dateModified"] = physician.last_verified_on
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_json_script_escapes)
+    return mark_safe(text)  # noqa: S308 - <, > and & are escaped above, as json_script does

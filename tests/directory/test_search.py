@@ -310,3 +310,38 @@ def test_for_profile_runs_a_fixed_number_of_queries(django_assert_num_queries, l
         [loc.phone for loc in physician.locations.all()]
         [c.slug for c in physician.cancer_types.all()]
     assert len(physician.locations.all()) == locations
+
+
+def _destination(lat: float, lng: float, miles: float, bearing: float) -> tuple[float, float]:
+    radius = 3958.7613
+    lat1, lng1, theta, delta = math.radians(lat), math.radians(lng), math.radians(bearing), miles / radius
+    lat2 = math.asin(math.sin(lat1) * math.cos(delta) + math.cos(lat1) * math.sin(delta) * math.cos(theta))
+    lng2 = lng1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(lat1), math.cos(delta) - math.sin(lat1) * math.sin(lat2)
+    )
+    return math.degrees(lat2), (math.degrees(lng2) + 540) % 360 - 180
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [(40.75, -73.99), (21.30, -157.85), (51.88, -176.65), (64.84, -147.72), (25.76, -80.19), (47.6, -122.3)],
+    ids=["new-york", "honolulu", "adak-antimeridian", "fairbanks", "miami", "seattle"],
+)
+def test_query_cells_cover_every_point_inside_the_circle(origin):
+    """The Python cells of a circle always include the SQL cell of any point inside it."""
+    from apps.directory.search import query_cells
+
+    for miles in (1, 10, 25, 60, 150, 500):
+        cells = query_cells(*origin, miles)
+        points = [
+            _destination(*origin, miles * fraction, bearing)
+            for fraction in (0.5, 0.99)
+            for bearing in range(0, 360, 15)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bool_and(directory_geo_cells(lat, lng) && %s::integer[])"
+                " FROM unnest(%s::float8[], %s::float8[]) AS p(lat, lng)",
+                [cells, [p[0] for p in points], [p[1] for p in points]],
+            )
+            assert cursor.fetchone()[0] is True, (origin, miles)

@@ -1,0 +1,241 @@
+"""Search benchmark: p50/p95 server time of /physicians/ for five representative searches, against the same
+queries in raw SQL through psycopg2, at 100,000 and 1,000,000 synthetic physicians, with EXPLAIN (ANALYZE).
+
+    .venv/bin/python bench/search_bench.py            # 100k and 1M (builds each database once, then reuses it)
+    .venv/bin/python bench/search_bench.py --quick    # 100k only
+    .venv/bin/python bench/search_bench.py --drop     # drop the benchmark databases afterwards
+
+Data comes from `manage.py seed_demo --physicians N` into oncodir_bench_c_100k / oncodir_bench_c_1m on the
+server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432). The view is timed through Django's
+RequestFactory (the real view, template included, without the network); "raw SQL" is the count and page
+queries the view runs, sent with psycopg2 on its own connection. ratio = view / raw SQL.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"100k": 100_000, "1m": 1_000_000}
+TARGET_MS = 25.0  # the combined search, p95, at 1,000,000 physicians
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def database_url(name: str) -> str:
+    return f"{server_url()}/{name}"
+
+
+class admin_connection:
+    """An autocommit connection to the server's postgres database (CREATE/DROP DATABASE), closed on exit."""
+
+    def __enter__(self):
+        import psycopg2
+
+        self.connection = psycopg2.connect(database_url("postgres"))
+        self.connection.autocommit = True
+        return self.connection
+
+    def __exit__(self, *exc):
+        self.connection.close()
+
+
+def physicians_in(name: str) -> int | None:
+    import psycopg2
+
+    with admin_connection() as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            return None
+    try:
+        with psycopg2.connect(database_url(name)) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM directory_physician")
+            return cursor.fetchone()[0]
+    except psycopg2.Error:
+        return 0
+
+
+def manage(name: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url(name)}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True)
+
+
+def ensure_database(name: str, physicians: int) -> None:
+    """Build the database once (migrate + seed_demo); later runs reuse it (and apply new migrations)."""
+    present = physicians_in(name)
+    if present is None:
+        with admin_connection() as admin, admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    manage(name, "migrate", "-v0")
+    if (present or 0) < physicians:
+        started = time.monotonic()
+        print(f"Building {name}: seed_demo --physicians {physicians} ...", flush=True)
+        manage(name, "seed_demo", "--physicians", str(physicians))
+        print(f"  built in {time.monotonic() - started:.0f} s", flush=True)
+    import psycopg2
+
+    connection = psycopg2.connect(database_url(name))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+
+
+def drop_database(name: str) -> None:
+    with admin_connection() as admin, admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- the measurement, run in a child process bound to one database --------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def searches(cursor) -> list[tuple[str, str]]:
+    """Five representative searches. The name typo swaps two letters of the most common surname."""
+    cursor.execute(
+        "SELECT last_name FROM directory_physician WHERE is_active AND length(last_name) >= 5"
+        " GROUP BY last_name ORDER BY count(*) DESC, last_name LIMIT 1"
+    )
+    surname = cursor.fetchone()[0].lower()
+    typo = surname[:2] + surname[3] + surname[2] + surname[4:]
+    return [
+        ("name typo", f"q={typo}"),
+        ("specialty + ZIP radius", "specialty=medical-oncology&near=10001&radius=25"),
+        ("cancer + accepting + radius", "cancer=breast&accepting=1&near=60601&radius=25"),
+        (
+            "everything combined",
+            f"q={typo}&specialty=medical-oncology&cancer=breast&near=10001&radius=50&accepting=1"
+            "&telehealth=1&certified=1&language=en&sex=F",
+        ),
+        ("page 50, broad search", "specialty=medical-oncology&sort=name&page=50"),
+    ]
+
+
+def measure(name: str, runs: int, warmup: int) -> None:
+    os.environ["DATABASE_URL"] = database_url(name)
+    # The test settings only swap the static files storage (no collectstatic manifest needed here).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "oncodir.test_settings"
+    os.environ["DJANGO_DEBUG"] = "false"  # no query log: production-like
+    os.environ.setdefault("DJANGO_SECRET_KEY", "search-bench-only")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import psycopg2
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from apps.directory.filters import PhysicianFilterSet
+    from apps.directory.models import Physician
+    from apps.directory.views import RESULTS_PER_PAGE, physician_list
+
+    factory = RequestFactory()
+    raw = psycopg2.connect(database_url(name))
+    raw.autocommit = True
+    with raw.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM directory_physician")
+        total = cursor.fetchone()[0]
+        the_searches = searches(cursor)
+    print(f"\n=== {name}: {total:,} physicians; {runs} runs per search after {warmup} warm-up runs ===")
+    print(f"{'search':28} {'results':>8} {'view p50':>9} {'view p95':>9} {'raw p50':>8} {'raw p95':>8} {'ratio':>6}")
+    plans = []
+    for label, query in the_searches:
+        params = QueryDict(query)
+        filterset = PhysicianFilterSet(params, queryset=Physician.objects.active())
+        assert filterset.is_valid(), filterset.errors
+        queryset = filterset.qs.for_listing()
+        page = int(params.get("page", 1))
+        page_sql, page_params = queryset[
+            (page - 1) * RESULTS_PER_PAGE : page * RESULTS_PER_PAGE
+        ].query.sql_with_params()
+        ids_sql, ids_params = queryset.values("id").query.sql_with_params()
+        count_sql = f"SELECT count(*) FROM ({ids_sql}) matches"
+
+        def view_once(query=query):
+            started = time.perf_counter()
+            response = physician_list(factory.get(f"/physicians/?{query}"))
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200
+            return elapsed
+
+        def raw_once(page_sql=page_sql, page_params=page_params, count_sql=count_sql, ids_params=ids_params):
+            with raw.cursor() as cursor:
+                started = time.perf_counter()
+                cursor.execute(count_sql, ids_params)
+                matches = cursor.fetchone()[0]
+                cursor.execute(page_sql, page_params)
+                cursor.fetchall()
+                return time.perf_counter() - started, matches
+
+        for _ in range(warmup):
+            view_once()
+            raw_once()
+        view_times, raw_times, matches = [], [], 0
+        for _ in range(runs):  # interleaved, so both see the same machine load
+            view_times.append(view_once() * 1000)
+            elapsed, matches = raw_once()
+            raw_times.append(elapsed * 1000)
+        view_p50, view_p95 = statistics.median(view_times), percentile(view_times, 0.95)
+        raw_p50, raw_p95 = statistics.median(raw_times), percentile(raw_times, 0.95)
+        print(
+            f"{label:28} {matches:>8,} {view_p50:>8.1f}ms {view_p95:>8.1f}ms {raw_p50:>7.1f}ms {raw_p95:>7.1f}ms"
+            f" {view_p50 / raw_p50:>5.2f}x"
+        )
+        if label == "everything combined":
+            verdict = "meets" if view_p95 < TARGET_MS else "misses"
+            print(f"{'':28} -> combined search p95 {view_p95:.1f} ms {verdict} the {TARGET_MS:.0f} ms target")
+        with raw.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {page_sql}", page_params)
+            plans.append((label, query, [row[0] for row in cursor.fetchall()]))
+    connection.close()
+    raw.close()
+    for label, query, plan in plans:
+        used = sorted({line.split(" on ")[1].split()[0] for line in plan if " Scan on " in line and "Index" in line})
+        print(
+            f"\n--- EXPLAIN (ANALYZE, BUFFERS) page query: {label} ({query}); indexes used: {', '.join(used) or 'none'}"
+        )
+        print("\n".join(plan))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only the 100,000-physician database")
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per search (default 50)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
+    parser.add_argument("--drop", action="store_true", help="drop the benchmark databases at the end")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: measure one database
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.measure, args.runs, args.warmup)
+        return
+    sizes = ["100k"] if args.quick else ["100k", "1m"]
+    for size in sizes:
+        name = f"oncodir_bench_c_{size}"
+        ensure_database(name, SIZES[size])
+        subprocess.run(
+            [sys.executable, __file__, "--measure", name, "--runs", str(args.runs), "--warmup", str(args.warmup)],
+            check=True,
+        )
+    if args.drop:
+        for size in sizes:
+            drop_database(f"oncodir_bench_c_{size}")
+
+
+if __name__ == "__main__":
+    main()

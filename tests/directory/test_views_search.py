@@ -1,0 +1,225 @@
+"""The home page and the results page, GET /physicians/, through the real stack."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from apps.directory import forms as search_forms
+from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/physicians/"
+
+
+def result_names(response) -> list[str]:
+    return re.findall(r'<h3 id="result-\d+"><a href="[^"]*">([^<]*)</a>', response.content.decode())
+
+
+@pytest.fixture
+def three():
+    adams = PhysicianFactory(first_name="Ann", last_name="Adams", cancers=["breast"], telehealth=True)
+    PracticeLocationFactory(physician=adams, zip_code="10001", name="Chelsea Oncology", phone="(212) 555-0101")
+    baker = PhysicianFactory(first_name="Bo", last_name="Baker", primary_specialty="2085R0001X", cancers=["lung"])
+    PracticeLocationFactory(physician=baker, zip_code="19103", city="Philadelphia", state="PA")
+    garcia = PhysicianFactory(first_name="José", last_name="García", cancers=["breast"], languages=["es"])
+    PracticeLocationFactory(physician=garcia, zip_code="02116", city="Boston", state="MA", accepting_new_patients=False)
+    return adams, baker, garcia
+
+
+def test_home_page_has_a_labelled_search_form(client):
+    response = client.get(reverse("directory:home"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'action="/physicians/"' in html and 'role="search"' in html
+    for name in ("q", "near", "specialty", "cancer"):
+        assert f'<label for="id_{name}">' in html
+        assert f'id="id_{name}"' in html
+    assert 'class="skip-link" href="#main"' in html
+
+
+def test_results_list_active_physicians_with_count(client, three):
+    PhysicianFactory(last_name="Gone", is_active=False, deactivated_on="2024-01-01")
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert result_names(response) == ["Ann Adams, MD", "Bo Baker, MD", "José García, MD"]
+    assert "3 oncologists" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=smtih", []),
+        ("q=bakr", ["Bo Baker, MD"]),
+        ("q=Garcia", ["José García, MD"]),
+        ("q=jose+GARCÍA", ["José García, MD"]),
+        ("specialty=radiation-oncology", ["Bo Baker, MD"]),
+        ("cancer=breast", ["Ann Adams, MD", "José García, MD"]),
+        ("near=10001&radius=100", ["Ann Adams, MD", "Bo Baker, MD"]),
+        ("accepting=1", ["Ann Adams, MD", "Bo Baker, MD"]),
+        ("telehealth=1", ["Ann Adams, MD"]),
+        ("language=es", ["José García, MD"]),
+        ("cancer=breast&near=02116&radius=500&sort=name", ["Ann Adams, MD", "José García, MD"]),
+        ("cancer=breast&near=02116&radius=500", ["José García, MD", "Ann Adams, MD"]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_filters_on_the_page(client, three, query, expected):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    assert result_names(response) == expected
+
+
+def test_near_shows_the_distance_of_the_nearest_location(client, three):
+    adams = three[0]
+    PracticeLocationFactory(physician=adams, zip_code="19103", is_primary=False, name="Philly Annex")
+    response = client.get(f"{URL}?near=19103&radius=100")
+    html = response.content.decode()
+    # Adams practises at 19103 too: the nearest location (0.0 miles) is the one shown
+    assert re.search(r'<strong class="distance">0\.0 miles</strong>\s*·\s*Philly Annex', html)
+    assert f"{adams.get_absolute_url()}?near=19103" in html
+    # from Manhattan, Baker's Philadelphia practice is about 83 miles away
+    html = client.get(f"{URL}?near=10001&radius=100&specialty=radiation-oncology").content.decode()
+    assert re.search(r'<strong class="distance">8[23]\.\d miles</strong>', html)
+
+
+def test_results_show_phone_link_accepting_and_verification(client, three):
+    html = client.get(URL).content.decode()
+    assert '<a href="tel:+12125550101">(212) 555-0101</a>' in html
+    assert "Not accepting new patients" in html
+    assert "Information last verified on" in html
+
+
+def test_pagination_is_stable_and_complete(client):
+    # given 45 physicians, some with the same name
+    for index in range(45):
+        PhysicianFactory(first_name="Sam", last_name=f"Lee{index % 10}")
+    # when
+    pages = [client.get(f"{URL}?page={number}") for number in (1, 2, 3)]
+    # then
+    names = [result_names(page) for page in pages]
+    assert [len(n) for n in names] == [20, 20, 5]
+    npis = [re.findall(r'id="result-(\d+)"', page.content.decode()) for page in pages]
+    flat = [npi for page in npis for npi in page]
+    assert len(set(flat)) == 45
+    assert "Page 2 of 3" in pages[1].content.decode()
+    assert 'rel="next"' in pages[0].content.decode() and 'rel="prev"' not in pages[0].content.decode()
+    assert client.get(f"{URL}?page=2").content == pages[1].content  # same order every time
+
+
+@pytest.mark.parametrize(
+    ("page", "notice", "shown"),
+    [
+        ("abc", "The page number was not a number: showing the first page.", "Page 1 of 2"),
+        ("0", "Pages start at 1: showing the first page.", "Page 1 of 2"),
+        ("99", "There are only 2 pages: showing the last one.", "Page 2 of 2"),
+        ("9" * 5000, "The page number was not a number: showing the first page.", "Page 1 of 2"),
+        ("1\x00", "The page number was not a number: showing the first page.", "Page 1 of 2"),
+    ],
+    ids=["letters", "zero", "too-far", "huge", "nul"],
+)
+def test_bad_page_numbers_show_a_real_page_with_a_notice(client, page, notice, shown):
+    for _ in range(25):
+        PhysicianFactory()
+    response = client.get(URL, {"page": page})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert notice in html
+    assert shown in html
+
+
+def test_facets_show_counts_under_the_other_filters(client, three):
+    html = client.get(f"{URL}?cancer=breast").content.decode()
+    facets = html[html.index('id="facets-title"') :]
+    # specialty counts are among breast cancer physicians; cancer counts ignore the cancer filter
+    assert re.search(r'>Medical oncology</a> <span class="count">2<', facets)
+    assert "Radiation oncology" not in facets  # it would find nobody
+    assert re.search(r'<strong aria-current="true">Breast cancer</strong> <span class="count">2<', facets)
+    assert re.search(r'>Lung cancer</a> <span class="count">1<', facets)
+    remove = re.search(r'<a href="\?([^"]*)">Remove<span class="visually-hidden"> Breast cancer', facets).group(1)
+    assert "cancer" not in remove
+
+
+def test_empty_result_says_why_and_offers_ways_out(client, three):
+    response = client.get(f"{URL}?near=10001&radius=10&cancer=lung&telehealth=1")
+    html = response.content.decode()
+    assert result_names(response) == []
+    assert "No physician matches all of these." in html
+    assert "?q=&amp;" not in html
+    assert "radius=25" in html and "Search within 25 miles instead" in html
+    assert "Remove “offering telehealth”" in html
+    assert "Remove “within 10 miles of 10001”" in html
+    remove_lung = re.search(r'<a href="\?([^"]*)">Remove “treating Lung cancer”', html).group(1)
+    assert "cancer" not in remove_lung and "telehealth=1" in remove_lung
+
+
+BAD_INPUTS = [
+    ("radius=-5&near=10001", search_forms.RADIUS_RANGE),
+    ("radius=abc&near=10001", search_forms.RADIUS_INVALID),
+    ("radius=1e9&near=10001", search_forms.RADIUS_RANGE),
+    ("near=00000", "We do not know the ZIP code 00000."),
+    ("q=" + "a" * 5000, search_forms.QUERY_TOO_LONG),
+    ("q=smith%00", search_forms.NULL_CHARACTERS),
+    ("near=10001%00", search_forms.NULL_CHARACTERS),
+    ("radius=5%00&near=10001", search_forms.NULL_CHARACTERS),
+    ("specialty=%00", search_forms.NULL_CHARACTERS),
+    ("cancer=%00", search_forms.NULL_CHARACTERS),
+    ("accepting=%00", search_forms.NULL_CHARACTERS),
+    ("telehealth=%00", search_forms.NULL_CHARACTERS),
+    ("certified=%00", search_forms.NULL_CHARACTERS),
+    ("language=%00", search_forms.NULL_CHARACTERS),
+    ("sex=%00", search_forms.NULL_CHARACTERS),
+    ("sort=%00", search_forms.NULL_CHARACTERS),
+    ("sort=distance", search_forms.SORT_DISTANCE_NEEDS_ZIP),
+    ("language=klingon", "Unknown language klingon"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), BAD_INPUTS, ids=[q[:30] for q, _ in BAD_INPUTS])
+def test_bad_input_gives_a_normal_page_with_a_clear_message(client, three, query, message):
+    response = client.get(f"{URL}?{query}")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Please check your search" in html
+    assert message in html.replace("&#x27;", "'")
+    assert result_names(response) == []
+    assert "\x00" not in html
+
+
+def test_unknown_parameters_are_ignored_with_a_notice(client, three):
+    response = client.get(f"{URL}?colour=blue&x%00y=1&q=adams")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert result_names(response) == ["Ann Adams, MD"]
+    assert "We ignored search options we do not know: colour, x\N{REPLACEMENT CHARACTER}y." in html
+
+
+def test_post_is_not_allowed(client):
+    assert client.post(URL).status_code == 405
+
+
+def _directory(physicians: int, locations: int, certifications: int):
+    for _ in range(physicians):
+        physician = PhysicianFactory(cancers=["breast", "lung", "lymphoma"])
+        for index in range(locations):
+            PracticeLocationFactory(physician=physician, is_primary=index == 0, zip_code="10001")
+        for index in range(certifications):
+            BoardCertificationFactory(physician=physician, certificate_name=f"Certificate {index}")
+
+
+@pytest.mark.parametrize(("physicians", "locations", "certifications"), [(3, 1, 1), (25, 6, 3)], ids=["small", "large"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "q=smith", "near=10001&cancer=breast&accepting=1&sort=name", "specialty=medical-oncology&page=2"],
+    ids=["all", "q", "near-combined", "page-2"],
+)
+def test_results_page_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, physicians, locations, certifications, query
+):
+    # given either a small or a large directory
+    _directory(physicians, locations, certifications)
+    # then: specialties and cancer types (2), count, page, 3 prefetches, 2 facet counts
+    with django_assert_max_num_queries(9):
+        response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
