@@ -13,6 +13,7 @@ queries the view runs, sent with psycopg2 on its own connection. ratio = view / 
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -206,7 +207,9 @@ def measure(name: str, runs: int, warmup: int) -> None:
     connection.close()
     raw.close()
     for label, query, plan in plans:
-        used = sorted({line.split(" on ")[1].split()[0] for line in plan if " Scan on " in line and "Index" in line})
+        used = sorted(
+            {m.group(1) for line in plan if (m := re.search(r"Index (?:Only )?Scan (?:using|on) (\S+)", line))}
+        )
         print(
             f"\n--- EXPLAIN (ANALYZE, BUFFERS) page query: {label} ({query}); indexes used: {', '.join(used) or 'none'}"
         )

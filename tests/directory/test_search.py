@@ -345,3 +345,25 @@ def test_query_cells_cover_every_point_inside_the_circle(origin):
                 [cells, [p[0] for p in points], [p[1] for p in points]],
             )
             assert cursor.fetchone()[0] is True, (origin, miles)
+
+
+def test_search_works_as_the_first_statement_of_a_new_connection():
+    """pg_trgm's settings only exist once its library is loaded: the word look-up must not depend on it."""
+    import psycopg2
+
+    settings = connection.settings_dict
+    fresh = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        password=settings["PASSWORD"] or None,
+    )
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SELECT directory_search_tsquery('smtih')::text")
+            assert "smtih" in cursor.fetchone()[0]
+            cursor.execute("SHOW pg_trgm.similarity_threshold")
+            assert cursor.fetchone()[0] == "0.3"  # restored
+    finally:
+        fresh.close()
