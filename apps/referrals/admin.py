@@ -1,10 +1,13 @@
 """Referrals in the admin: read-only; clinical content only for curators with the "view clinical data"
 permission; every list and view is access-logged."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
 from apps.accounts.models import Role
 
+from . import services
 from .access import log_access
 from .models import AccessLog, Message, Referral, ReferralEvent
 from .permissions import has_clinical_permission
@@ -106,8 +109,50 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("oncologist",)
     ordering = ("-created_at",)
 
+    actions = ["enter_in_error"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).sent().with_overdue_flag()
+
+    def get_actions(self, request):
+        # Read-only admins offer no actions by default; this one is a state change made through the service.
+        actions = super().get_actions(request)
+        if _is_curator(request) and "enter_in_error" not in actions:
+            actions["enter_in_error"] = self.get_action("enter_in_error")
+        return actions
+
+    @admin.action(description="Mark as entered in error (with a reason)")
+    def enter_in_error(self, request, queryset):
+        reason = (request.POST.get("reason") or "").strip()
+        if "confirm" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "referrals/admin_enter_in_error.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "referrals": queryset,
+                    "missing_reason": "confirm" in request.POST,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+        done = 0
+        for referral in queryset:
+            try:
+                services.referral_enter_in_error(
+                    referral=referral, by=request.user, version=referral.version, reason=reason
+                )
+            except (services.ReferralConflict, services.ReferralPermissionDenied, ValidationError) as error:
+                message = getattr(error, "message", None) or "; ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{referral.reference}: {message}", messages.ERROR)
+                continue
+            log_access(
+                request, action=AccessLog.Action.TRANSITION, obj=referral, detail="enter_in_error", channel="admin"
+            )
+            done += 1
+        if done:
+            self.message_user(request, f"{done} referral(s) marked as entered in error.", messages.SUCCESS)
+        return None
 
     @admin.display(boolean=True, ordering="overdue")
     def overdue(self, obj):

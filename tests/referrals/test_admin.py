@@ -67,3 +67,33 @@ def test_gps_cannot_open_the_admin(client, gp, referral):
     response = client.get(reverse("admin:referrals_referral_change", args=[referral.pk]))
     assert response.status_code == 302
     assert b"Quilliam" not in response.content
+
+
+def test_a_curator_marks_referrals_entered_in_error_with_a_reason(
+    client, curator, mailoutbox, django_capture_on_commit_callbacks
+):
+    referral = make_referral("accepted")
+    done = make_referral("entered_in_error", closing_reason="dup")
+    client.force_login(curator)
+    url = reverse("admin:referrals_referral_changelist")
+    data = {"action": "enter_in_error", "_selected_action": [str(referral.pk), str(done.pk)]}
+
+    # the first step asks for a reason and changes nothing
+    asked = client.post(url, data)
+    assert asked.status_code == 200
+    assert b"Reason (required)" in asked.content
+    missing = client.post(url, {**data, "confirm": "1", "reason": " "})
+    assert b"Give a reason." in missing.content
+    referral.refresh_from_db()
+    assert referral.status == "accepted"
+
+    # with a reason it goes through the service, once per referral it can apply to
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "confirm": "1", "reason": "Duplicate of another referral"}, follow=True)
+    assert response.status_code == 200
+    referral.refresh_from_db()
+    assert (referral.status, referral.closing_reason) == ("entered_in_error", "Duplicate of another referral")
+    assert referral.events.get().actor == curator
+    assert AccessLog.objects.filter(channel="admin", action="transition", object_id=str(referral.pk)).count() == 1
+    assert len(mailoutbox) == 1
+    assert done.reference.encode() in response.content  # the one already closed is reported, not changed
