@@ -242,8 +242,8 @@ def _psql(sql: str) -> None:
     subprocess.run(["psql", f"{SERVER}/postgres", "-q", "-c", sql], check=True, capture_output=True)
 
 
-def _timed_child(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB of that one child process, and its output."""
+def _timed_child(command: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak resident MB of that one child process, its output, and its CPU seconds."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = child.stdout.read().decode()
@@ -252,7 +252,7 @@ def _timed_child(command: list[str]) -> tuple[float, float, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output}")
-    return elapsed, usage.ru_maxrss / 1024, output.strip()
+    return elapsed, usage.ru_maxrss / 1024, output.strip(), usage.ru_utime + usage.ru_stime
 
 
 def raw_copy(matched_path: Path) -> float:
@@ -302,11 +302,12 @@ def main() -> None:
         subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=_env(), check=True)
         subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same page cache for all
 
-        wc, _, _ = _timed_child(["wc", "-l", str(path)])
+        wc, _, _, _ = _timed_child(["wc", "-l", str(path)])
         copy = raw_copy(matched_path)
         command = [python, "manage.py", "import_nppes", str(path), "--no-progress"]
-        first, first_mb, first_out = _timed_child(command)
-        again, again_mb, again_out = _timed_child(command)
+        load = os.getloadavg()[0]
+        first, first_mb, first_out, first_cpu = _timed_child(command)
+        again, again_mb, again_out, again_cpu = _timed_child(command)
         print(f"import output: {first_out}")
         print(f"re-import output: {again_out}")
 
@@ -314,6 +315,10 @@ def main() -> None:
         print(f"raw COPY of {matched:,} matched rows {copy:8.2f} s")
         print(f"first import                {first:8.2f} s  {rows / first:>12,.0f} rows/s  peak {first_mb:,.0f} MB")
         print(f"re-import (unchanged)       {again:8.2f} s  {rows / again:>12,.0f} rows/s  peak {again_mb:,.0f} MB")
+        print(
+            f"import process CPU time      first {first_cpu:.2f} s ({rows / first_cpu:,.0f} rows per CPU second), "
+            f"re-import {again_cpu:.2f} s; load average at start {load:.1f} on {os.cpu_count()} cores"
+        )
         print(f"ratio import / wc -l        {first / wc:8.1f}")
         print(f"ratio import / raw COPY     {first / copy:8.1f}")
         print(f"ratio re-import / import    {again / first:8.2f}")

@@ -63,12 +63,12 @@ class KeptEditAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Mark resolved: keep the curator's value")
+    @admin.action(description="Mark resolved: keep the curator's value", permissions=["change"])
     def mark_resolved(self, request, queryset):
         count = kept_edits_resolve(edits=list(queryset), by=request.user)
         self.message_user(request, f"{count} kept edit(s) marked resolved.", messages.SUCCESS)
 
-    @admin.action(description="Apply the registry's value (names and credentials)")
+    @admin.action(description="Apply the registry's value (names and credentials)", permissions=["change"])
     def apply_registry_value(self, request, queryset):
         count = kept_edits_apply_registry(edits=list(queryset), by=request.user)
         self.message_user(request, f"{count} registry value(s) applied.", messages.SUCCESS)
