@@ -195,7 +195,7 @@ class Scanner:
                 # The next line starts with a quoted NPI ("1... or "2...): then this line end is a record
                 # end, since inside a quoted field a quote is doubled or followed by a comma or a line end.
                 # Otherwise count the line's quotes: an odd count means a quoted field runs on.
-                if buf[stop + 1 : stop + 3] not in RECORD_STARTS and count(b'"', start, stop) & 1:
+                if not buf.startswith(RECORD_STARTS, stop + 1) and count(b'"', start, stop) & 1:
                     # A quoted field runs over the line end: take lines until the quotes balance.
                     quotes = 1
                     while quotes & 1 and stop < end:
