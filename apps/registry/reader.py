@@ -15,7 +15,7 @@ import csv
 import datetime
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +142,7 @@ class Scanner:
     `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar).
     """
 
-    def __init__(self, stream: BinaryIO, *, codes: frozenset[str], known_npis: frozenset[str] = frozenset()):
+    def __init__(self, stream: BinaryIO, *, codes: frozenset[str], known_npis: Iterable[str] = ()):
         self.stream = stream
         self.read = 0
         self.bytes_read = 0
@@ -160,6 +160,7 @@ class Scanner:
         else:
             self._npi_keys = frozenset(f"{npi},".encode() for npi in known_npis)
             self._npi_width = 11
+        self.known_npis = KnownNpis(self._npi_keys, quoted=self.columns.quoted)
 
     def candidates(self, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
         """(physical line number, raw record without its line end) of each record that holds a wanted
@@ -226,6 +227,17 @@ class Scanner:
             self.read += records
             if at_eof and not carry:
                 return
+
+
+class KnownNpis:
+    """`npi in known` for NPI strings, over the scanner's byte keys (one set in memory, not two)."""
+
+    def __init__(self, keys: frozenset[bytes], *, quoted: bool):
+        self._keys = keys
+        self._form = '"{}"' if quoted else "{},"
+
+    def __contains__(self, npi: str) -> bool:
+        return self._form.format(npi).encode() in self._keys
 
 
 class Row(NamedTuple):
@@ -297,7 +309,7 @@ def parse_record(
     columns: Columns,
     *,
     codes: frozenset[str],
-    known_npis: frozenset[str],
+    known_npis: Container[str],
     states: frozenset[str],
 ) -> Row | Reject | None:
     """The Row for a candidate record, a Reject when it is ours but bad, None when it is not ours."""

@@ -194,7 +194,7 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
     codes = frozenset(specialty_ids)
     # Every code, not only the wanted ones: a curator may have added any specialty, and it stays.
     all_specialty_ids = dict(Specialty.objects.values_list("code", "id"))
-    known_npis = frozenset(Physician.objects.values_list("npi", flat=True))
+    known_npis = Physician.objects.values_list("npi", flat=True).iterator(chunk_size=10000)
     from localflavor.us.us_states import STATE_CHOICES
 
     states = frozenset(code for code, _ in STATE_CHOICES)
@@ -220,7 +220,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
 
         try:
             for line_no, raw in scanner.candidates(limit):
-                parsed = parse_record(line_no, raw, scanner.columns, codes=codes, known_npis=known_npis, states=states)
+                parsed = parse_record(
+                    line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states
+                )
                 if parsed is None:
                     continue
                 run.matched += 1
