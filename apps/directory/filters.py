@@ -173,51 +173,46 @@ class PhysicianFilterSet(django_filters.FilterSet):
     # -- facets -----------------------------------------------------------------------------------------
 
     def facet_counts(self, *, max_matches: int = FACET_MAX_MATCHES, matches: int | None = None) -> dict | None:
-        """Matches per specialty category and per cancer type slug, each under every other active filter
-        (two queries). None when the form is invalid or a count would cover more than `max_matches`;
-        give `matches` (the number of results, when known) to skip the queries when it is already over."""
+        """Matches per specialty category and per cancer type slug, each under every other active filter,
+        in one query. None when the form is invalid or a facet would count more than `max_matches`
+        physicians; give `matches` (the number of results, when known) to skip the query when it is over."""
         if not self.form.is_valid() or (matches is not None and matches > max_matches):
             return None
-        specialty = self._count_by(
-            self.filtered(self.queryset.all(), without="specialty"),
-            "specialty_ids",
-            "JOIN directory_specialty s ON s.id = v WHERE s.category <> ''",
-            "s.category",
-            max_matches,
-        )
-        cancer = self._count_by(
-            self.filtered(self.queryset.all(), without="cancer"),
-            "cancer_type_ids",
-            "JOIN directory_cancertype c ON c.id = v WHERE true",
-            "c.slug",
-            max_matches,
-        )
-        if specialty is None or cancer is None:
-            return None
-        return {"specialty": specialty, "cancer": cancer}
-
-    @staticmethod
-    def _count_by(queryset, column: str, join: str, key: str, max_matches: int) -> dict[str, int] | None:
-        """{key: number of matching physicians}, in one query; None when more than max_matches match."""
-        # column, join and key are constants of this module; user input only reaches `params`.
-        sql, params = queryset.order_by().values_list("id", column).query.sql_with_params()
+        columns = ("id", "specialty_ids", "cancer_type_ids")
+        for_specialty = self.filtered(self.queryset.all(), without="specialty").order_by().values_list(*columns)
+        specialty_sql, specialty_params = for_specialty.query.sql_with_params()
+        if self.form.cleaned_data.get("specialty") or self.form.cleaned_data.get("cancer"):
+            for_cancer = self.filtered(self.queryset.all(), without="cancer").order_by().values_list(*columns)
+            cancer_sql, cancer_params = for_cancer.query.sql_with_params()
+            cancer_cte = f"SELECT m.* FROM ({cancer_sql}) m LIMIT %s"  # noqa: S608 (ORM-compiled SQL)
+            cancer_params = (*cancer_params, max_matches + 1)
+        else:  # neither facet filters itself: both count the same physicians
+            cancer_cte, cancer_params = "SELECT * FROM for_specialty", ()
         with connection.cursor() as cursor:
+            # Only the subqueries' own parameters carry user input; the rest of the SQL is constant.
             cursor.execute(
                 f"""
-                WITH matches AS MATERIALIZED (SELECT m.* FROM ({sql}) m LIMIT %s),
-                     total AS (SELECT count(*) AS n FROM matches)
-                SELECT total.n, counts.key, counts.n
-                  FROM total
-                  LEFT JOIN (
-                      SELECT {key} AS key, count(DISTINCT matches.id) AS n
-                        FROM matches CROSS JOIN unnest(matches.{column}) AS v {join}
-                         AND (SELECT n FROM total) <= %s
-                       GROUP BY {key}
-                  ) counts ON true
+                WITH for_specialty AS MATERIALIZED (SELECT m.* FROM ({specialty_sql}) m LIMIT %s),
+                     for_cancer AS MATERIALIZED ({cancer_cte})
+                SELECT 'total-specialty', NULL, count(*) FROM for_specialty
+                UNION ALL
+                SELECT 'total-cancer', NULL, count(*) FROM for_cancer
+                UNION ALL
+                SELECT 'specialty', s.category, count(DISTINCT m.id)
+                  FROM for_specialty m CROSS JOIN unnest(m.specialty_ids) AS v
+                  JOIN directory_specialty s ON s.id = v
+                 WHERE s.category <> ''
+                 GROUP BY s.category
+                UNION ALL
+                SELECT 'cancer', c.slug, count(*)
+                  FROM for_cancer m CROSS JOIN unnest(m.cancer_type_ids) AS v
+                  JOIN directory_cancertype c ON c.id = v
+                 GROUP BY c.slug
                 """,  # noqa: S608
-                (*params, max_matches + 1, max_matches),
+                (*specialty_params, max_matches + 1, *cancer_params),
             )
             rows = cursor.fetchall()
-        if not rows or rows[0][0] > max_matches:
+        totals = {kind: count for kind, _, count in rows if kind.startswith("total-")}
+        if max(totals.values()) > max_matches:
             return None
-        return {row[1]: row[2] for row in rows if row[1] is not None}
+        return {facet: {key: count for kind, key, count in rows if kind == facet} for facet in ("specialty", "cancer")}

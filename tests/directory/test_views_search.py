@@ -219,7 +219,7 @@ def test_results_page_runs_a_fixed_number_of_queries(
 ):
     # given either a small or a large directory
     _directory(physicians, locations, certifications)
-    # then: specialties and cancer types (2), count, page, 3 prefetches, 2 facet counts
-    with django_assert_max_num_queries(9):
+    # then: specialties and cancer types (2), count, page, 3 prefetches, the facet counts
+    with django_assert_max_num_queries(8):
         response = client.get(f"{URL}?{query}")
     assert response.status_code == 200
