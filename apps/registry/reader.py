@@ -241,8 +241,8 @@ class KnownNpis:
 
 
 class Row(NamedTuple):
-    """One NPPES record, mapped to the directory's fields. `status_only` rows (a deactivated NPI:
-    everything blank but the dates) change only the activity fields."""
+    """One NPPES record, mapped to the directory's fields. `status_only` rows (a deactivated NPI, published
+    blank but for its dates) change only the activity fields."""
 
     line_no: int
     npi: str
@@ -345,7 +345,11 @@ def parse_record(
         return Reject(line_no, npi, str(error))
     is_active = deactivated_on is None or (reactivated_on is not None and reactivated_on > deactivated_on)
     last_name = fields[columns.last_name].strip()
-    status_only = entity_type == "" and not last_name and deactivated_on is not None
+    # A deactivated NPI is published blank but for its dates: only its activity changes, and it is ours
+    # only when the directory lists it already.
+    status_only = not is_active
+    if status_only and npi not in known_npis:
+        return None
     if not last_name and not status_only:
         return Reject(line_no, npi, REJECT_NO_LAST_NAME)
     state = fields[columns.state].strip().upper()

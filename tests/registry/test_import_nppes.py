@@ -244,6 +244,7 @@ def test_deactivation_then_reactivation(import_nppes, tmp_path):
 
 
 def test_reactivation_date_before_deactivation_stays_inactive(import_nppes, tmp_path):
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
     path = write_nppes(tmp_path / "f.csv", [row(npi(1), deactivated="06/01/2024", reactivated="01/01/2020")])
 
     import_nppes(path)
@@ -547,3 +548,24 @@ def test_specialties_a_curator_set_stay_even_outside_oncology(import_nppes, tmp_
     assert specialties_of(npi(1)) == [("207R00000X", False), ("207RX0202X", True)]
     edit = KeptEdit.objects.get(field="specialties")
     assert (edit.curator_value, edit.registry_value) == ("207R00000X 207RX0202X", "207RH0003X 207RX0202X")
+
+
+def test_deactivated_row_with_its_fields_still_changes_only_the_activity(import_nppes, tmp_path):
+    # Given an imported oncologist
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
+
+    # When a file lists the NPI deactivated, with other values and no taxonomy
+    run = import_nppes(
+        write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO", codes=(), deactivated="06/01/2024")])
+    )
+
+    # Then it is inactive, and keeps its specialties and the rest
+    physician = Physician.objects.get(npi=npi(1))
+    assert (physician.is_active, physician.credentials, run.deactivated) == (False, "MD", 1)
+    assert specialties_of(npi(1)) == [("207RX0202X", True)]
+
+
+def test_deactivated_oncologist_unknown_to_the_directory_is_not_created(import_nppes, tmp_path):
+    run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), deactivated="06/01/2024")]))
+
+    assert (run.matched, run.created, Physician.objects.count()) == (0, 0, 0)
