@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -82,6 +83,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND_MESSAGE)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args[:1])
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,6 +1,7 @@
 """One error shape for every 4xx: {"errors": [{"field", "code", "message"}]}, never an error in a 200."""
 
 import pytest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 
@@ -113,6 +114,15 @@ def test_permission_denied_is_403_in_the_error_shape():
     assert response.status_code == 403
     assert response.data["errors"][0]["code"] == "permission_denied"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_djangos_permission_denied_is_403_in_the_error_shape():
+    # given a view or service raising Django's PermissionDenied / then the same shape as DRF's own
+    response = api_exception_handler(DjangoPermissionDenied("Only the referring GP may do this."), {})
+    assert response.status_code == 403
+    assert response.data == {
+        "errors": [{"field": None, "code": "permission_denied", "message": "Only the referring GP may do this."}]
+    }
 
 
 def test_non_api_exceptions_are_left_to_django():
