@@ -80,12 +80,23 @@ def registry_values(row: Row, previous: dict) -> dict:
     """What the registry says, in snapshot form. A status-only row (a deactivated NPI, blank otherwise)
     only speaks for the activity fields: the rest stay what the previous import recorded."""
     values = {name: _snapshot_value(name, getattr(row, name)) for name in PHYSICIAN_FIELDS + LOCATION_FIELDS}
-    values["specialties"] = " ".join(row.specialties)
-    values["primary_specialty"] = row.primary_specialty
+    # All the row's codes, not only the imported ones, so the snapshot does not depend on --taxonomies.
+    values["specialties"] = " ".join(row.taxonomies)
+    values["primary_specialty"] = row.registry_primary
     if row.status_only:
         kept = {name: value for name, value in previous.items() if name not in STATUS_FIELDS}
         values = {**values, **kept}
     return values
+
+
+def _imported_view(values: dict, wanted: frozenset[str]) -> dict:
+    """`values` (registry or snapshot form) with the specialty fields narrowed to the imported codes:
+    those codes sorted, and the primary among them (the registry's, else the first listed)."""
+    listed = [code for code in (values.get("specialties") or "").split() if code in wanted]
+    primary = values.get("primary_specialty") or ""
+    if primary not in listed:
+        primary = listed[0] if listed else ""
+    return {**values, "specialties": " ".join(sorted(listed)), "primary_specialty": primary}
 
 
 def _text(value) -> str:
@@ -158,9 +169,12 @@ ORDER BY p.id
 """
 
 
-def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, dry_run: bool) -> BatchResult:
+def apply_batch(
+    rows: list[Row], *, specialty_ids: dict[str, int], wanted: frozenset[str], run_id: int, dry_run: bool
+) -> BatchResult:
     """Write one batch (one row per NPI) inside the caller's transaction. `specialty_ids` maps every
-    taxonomy code in the directory to its Specialty id."""
+    taxonomy code in the directory to its Specialty id; `wanted` are the codes this import manages: a
+    physician's other specialties (and a primary among them) are a curator's, left as they are."""
     result = BatchResult()
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -171,6 +185,12 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
             current.update(
                 zip(("location_id", *LOCATION_FIELDS, *SPECIALTY_FIELDS, "updated_at"), record[14:], strict=True)
             )
+            codes = current["specialties"].split()
+            current["other_specialties"] = [code for code in codes if code not in wanted]
+            current["specialties"] = " ".join(code for code in codes if code in wanted)
+            primary = current["primary_specialty"]
+            current["other_primary"] = primary if primary and primary not in wanted else ""
+            current["primary_specialty"] = "" if current["other_primary"] else primary
             existing[current["npi"]] = current
 
         new_physicians, new_locations, new_specialties = [], [], []
@@ -183,35 +203,40 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
                 if row.status_only:
                     continue  # a deactivated NPI we never listed
                 values = registry_values(row, {})
-                new_physicians.append(values | {"npi": row.npi})
+                new_physicians.append(values | {"npi": row.npi, "imported": _imported_view(values, wanted)})
                 result.created += 1
                 continue
             previous = current["snapshot"]
             previous = (json.loads(previous) if isinstance(previous, str) else previous) or {}
             values = registry_values(row, previous or {n: _snapshot_value(n, current[n]) for n in TRACKED_FIELDS})
+            registry = _imported_view(values, wanted)
+            recorded = _imported_view(previous, wanted) if previous else {}
             target = {}
             for name in TRACKED_FIELDS:
                 mine = _snapshot_value(name, current[name])
                 if previous:
-                    edited = name in previous and mine != previous[name]
+                    edited = name in recorded and mine != recorded[name]
                 else:  # never imported: what a curator typed in counts as an edit
                     edited = (
                         mine not in ("", None)
-                        and mine != values[name]
+                        and mine != registry[name]
                         and name not in DATE_FIELDS
                         and name not in STATUS_FIELDS
                     )
-                target[name] = mine if edited else values[name]
-                if edited and mine != values[name]:
-                    conflicts[(current["id"], name)] = (_text(mine), _text(values[name]))
+                target[name] = mine if edited else registry[name]
+                if edited and mine != registry[name]:
+                    conflicts[(current["id"], name)] = (_text(mine), _text(registry[name]))
             reviewed_ids.append(current["id"])
             physician_changed = any(target[n] != _snapshot_value(n, current[n]) for n in PHYSICIAN_FIELDS)
             location_changed = bool(target["address_line1"]) and any(
                 target[n] != _snapshot_value(n, current[n]) for n in LOCATION_FIELDS
             )
             target_codes = [code for code in target["specialties"].split() if code in specialty_ids]
-            target_primary = target["primary_specialty"] if target["primary_specialty"] in target_codes else ""
-            target_primary = target_primary or (target_codes[0] if target_codes else "")
+            if current["other_primary"]:
+                target_primary = ""  # a curator made another specialty primary: that stays
+            else:
+                target_primary = target["primary_specialty"] if target["primary_specialty"] in target_codes else ""
+                target_primary = target_primary or (target_codes[0] if target_codes else "")
             specialties_changed = " ".join(target_codes) != current["specialties"] or (
                 target_primary != current["primary_specialty"]
             )
@@ -229,7 +254,8 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
             if location_changed:
                 location_updates.append((current, target))
             if specialties_changed:
-                specialty_sets.append((current["id"], target_codes, target_primary))
+                keep = current["other_specialties"]
+                specialty_sets.append((current["id"], keep + target_codes, target_primary or current["other_primary"]))
         result.kept_edits = list(conflicts.items())
         if dry_run:
             return result
@@ -270,8 +296,9 @@ def apply_batch(rows: list[Row], *, specialty_ids: dict[str, int], run_id: int, 
                     continue
                 if values["address_line1"]:
                     new_locations.append((physician_id, values))
-                for code in values["specialties"].split():
-                    new_specialties.append((physician_id, specialty_ids[code], code == values["primary_specialty"]))
+                imported = values["imported"]
+                for code in imported["specialties"].split():
+                    new_specialties.append((physician_id, specialty_ids[code], code == imported["primary_specialty"]))
             _history(cursor, Physician, "npi = ANY(%s)", [[v["npi"] for v in new_physicians]], "+")
 
         # Changed physicians: one UPDATE ... FROM for all of them.

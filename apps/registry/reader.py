@@ -265,7 +265,9 @@ class Row(NamedTuple):
     reactivated_on: datetime.date | None
     is_active: bool
     specialties: tuple[str, ...]  # wanted codes, sorted
-    primary_specialty: str
+    primary_specialty: str  # the wanted code the registry marks primary, else the first wanted one
+    taxonomies: tuple[str, ...] = ()  # every code of the row, in slot order
+    registry_primary: str = ""  # the code the registry marks primary, wanted or not
 
 
 class Reject(NamedTuple):
@@ -323,11 +325,19 @@ def parse_record(
     entity_type = fields[columns.entity_type].strip()
     wanted = []
     primary = ""
+    listed = []  # every taxonomy of the row, in slot order: the registry's facts, whatever is imported
+    registry_primary = ""
     for code_at, switch_at in columns.taxonomy_slots:
         code = fields[code_at].strip()
-        if code in codes and code not in wanted:
+        if not code or code in listed:
+            continue
+        listed.append(code)
+        is_primary = fields[switch_at].strip().upper() == "Y"
+        if is_primary and not registry_primary:
+            registry_primary = code
+        if code in codes:
             wanted.append(code)
-            if not primary and fields[switch_at].strip().upper() == "Y":
+            if is_primary and not primary:
                 primary = code
     ours = (entity_type == "1" and wanted) or npi in known_npis
     if not ours:
@@ -383,4 +393,6 @@ def parse_record(
         is_active=is_active,
         specialties=tuple(wanted),
         primary_specialty=primary,
+        taxonomies=tuple(listed),
+        registry_primary=registry_primary,
     )

@@ -211,7 +211,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             rows = sorted(pending.values(), key=lambda row: row.npi)
             pending.clear()
             with transaction.atomic():
-                result = batches.apply_batch(rows, specialty_ids=all_specialty_ids, run_id=run.pk, dry_run=dry_run)
+                result = batches.apply_batch(
+                    rows, specialty_ids=all_specialty_ids, wanted=codes, run_id=run.pk, dry_run=dry_run
+                )
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                     setattr(run, name, getattr(run, name) + getattr(result, name))
                 run.read = scanner.read

@@ -535,7 +535,7 @@ def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypat
     assert KeptEdit.objects.get().field == "last_name"
 
 
-def test_specialties_a_curator_set_stay_even_outside_oncology(import_nppes, tmp_path, nucc):
+def test_specialties_a_curator_added_outside_the_imported_codes_stay(import_nppes, tmp_path, nucc):
     # Given an imported oncologist to whom a curator added a non-oncology specialty
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
     physician = Physician.objects.get(npi=npi(1))
@@ -544,10 +544,39 @@ def test_specialties_a_curator_set_stay_even_outside_oncology(import_nppes, tmp_
     # When the registry adds another oncology code
     import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), codes=(("207RX0202X", "Y"), ("207RH0003X", "N")))]))
 
-    # Then the curator's set stays as it is, and the difference is listed
-    assert specialties_of(npi(1)) == [("207R00000X", False), ("207RX0202X", True)]
-    edit = KeptEdit.objects.get(field="specialties")
-    assert (edit.curator_value, edit.registry_value) == ("207R00000X 207RX0202X", "207RH0003X 207RX0202X")
+    # Then the registry's oncology codes are applied and the curator's other specialty stays
+    assert specialties_of(npi(1)) == [("207R00000X", False), ("207RH0003X", False), ("207RX0202X", True)]
+    assert not KeptEdit.objects.exists()
+
+
+def test_a_primary_a_curator_chose_outside_the_imported_codes_stays(import_nppes, tmp_path, nucc):
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
+    physician = Physician.objects.get(npi=npi(1))
+    PhysicianSpecialty.objects.filter(physician=physician).update(is_primary=False)
+    PhysicianSpecialty.objects.create(
+        physician=physician, specialty=Specialty.objects.get(code="207R00000X"), is_primary=True
+    )
+
+    import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), codes=(("207RX0202X", "Y"), ("207RH0003X", "N")))]))
+
+    assert specialties_of(npi(1)) == [("207R00000X", True), ("207RH0003X", False), ("207RX0202X", False)]
+
+
+def test_narrowing_the_taxonomies_leaves_the_other_codes_alone(import_nppes, tmp_path):
+    # Given a physician imported with two oncology codes
+    path = write_nppes(tmp_path / "a.csv", [row(npi(1), codes=(("207RX0202X", "Y"), ("207RH0003X", "N")))])
+    import_nppes(path)
+
+    # When the same file is imported for one of the codes only
+    run = import_nppes(path, "--taxonomies", "207RH0003X")
+
+    # Then the other code is not the import's business: nothing changes
+    assert specialties_of(npi(1)) == [("207RH0003X", False), ("207RX0202X", True)]
+    assert run.unchanged == 1
+
+    # And a later import of every code still sees no curator edit
+    run = import_nppes(path)
+    assert (run.unchanged, KeptEdit.objects.count()) == (1, 0)
 
 
 def test_deactivated_row_with_its_fields_still_changes_only_the_activity(import_nppes, tmp_path):
