@@ -18,7 +18,6 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py seed_demo_referrals
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole test suite, against real PostgreSQL.

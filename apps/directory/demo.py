@@ -264,6 +264,7 @@ class Counts:
     affiliations: int = 0
     institutions: int = 0
     accounts: int = 0
+    referrals: int = 0
 
     def add(self, other: "Counts") -> None:
         for name in self.__dataclass_fields__:

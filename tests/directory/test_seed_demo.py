@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Q
 
 from apps.accounts.models import Role, User
@@ -71,6 +72,13 @@ def snapshot() -> list[tuple]:
 
 
 def empty_the_directory():
+    # The referral tables are append-only (a trigger refuses DELETE); TRUNCATE is how a test empties them.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses tables with deferred checks pending
+        cursor.execute(
+            "TRUNCATE referrals_accesslog, referrals_referralevent, referrals_attachment, referrals_message, "
+            "referrals_referral"
+        )
     User.objects.all().delete()
     Physician.objects.all().delete()
     Institution.objects.all().delete()

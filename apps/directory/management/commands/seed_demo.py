@@ -34,7 +34,7 @@ class Command(BaseCommand):
             institutions, counts = self.seed_institutions(plan)
             counts.add(self.seed_physicians(plan, institutions))
             counts.accounts = self.seed_demo_accounts(plan)
-            # Further demo data (referrals, ...) goes here: one method per step, given the plan.
+            counts.referrals = self.seed_demo_referrals()
         self.report(counts, started)
 
     def plan(self, physicians: int, seed: int) -> demo.DemoPlan:
@@ -58,6 +58,12 @@ class Command(BaseCommand):
 
     def seed_demo_accounts(self, plan: demo.DemoPlan) -> int:
         return demo.seed_demo_accounts(plan)
+
+    def seed_demo_referrals(self) -> int:
+        # Imported here: the directory app does not depend on referrals; only this demo step does.
+        from apps.referrals.demo import seed_demo_referrals
+
+        return seed_demo_referrals()
 
     def progress(self, message: str) -> None:
         if self.verbosity > 1:
