@@ -5,6 +5,8 @@ still runs OncoDir on real PostgreSQL. Its data lives in var/pgdata and is kept 
 wheel stops the server when the last process that started it exits.
 """
 
+import signal
+import sys
 from pathlib import Path
 
 EMBEDDED_DB_NAME = "oncodir"
@@ -21,6 +23,7 @@ def embedded_database(base_dir: Path) -> dict:
     var = base_dir / "var"
     var.mkdir(exist_ok=True)
     server = get_server(var / "pgdata", cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     info = server.get_postmaster_info()
     config = {
         "ENGINE": "django.db.backends.postgresql",
@@ -31,6 +34,12 @@ def embedded_database(base_dir: Path) -> dict:
     }
     _ensure_database(config)
     return config
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """The wheel stops the server from an atexit hook, which a bare SIGTERM skips: turn it into an exit."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _ensure_database(config: dict) -> None:
