@@ -87,7 +87,7 @@ def directory():
     )
     AffiliationFactory(physician=smith, institution=InstitutionFactory(name="Hudson Valley Cancer Institute"))
     smithson = PhysicianFactory(first_name="Carl", last_name="Smithson", cancers=["lung"])
-    PracticeLocationFactory(physician=smithson, zip_code="10016", accepting_new_patients=False)
+    PracticeLocationFactory(physician=smithson, zip_code="10016", accepting_new_patients=False, name="Murray Hill Care")
     garcia = PhysicianFactory(
         first_name="José",
         last_name="García",
@@ -96,7 +96,7 @@ def directory():
     )
     PracticeLocationFactory(physician=garcia, zip_code="11201", city="Brooklyn", name="Brooklyn Heights Oncology")
     far = PhysicianFactory(first_name="Ann", last_name="Faraway")
-    PracticeLocationFactory(physician=far, zip_code="94103", city="San Francisco", state="CA")
+    PracticeLocationFactory(physician=far, zip_code="94103", city="San Francisco", state="CA", name="Mission Clinic")
     return {"smith": smith, "garcia": garcia}
 
 

@@ -29,15 +29,15 @@ def found(**params) -> list[str]:
 def directory():
     """A small directory with one distinguishing trait per physician."""
     a = PhysicianFactory(last_name="Adams", sex="F", languages=["en", "es"], telehealth=True, cancers=["breast"])
-    PracticeLocationFactory(physician=a, zip_code="10001", accepting_new_patients=True)
+    PracticeLocationFactory(physician=a, zip_code="10001", accepting_new_patients=True, name="Chelsea Care")
     BoardCertificationFactory(physician=a)
     b = PhysicianFactory(last_name="Baker", sex="M", languages=["en"], primary_specialty="2085R0001X", cancers=["lung"])
-    PracticeLocationFactory(physician=b, zip_code="19103", accepting_new_patients=False)
+    PracticeLocationFactory(physician=b, zip_code="19103", accepting_new_patients=False, name="Penn Clinic")
     BoardCertificationFactory(physician=b, status=CertificationStatus.LAPSED)
     c = PhysicianFactory(last_name="Clark", sex="F", languages=["zh"], cancers=["breast", "lung"])
-    PracticeLocationFactory(physician=c, zip_code="02116", accepting_new_patients=True)
+    PracticeLocationFactory(physician=c, zip_code="02116", accepting_new_patients=True, name="Fenway Care")
     d = PhysicianFactory(last_name="Davis", is_active=False, deactivated_on=timezone.localdate(), cancers=["breast"])
-    PracticeLocationFactory(physician=d, zip_code="10001")
+    PracticeLocationFactory(physician=d, zip_code="10001", name="Old Clinic")
     return {"a": a, "b": b, "c": c, "d": d}
 
 

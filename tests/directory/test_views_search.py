@@ -22,9 +22,16 @@ def three():
     adams = PhysicianFactory(first_name="Ann", last_name="Adams", cancers=["breast"], telehealth=True)
     PracticeLocationFactory(physician=adams, zip_code="10001", name="Chelsea Oncology", phone="(212) 555-0101")
     baker = PhysicianFactory(first_name="Bo", last_name="Baker", primary_specialty="2085R0001X", cancers=["lung"])
-    PracticeLocationFactory(physician=baker, zip_code="19103", city="Philadelphia", state="PA")
+    PracticeLocationFactory(physician=baker, zip_code="19103", city="Philadelphia", state="PA", name="Penn Clinic")
     garcia = PhysicianFactory(first_name="José", last_name="García", cancers=["breast"], languages=["es"])
-    PracticeLocationFactory(physician=garcia, zip_code="02116", city="Boston", state="MA", accepting_new_patients=False)
+    PracticeLocationFactory(
+        physician=garcia,
+        zip_code="02116",
+        city="Boston",
+        state="MA",
+        accepting_new_patients=False,
+        name="Fenway Care",
+    )
     return adams, baker, garcia
 
 
@@ -50,7 +57,7 @@ def test_results_list_active_physicians_with_count(client, three):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("q=smtih", []),
+        ("q=zqxjv", []),
         ("q=bakr", ["Bo Baker, MD"]),
         ("q=Garcia", ["José García, MD"]),
         ("q=jose+GARCÍA", ["José García, MD"]),
