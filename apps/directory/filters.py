@@ -13,11 +13,14 @@ default 25, 1 to 500), accepting=1, telehealth=1, certified=1, language (ISO 639
 sort (relevance: default with q; distance: default with near; name).
 """
 
+from dataclasses import dataclass
+
 import django_filters
 from django import forms
 from django.db import connection
 
 from . import forms as search_forms
+from . import search as search_sql
 from .models import Physician
 
 PARAMETERS = (
@@ -112,6 +115,13 @@ class PhysicianFilterSet(django_filters.FilterSet):
         fields = []
         form = search_forms.PhysicianSearchForm
 
+    def get_form_class(self):
+        # django-filter builds a new form class for every request; the filters never change, so build it once.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def skip(self, queryset, name, value):
         """Filters are applied together in filter_queryset (near and accepting interact)."""
         return queryset
@@ -136,15 +146,16 @@ class PhysicianFilterSet(django_filters.FilterSet):
             return queryset.none()
         return self.order(self.filtered(queryset))
 
-    def filtered(self, queryset, *, without: str = ""):
-        """Apply every active filter except `without` (for facet counts)."""
+    def filtered(self, queryset, *, without=(), measure: bool = True):
+        """Apply every active filter except those named in `without`. With measure=False, `near` only
+        narrows to the map cells around the ZIP (a superset, without the distance join)."""
         data = self.form.cleaned_data
         form = self.form
         if data.get("q"):
             queryset = queryset.search(data["q"])
-        if data.get("specialty") and without != "specialty":
+        if data.get("specialty") and "specialty" not in without:
             queryset = queryset.in_specialties(form.specialty_ids(data["specialty"]))
-        if data.get("cancer") and without != "cancer":
+        if data.get("cancer") and "cancer" not in without:
             queryset = queryset.treating(form.cancer_by_slug[data["cancer"]].id)
         if data.get("telehealth"):
             queryset = queryset.offering_telehealth()
@@ -159,7 +170,8 @@ class PhysicianFilterSet(django_filters.FilterSet):
             queryset = queryset.accepting_new_patients()
         origin = form.origin
         if origin:
-            queryset = queryset.near(*origin, float(data["radius"]), accepting=bool(data.get("accepting")))
+            near = queryset.near if measure else queryset.in_cells_around
+            queryset = near(*origin, float(data["radius"]), accepting=bool(data.get("accepting")))
         return queryset
 
     def order(self, queryset):
@@ -170,49 +182,113 @@ class PhysicianFilterSet(django_filters.FilterSet):
             return queryset.order_by("distance_miles", *tie_break)
         return queryset.order_by(*tie_break)
 
-    # -- facets -----------------------------------------------------------------------------------------
+    # -- narrow searches: everything in one query ----------------------------------------------------------
 
-    def facet_counts(self, *, max_matches: int = FACET_MAX_MATCHES, matches: int | None = None) -> dict | None:
-        """Matches per specialty category and per cancer type slug, each under every other active filter,
-        in one query. None when the form is invalid or a facet would count more than `max_matches`
-        physicians; give `matches` (the number of results, when known) to skip the query when it is over."""
-        if not self.form.is_valid() or (matches is not None and matches > max_matches):
+    def narrow_results(self, *, max_matches: int | None = None) -> "NarrowResults | None":
+        """For a search that, before its specialty and cancer filters, matches at most `max_matches`
+        physicians: every match's id in order (with its distance, with `near`) and both facets, in one
+        query. None for a broader search (or an invalid form): page `qs` then, without facets.
+
+        One query instead of four (count, page and a facet query per facet, each repeating the filters)
+        is what makes a narrow search fast. The candidates are read without the distance join (the map
+        cells only), so the size check stops after max_matches + 1 rows however broad the search is."""
+        if not self.form.is_valid():
             return None
-        columns = ("id", "specialty_ids", "cancer_type_ids")
-        for_specialty = self.filtered(self.queryset.all(), without="specialty").order_by().values_list(*columns)
-        specialty_sql, specialty_params = for_specialty.query.sql_with_params()
-        if self.form.cleaned_data.get("specialty") or self.form.cleaned_data.get("cancer"):
-            for_cancer = self.filtered(self.queryset.all(), without="cancer").order_by().values_list(*columns)
-            cancer_sql, cancer_params = for_cancer.query.sql_with_params()
-            cancer_cte = f"SELECT m.* FROM ({cancer_sql}) m LIMIT %s"  # noqa: S608 (ORM-compiled SQL)
-            cancer_params = (*cancer_params, max_matches + 1)
-        else:  # neither facet filters itself: both count the same physicians
-            cancer_cte, cancer_params = "SELECT * FROM for_specialty", ()
+        max_matches = FACET_MAX_MATCHES if max_matches is None else max_matches
+        data, form = self.form.cleaned_data, self.form
+        columns = ["id", "specialty_ids", "cancer_type_ids", "last_name", "first_name", "npi"]
+        if data.get("q"):
+            columns.append("search_rank")
+        candidates = self.filtered(self.queryset.all(), without=("specialty", "cancer"), measure=False)
+        candidates_sql, candidates_params = candidates.order_by().values_list(*columns).query.sql_with_params()
+        origin = form.origin
+        if origin:
+            accepting = "AND l.accepting_new_patients" if data.get("accepting") else ""
+            # The distance as near() measures it: to the nearest (accepting) location, within the radius.
+            measured = f"""
+                SELECT c.*, d.meters / {search_sql.METERS_PER_MILE} AS distance_miles
+                  FROM candidates c
+                 CROSS JOIN LATERAL (
+                       SELECT min(earth_distance(ll_to_earth(%s, %s), l.earth_point)) AS meters
+                         FROM directory_practicelocation l
+                        WHERE l.physician_id = c.id {accepting}) d
+                 WHERE d.meters <= %s AND (SELECT count(*) FROM candidates) <= %s"""  # noqa: S608
+            meters = float(data["radius"]) * search_sql.METERS_PER_MILE
+            measured_params = [*origin, meters, max_matches]
+        else:
+            measured = "SELECT c.*, NULL::float AS distance_miles FROM candidates c WHERE (SELECT count(*) FROM candidates) <= %s"
+            measured_params = [max_matches]
+        in_specialty, in_specialty_params = "true", []
+        if data.get("specialty"):
+            in_specialty, in_specialty_params = (
+                "b.specialty_ids && %s::bigint[]",
+                [form.specialty_ids(data["specialty"])],
+            )
+        in_cancer, in_cancer_params = "true", []
+        if data.get("cancer"):
+            in_cancer, in_cancer_params = (
+                "b.cancer_type_ids @> ARRAY[%s]::bigint[]",
+                [form.cancer_by_slug[data["cancer"]].id],
+            )
+        order = {
+            "relevance": "b.search_rank DESC, b.last_name, b.first_name, b.npi",
+            "distance": "b.distance_miles, b.last_name, b.first_name, b.npi",
+            "name": "b.last_name, b.first_name, b.npi",
+        }[self.effective_sort]
         with connection.cursor() as cursor:
-            # Only the subqueries' own parameters carry user input; the rest of the SQL is constant.
+            # Only the candidates' own (ORM-compiled) SQL and the parameters carry user input.
             cursor.execute(
                 f"""
-                WITH for_specialty AS MATERIALIZED (SELECT m.* FROM ({specialty_sql}) m LIMIT %s),
-                     for_cancer AS MATERIALIZED ({cancer_cte})
-                SELECT 'total-specialty', NULL, count(*) FROM for_specialty
-                UNION ALL
-                SELECT 'total-cancer', NULL, count(*) FROM for_cancer
-                UNION ALL
-                SELECT 'specialty', s.category, count(DISTINCT m.id)
-                  FROM for_specialty m CROSS JOIN unnest(m.specialty_ids) AS v
-                  JOIN directory_specialty s ON s.id = v
-                 WHERE s.category <> ''
-                 GROUP BY s.category
-                UNION ALL
-                SELECT 'cancer', c.slug, count(*)
-                  FROM for_cancer m CROSS JOIN unnest(m.cancer_type_ids) AS v
-                  JOIN directory_cancertype c ON c.id = v
-                 GROUP BY c.slug
+                WITH candidates AS MATERIALIZED (SELECT m.* FROM ({candidates_sql}) m LIMIT %s),
+                     base AS MATERIALIZED ({measured})
+                SELECT (SELECT count(*) FROM candidates),
+                       (SELECT array_agg(b.id ORDER BY {order}) FROM base b WHERE {in_specialty} AND {in_cancer}),
+                       (SELECT array_agg(b.distance_miles ORDER BY {order}) FROM base b
+                         WHERE {in_specialty} AND {in_cancer}),
+                       (SELECT json_object_agg(f.category, f.n) FROM (
+                            SELECT s.category, count(DISTINCT b.id) AS n
+                              FROM base b CROSS JOIN unnest(b.specialty_ids) AS v
+                              JOIN directory_specialty s ON s.id = v
+                             WHERE s.category <> '' AND {in_cancer}
+                             GROUP BY s.category) f),
+                       (SELECT json_object_agg(f.slug, f.n) FROM (
+                            SELECT t.slug, count(*) AS n
+                              FROM base b CROSS JOIN unnest(b.cancer_type_ids) AS v
+                              JOIN directory_cancertype t ON t.id = v
+                             WHERE {in_specialty}
+                             GROUP BY t.slug) f)
                 """,  # noqa: S608
-                (*specialty_params, max_matches + 1, *cancer_params),
+                [
+                    *candidates_params,
+                    max_matches + 1,
+                    *measured_params,
+                    *in_specialty_params,
+                    *in_cancer_params,
+                    *in_specialty_params,
+                    *in_cancer_params,
+                    *in_cancer_params,
+                    *in_specialty_params,
+                ],
             )
-            rows = cursor.fetchall()
-        totals = {kind: count for kind, _, count in rows if kind.startswith("total-")}
-        if max(totals.values()) > max_matches:
+            candidate_count, ids, distances, specialty_counts, cancer_counts = cursor.fetchone()
+        if candidate_count > max_matches:
             return None
-        return {facet: {key: count for kind, key, count in rows if kind == facet} for facet in ("specialty", "cancer")}
+        ids = ids or []
+        return NarrowResults(
+            ids=ids,
+            distances=dict(zip(ids, distances, strict=True)) if origin and ids else {},
+            facets={"specialty": specialty_counts or {}, "cancer": cancer_counts or {}},
+        )
+
+    def facet_counts(self, *, max_matches: int | None = None) -> dict | None:
+        """Matches per specialty category and per cancer type slug, each under every other active filter;
+        None when the form is invalid or the search is too broad to count (see narrow_results)."""
+        results = self.narrow_results(max_matches=max_matches)
+        return results.facets if results else None
+
+
+@dataclass(frozen=True)
+class NarrowResults:
+    ids: list[int]  # every match, in the search's order
+    distances: dict[int, float]  # id -> miles to the nearest (accepting) location, with `near`
+    facets: dict[str, dict[str, int]]  # {"specialty": {category: n}, "cancer": {slug: n}}

@@ -3,6 +3,7 @@
 import json
 import math
 import re
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,6 +35,7 @@ def home(request):
 def physician_list(request):
     filterset = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
     form = filterset.form
+    query_strings = _QueryStrings(request.GET)
     context = {
         "form": form,
         "filterset": filterset,
@@ -42,25 +44,29 @@ def physician_list(request):
         "facets": None,
     }
     if filterset.is_valid():
-        page, page_notice = _page(filterset.qs.for_listing(), request.GET.get("page"))
+        narrow = filterset.narrow_results()
+        if narrow:  # every match's id, in order: the page's physicians are read by id
+            page, page_notice = _page(narrow.ids, request.GET.get("page"))
+            listed = Physician.objects.filter(id__in=page.object_list).for_search_page().in_bulk()
+            results = [listed[pk] for pk in page.object_list]
+            for physician in results:
+                physician.distance_miles = narrow.distances.get(physician.pk)
+        else:
+            page, page_notice = _page(filterset.qs.for_search_page(), request.GET.get("page"))
+            results = list(page.object_list)
         if page_notice:
             context["notices"].append(page_notice)
-        origin = form.origin
-        results = list(page.object_list)
-        for physician in results:
-            # The location a result shows: the nearest to the searched ZIP, else the primary one.
-            locations = physician.locations.all()
-            physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
+        _describe_results(results, form)
         context.update(
             searched=True,
             page=page,
             results=results,
-            facets=filterset.facet_counts(matches=page.paginator.count),
+            facets=narrow.facets if narrow else None,
             sort=filterset.effective_sort,
             near=form.cleaned_data.get("near"),
-            active_filters=_active_filters(request.GET, form),
+            active_filters=_active_filters(query_strings, form),
             widen_radius=_wider_radius(form),
-            query_string=_query_string(request.GET, drop=("page",)),
+            query_string=query_strings(drop=("page",)),
         )
     else:
         context["error_list"] = [
@@ -72,10 +78,10 @@ def physician_list(request):
     context["more_filters_open"] = any(request.GET.get(name) for name in more) or bool(set(form.errors) & set(more))
     facets = context["facets"] or {}
     context["specialty_links"] = _facet_links(
-        request.GET, "specialty", form.fields["specialty"].menu_choices[1:], facets.get("specialty")
+        request.GET, query_strings, "specialty", form.fields["specialty"].menu_choices[1:], facets.get("specialty")
     )
     context["cancer_links"] = _facet_links(
-        request.GET, "cancer", [(c.slug, c.name) for c in form.cancer_types], facets.get("cancer")
+        request.GET, query_strings, "cancer", [(c.slug, c.name) for c in form.cancer_types], facets.get("cancer")
     )
     return render(request, "directory/physician_list.html", context)
 
@@ -160,21 +166,23 @@ def _unknown_parameter_notices(params: QueryDict) -> list[str]:
     return [f"We ignored search options we do not know: {shown}{more}."]
 
 
-def _query_string(params: QueryDict, *, drop=(), **replace) -> str:
-    """The current search's parameters (known ones only) without `drop`, with `replace`."""
-    query = QueryDict(mutable=True)
-    for name in PARAMETERS:
-        if name in drop or name in replace:
-            continue
-        value = params.get(name, "")
-        if value and "\x00" not in value:
-            query[name] = value
-    for name, value in replace.items():
-        query[name] = value
-    return query.urlencode()
+class _QueryStrings:
+    """Query strings of the current search (known parameters only), each without some parameters and with
+    others replaced: the page needs one per facet link, so each parameter is encoded once."""
+
+    def __init__(self, params: QueryDict):
+        self.encoded = {
+            name: urlencode({name: value})
+            for name in PARAMETERS
+            if (value := params.get(name, "")) and "\x00" not in value
+        }
+
+    def __call__(self, *, drop=(), **replace) -> str:
+        kept = [encoded for name, encoded in self.encoded.items() if name not in drop and name not in replace]
+        return "&".join([*kept, *(urlencode({name: value}) for name, value in replace.items())])
 
 
-def _active_filters(params: QueryDict, form) -> list[dict]:
+def _active_filters(query_strings: _QueryStrings, form) -> list[dict]:
     """The active filters, each with a link that drops it (the empty result offers these)."""
     data = form.cleaned_data
     labels = {
@@ -193,7 +201,7 @@ def _active_filters(params: QueryDict, form) -> list[dict]:
         value = data.get(name)
         if value:
             drop = ("page", name, "radius", "sort") if name == "near" else ("page", name)
-            active.append({"name": name, "label": label(value), "without": _query_string(params, drop=drop)})
+            active.append({"name": name, "label": label(value), "without": query_strings(drop=drop)})
     return active
 
 
@@ -207,7 +215,7 @@ def _wider_radius(form) -> int | None:
     return None
 
 
-def _facet_links(params: QueryDict, name: str, choices, counts: dict | None) -> list[dict]:
+def _facet_links(params: QueryDict, query_strings, name: str, choices, counts: dict | None) -> list[dict]:
     """A link per choice that applies it (or removes it when it is the current one), with its count."""
     current = params.get(name, "")
     links = [
@@ -216,12 +224,27 @@ def _facet_links(params: QueryDict, name: str, choices, counts: dict | None) -> 
             "label": label,
             "current": value == current,
             "count": None if counts is None else counts.get(value, 0),
-            "query": _query_string(params, drop=("page", name), **({} if value == current else {name: value})),
+            "query": query_strings(drop=("page", name), **({} if value == current else {name: value})),
         }
         for value, label in choices
     ]
     # With counts, choices that would find nobody are left out (the current one always stays).
     return [link for link in links if link["current"] or link["count"] is None or link["count"] > 0]
+
+
+def _describe_results(results, form) -> None:
+    """What each result row shows besides the physician: specialty and cancer type names (from the id
+    arrays, primary specialty first) and one location: the nearest to the searched ZIP, else the primary."""
+    specialties = {s.id: s for s in form.specialties}
+    cancer_types = {c.id: c for c in form.cancer_types}
+    origin = form.origin
+    for physician in results:
+        physician.specialty_list = [specialties[pk] for pk in physician.specialty_ids if pk in specialties]
+        physician.cancer_type_list = sorted(
+            (cancer_types[pk] for pk in physician.cancer_type_ids if pk in cancer_types), key=lambda c: c.name
+        )
+        locations = physician.locations.all()
+        physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
 
 
 def _miles(origin: tuple[float, float], location) -> float | None:

@@ -218,3 +218,38 @@ def test_expired_certification_is_not_current():
         expires_on=timezone.localdate() - datetime.timedelta(days=1),
     )
     assert found(certified="1") == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "bakr"},
+        {"specialty": "medical-oncology"},
+        {"cancer": "lung"},
+        {"near": "10001", "radius": "500"},
+        {"near": "02116", "radius": "500", "sort": "name"},
+        {"near": "10001", "radius": "500", "accepting": "1"},
+        {"cancer": "breast", "near": "10001", "radius": "500", "accepting": "1", "sex": "F"},
+        {"q": "care", "specialty": "medical-oncology", "near": "02116", "radius": "500", "language": "en"},
+        {"q": "adams", "cancer": "breast", "near": "10001", "radius": "10", "telehealth": "1", "certified": "1"},
+    ],
+    ids=lambda params: "-".join(f"{k}={v}" for k, v in params.items()) or "none",
+)
+def test_the_one_query_path_finds_what_the_queryset_finds(directory, params):
+    """narrow_results() (one query for ids, distances and facets) against .qs (the ORM path)."""
+    filterset = search(**params)
+    assert filterset.is_valid(), filterset.errors
+    expected = list(filterset.qs)
+    narrow = filterset.narrow_results(max_matches=100)
+    assert narrow.ids == [p.id for p in expected]
+    if "near" in params:
+        assert narrow.distances == pytest.approx({p.id: p.distance_miles for p in expected})
+    else:
+        assert narrow.distances == {}
+
+
+def test_the_one_query_path_gives_way_for_a_broad_search(directory):
+    # three active physicians match before the specialty and cancer filters
+    assert search(cancer="lung").narrow_results(max_matches=2) is None
+    assert search(cancer="lung").narrow_results(max_matches=3).ids == [directory["b"].id, directory["c"].id]

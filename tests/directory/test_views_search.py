@@ -206,27 +206,57 @@ def test_post_is_not_allowed(client):
     assert client.post(URL).status_code == 405
 
 
-def _directory(physicians: int, locations: int, certifications: int):
-    for _ in range(physicians):
-        physician = PhysicianFactory(cancers=["breast", "lung", "lymphoma"])
-        for index in range(locations):
-            PracticeLocationFactory(physician=physician, is_primary=index == 0, zip_code="10001")
-        for index in range(certifications):
-            BoardCertificationFactory(physician=physician, certificate_name=f"Certificate {index}")
+def _physicians(count: int, locations: int) -> None:
+    for index in range(count):
+        physician = PhysicianFactory(last_name=f"Lee{index:02d}", cancers=["breast", "lung"])
+        for number in range(locations):
+            PracticeLocationFactory(physician=physician, zip_code="10001", is_primary=number == 0)
+        BoardCertificationFactory(physician=physician)
 
 
-@pytest.mark.parametrize(("physicians", "locations", "certifications"), [(3, 1, 1), (25, 6, 3)], ids=["small", "large"])
+@pytest.mark.parametrize(("count", "locations"), [(2, 1), (25, 4)], ids=["few", "many"])
+@pytest.mark.parametrize("broad", [False, True], ids=["one-query-path", "queryset-path"])
+@pytest.mark.parametrize(
+    "query", ["", "?q=lee&near=10001&cancer=breast&specialty=medical-oncology&accepting=1", "?sort=name&page=2"]
+)
+def test_the_results_page_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, monkeypatch, count, locations, broad, query
+):
+    # given: few or many matches, each with one or several locations; a narrow search or (with the
+    # one-query path's limit at 0) a broad one
+    _physicians(count, locations)
+    if broad:
+        monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
+    # then: the specialty and cancer tables, the search (and, for a broad search, its count), the page's
+    # physicians and their locations
+    with django_assert_max_num_queries(6 if broad else 5):
+        response = client.get(f"{URL}{query}")
+    assert response.status_code == 200
+    shown = len(result_names(response))
+    if "page=2" in query:  # 25: the last 5; 2: one page only, so it is shown instead
+        assert shown == (5 if count == 25 else 2)
+    else:
+        assert shown == min(count, 20)
+
+
 @pytest.mark.parametrize(
     "query",
-    ["", "q=smith", "near=10001&cancer=breast&accepting=1&sort=name", "specialty=medical-oncology&page=2"],
-    ids=["all", "q", "near-combined", "page-2"],
+    [
+        "",
+        "?cancer=breast",
+        "?near=10001&radius=500",
+        "?near=02116&radius=500&sort=name",
+        "?q=garcia&language=es",
+        "?near=10001&radius=500&accepting=1&specialty=medical-oncology",
+    ],
 )
-def test_results_page_runs_a_fixed_number_of_queries(
-    client, django_assert_max_num_queries, physicians, locations, certifications, query
-):
-    # given either a small or a large directory
-    _directory(physicians, locations, certifications)
-    # then: specialties and cancer types (2), count, page, 3 prefetches, the facet counts
-    with django_assert_max_num_queries(8):
-        response = client.get(f"{URL}?{query}")
-    assert response.status_code == 200
+def test_broad_and_narrow_searches_show_the_same_page(client, three, monkeypatch, query):
+    narrow = client.get(f"{URL}{query}").content.decode()
+    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
+    broad = client.get(f"{URL}{query}").content.decode()
+
+    def results(html: str) -> str:
+        return html[html.index('id="results-title"') : html.index('id="facets-title"')]
+
+    assert results(broad) == results(narrow)
+    assert '<span class="count">' in narrow and '<span class="count">' not in broad  # facets: narrow only
