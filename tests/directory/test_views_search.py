@@ -248,6 +248,9 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
         "?near=02116&radius=500&sort=name",
         "?q=garcia&language=es",
         "?near=10001&radius=500&accepting=1&specialty=medical-oncology",
+        "?near=10001&radius=500&page=9",
+        "?q=garcia&page=0",
+        "?sort=name&page=x",
     ],
 )
 def test_broad_and_narrow_searches_show_the_same_page(client, three, monkeypatch, query):
@@ -256,7 +259,8 @@ def test_broad_and_narrow_searches_show_the_same_page(client, three, monkeypatch
     broad = client.get(f"{URL}{query}").content.decode()
 
     def results(html: str) -> str:
-        return html[html.index('id="results-title"') : html.index('id="facets-title"')]
+        return html[html.index('<section class="results"') : html.index('id="facets-title"')]
 
     assert results(broad) == results(narrow)
+    assert ("showing the" in results(narrow)) == ("page=" in query)  # the notice for a page that is not there
     assert '<span class="count">' in narrow and '<span class="count">' not in broad  # facets: narrow only
