@@ -113,7 +113,7 @@ def physician_detail(request, npi, slug=None):
             origin = zip_centroid(near)
         except search_forms.forms.ValidationError as error:
             near_error = " ".join(error.messages)
-    locations = list(physician.locations.all())
+    locations = physician.location_list
     if origin:
         for location in locations:
             location.distance_miles = _miles(origin, location)
@@ -121,10 +121,10 @@ def physician_detail(request, npi, slug=None):
     context = {
         "physician": physician,
         "locations": locations,
-        "specialties": list(physician.physician_specialties.all()),
+        "specialties": physician.specialty_links,
         "certifications": list(physician.certifications.all()),
         "affiliations": list(physician.affiliations.all()),
-        "cancer_types": list(physician.cancer_types.all()),
+        "cancer_types": physician.cancer_type_list,
         "languages": [search_forms.LANGUAGE_NAMES.get(code, code) for code in physician.languages],
         "near": request.GET.get("near", "") if origin else "",
         "near_error": near_error,
@@ -259,7 +259,7 @@ def _describe_results(results, form) -> None:
         physician.cancer_type_list = sorted(
             (cancer_types[pk] for pk in physician.cancer_type_ids if pk in cancer_types), key=lambda c: c.name
         )
-        locations = physician.locations.all()
+        locations = physician.location_list
         physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
 
 
@@ -272,7 +272,7 @@ def _miles(origin: tuple[float, float], location) -> float | None:
 
 
 def _nearest_location(physician, origin):
-    located = [(distance, loc) for loc in physician.locations.all() if (distance := _miles(origin, loc)) is not None]
+    located = [(distance, loc) for loc in physician.location_list if (distance := _miles(origin, loc)) is not None]
     return min(located, key=lambda pair: pair[0])[1] if located else None
 
 
@@ -285,12 +285,10 @@ def _json_ld(physician, locations, canonical_url: str) -> str:
         "url": canonical_url,
         "name": physician.display_name,
         "identifier": {"@type": "PropertyValue", "propertyID": "NPI", "value": physician.npi},
-        "medicalSpecialty": [ps.specialty.display_name for ps in physician.physician_specialties.all()],
+        "medicalSpecialty": [ps.specialty.display_name for ps in physician.specialty_links],
         "knowsLanguage": list(physician.languages),
         "isAcceptingNewPatients": any(loc.accepting_new_patients for loc in locations),
-        "availableService": [
-            {"@type": "MedicalTherapy", "name": f"{c.name} care"} for c in physician.cancer_types.all()
-        ],
+        "availableService": [{"@type": "MedicalTherapy", "name": f"{c.name} care"} for c in physician.cancer_type_list],
         "address": [
             {
                 "@type": "PostalAddress",

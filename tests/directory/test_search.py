@@ -293,9 +293,9 @@ def test_for_listing_runs_a_fixed_number_of_queries(django_assert_num_queries, c
     with django_assert_num_queries(4):
         rows = list(Physician.objects.active().for_listing())
         for physician in rows:
-            [ps.specialty.display_name for ps in physician.physician_specialties.all()]
-            [loc.city for loc in physician.locations.all()]
-            [c.name for c in physician.cancer_types.all()]
+            [ps.specialty.display_name for ps in physician.specialty_links]
+            [loc.city for loc in physician.location_list]
+            [c.name for c in physician.cancer_type_list]
     assert len(rows) == count
 
 
@@ -306,10 +306,10 @@ def test_for_profile_runs_a_fixed_number_of_queries(django_assert_num_queries, l
         physician = Physician.objects.for_profile().get()
         [c.board.code for c in physician.certifications.all()]
         [a.institution.name for a in physician.affiliations.all()]
-        [ps.specialty.code for ps in physician.physician_specialties.all()]
-        [loc.phone for loc in physician.locations.all()]
-        [c.slug for c in physician.cancer_types.all()]
-    assert len(physician.locations.all()) == locations
+        [ps.specialty.code for ps in physician.specialty_links]
+        [loc.phone for loc in physician.location_list]
+        [c.slug for c in physician.cancer_type_list]
+    assert len(physician.location_list) == locations
 
 
 def _destination(lat: float, lng: float, miles: float, bearing: float) -> tuple[float, float]:

@@ -200,13 +200,13 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
                     "category": link.specialty.category,
                     "is_primary": link.is_primary,
                 }
-                for link in physician.physician_specialties.all()
+                for link in physician.specialty_links
             ],
-            "cancer_types": [{"slug": cancer.slug, "name": cancer.name} for cancer in physician.cancer_types.all()],
+            "cancer_types": [{"slug": cancer.slug, "name": cancer.name} for cancer in physician.cancer_type_list],
             "accepting_new_patients": physician.accepting_new_patients,
             "telehealth": physician.telehealth,
             "languages": list(physician.languages),
-            "locations": [_location(location) for location in physician.locations.all()],
+            "locations": [_location(location) for location in physician.location_list],
             "distance_miles": self.get_distance_miles(physician),
             "last_verified_on": _date(physician.last_verified_on),
             "verification_is_stale": physician.verification_is_stale,
