@@ -5,3 +5,13 @@ class DirectoryConfig(AppConfig):
     name = "apps.directory"
     label = "directory"
     verbose_name = "Directory"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CancerType, Specialty
+        from .reference import forget
+
+        for model in (Specialty, CancerType):
+            post_save.connect(forget, sender=model, dispatch_uid=f"reference-forget-save-{model.__name__}")
+            post_delete.connect(forget, sender=model, dispatch_uid=f"reference-forget-delete-{model.__name__}")

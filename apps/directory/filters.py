@@ -69,6 +69,15 @@ class LookupChoiceFilter(django_filters.ChoiceFilter):
     field_class = search_forms.LookupChoiceField
 
 
+LANGUAGE_MENU = [("", "Any language"), *search_forms.LANGUAGE_CHOICES]
+
+
+def _language_menu():
+    # A callable: each request copies the filters and the form's fields, and a list of 110 languages
+    # would be copied with them.
+    return LANGUAGE_MENU
+
+
 class PhysicianFilterSet(django_filters.FilterSet):
     q = QueryFilter(
         label="Name, practice, hospital or city",
@@ -93,7 +102,7 @@ class PhysicianFilterSet(django_filters.FilterSet):
     certified = FlagFilter(label="Board certified (current)", method="skip")
     language = LookupChoiceFilter(
         label="Speaks",
-        choices=[("", "Any language"), *search_forms.LANGUAGE_CHOICES],
+        choices=_language_menu,
         unknown_message=search_forms.LANGUAGE_UNKNOWN,
         method="skip",
     )

@@ -8,7 +8,8 @@ from django.conf.locale import LANG_INFO
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .geo import zip_centroid, zip_place
-from .models import CancerType, Specialty, SpecialtyCategory
+from .models import SpecialtyCategory
+from .reference import reference_data
 
 DEFAULT_RADIUS_MILES = 25
 MAX_RADIUS_MILES = 500
@@ -178,8 +179,8 @@ class PhysicianSearchForm(forms.Form):
     page and its facets run a fixed number of queries."""
 
     def _load_choices(self):
-        self.specialties = list(Specialty.objects.only("id", "code", "display_name", "category"))
-        self.cancer_types = list(CancerType.objects.only("id", "slug", "name"))
+        reference = reference_data()
+        self.specialties, self.cancer_types = reference.specialties, reference.cancer_types
         categories = dict(SpecialtyCategory.choices)
         specialty_choices = [("", "Any specialty"), *categories.items()]
         # NUCC codes are accepted too (the API and links use them) without crowding the menu.

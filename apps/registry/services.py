@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.directory import reference
 from apps.directory.models import Physician, Specialty
 
 from . import batch as batches
@@ -271,6 +272,7 @@ def nucc_import(*, path: str | Path) -> ImportRun:
             raise
     finally:
         _release_lock()
+        reference.forget()  # written in bulk: no signal tells this process's searches
     return run
 
 
