@@ -48,8 +48,9 @@ def physician_list(request):
         narrow = filterset.narrow_results()
         if narrow:  # every match's id, in order: the page's physicians are read by id
             page, page_notice = _page(narrow.ids, request.GET.get("page"))
-            listed = Physician.objects.filter(id__in=page.object_list).for_search_page().in_bulk()
-            results = [listed[pk] for pk in page.object_list]
+            ids = page.object_list
+            listed = Physician.objects.filter(id__in=ids).for_search_page().in_bulk() if ids else {}
+            results = [listed[pk] for pk in ids]
             for physician in results:
                 physician.distance_miles = narrow.distances.get(physician.pk)
         else:

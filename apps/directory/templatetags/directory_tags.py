@@ -1,6 +1,7 @@
 """Template helpers of the public directory pages."""
 
 from django import template
+from django.forms.widgets import CheckboxInput, Input
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -44,3 +45,24 @@ def facet_list(links):
     if not items:
         items.append('<li class="muted">No other choice would find anyone.</li>')
     return mark_safe(f'<ul class="facet-list">{"".join(items)}</ul>')  # noqa: S308 - labels and queries escaped
+
+
+@register.simple_tag
+def input_widget(field):
+    """`{{ field }}` for an <input> widget (text, search, checkbox), written directly: the same attributes
+    in the same order (the widget's own, then what the BoundField adds, such as aria-invalid), without a
+    template render per field."""
+    widget = field.field.widget
+    if not isinstance(widget, Input | CheckboxInput):
+        return str(field)
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    html = f'<input type="{escape(context["type"])}" name="{escape(context["name"])}"'
+    if context["value"] is not None:
+        html += f' value="{escape(context["value"])}"'
+    for name, value in context["attrs"].items():
+        if value is not False:
+            html += f" {name}" if value is True else f' {name}="{escape(value)}"'
+    return mark_safe(html + ">")  # noqa: S308 - every value is escaped above
