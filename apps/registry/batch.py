@@ -9,6 +9,7 @@ A field a curator changed since the last import (its value differs from the snap
 curator's value; when that differs from the registry's value the pair is listed as a KeptEdit.
 """
 
+import csv
 import datetime
 import io
 import json
@@ -41,6 +42,7 @@ LOCATION_FIELDS = ("address_line1", "address_line2", "city", "state", "zip_code"
 SPECIALTY_FIELDS = ("specialties", "primary_specialty")
 TRACKED_FIELDS = PHYSICIAN_FIELDS + LOCATION_FIELDS + SPECIALTY_FIELDS
 DATE_FIELDS = frozenset({"deactivated_on", "reactivated_on", "enumerated_on", "nppes_updated_on"})
+NULLABLE = DATE_FIELDS | {"latitude", "longitude"}  # the only columns _copy may be given None for
 HISTORY_REASON = "NPPES import"
 
 TEMP_TABLES = {
@@ -79,14 +81,36 @@ def _snapshot_value(name: str, value):
 def registry_values(row: Row, previous: dict) -> dict:
     """What the registry says, in snapshot form. A status-only row (a deactivated NPI, blank otherwise)
     only speaks for the activity fields: the rest stay what the previous import recorded."""
-    values = {name: _snapshot_value(name, getattr(row, name)) for name in PHYSICIAN_FIELDS + LOCATION_FIELDS}
-    # All the row's codes, not only the imported ones, so the snapshot does not depend on --taxonomies.
-    values["specialties"] = " ".join(row.taxonomies)
-    values["primary_specialty"] = row.registry_primary
+    values = {
+        "first_name": row.first_name,
+        "middle_name": row.middle_name,
+        "last_name": row.last_name,
+        "name_suffix": row.name_suffix,
+        "credentials": row.credentials,
+        "sex": row.sex,
+        "is_active": row.is_active,
+        "deactivated_on": _iso(row.deactivated_on),
+        "reactivated_on": _iso(row.reactivated_on),
+        "enumerated_on": _iso(row.enumerated_on),
+        "nppes_updated_on": _iso(row.nppes_updated_on),
+        "address_line1": row.address_line1,
+        "address_line2": row.address_line2,
+        "city": row.city,
+        "state": row.state,
+        "zip_code": row.zip_code,
+        "phone": row.phone,
+        # All the row's codes, not only the imported ones, so the snapshot does not depend on --taxonomies.
+        "specialties": " ".join(row.taxonomies),
+        "primary_specialty": row.registry_primary,
+    }
     if row.status_only:
         kept = {name: value for name, value in previous.items() if name not in STATUS_FIELDS}
         values = {**values, **kept}
     return values
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _imported_view(values: dict, wanted: frozenset[str]) -> dict:
@@ -113,31 +137,21 @@ def ensure_temp_tables(cursor) -> None:
 
 
 def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    """COPY rows (Python values) into a table, in PostgreSQL's text format."""
+    """COPY rows of Python values (str, int, float, bool, dates; None only in NULLABLE columns) into a
+    table, as CSV written by the csv module in C: every string quoted, so only a quoted empty value in a
+    nullable column stands for NULL."""
     if not rows:
         return
     buffer = io.StringIO()
-    for row in rows:
-        out = []
-        for value in row:
-            if value is None:
-                out.append("\\N")
-            elif isinstance(value, bool):
-                out.append("t" if value else "f")
-            elif isinstance(value, dict):
-                out.append(_escape(json.dumps(value, sort_keys=True)))
-            else:
-                out.append(_escape(str(value)))
-        buffer.write("\t".join(out))
-        buffer.write("\n")
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
     buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    nullable = [name for name in columns if name in NULLABLE]
+    force_null = f", FORCE_NULL ({', '.join(nullable)})" if nullable else ""
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{force_null})", buffer)
 
 
-def _escape(text: str) -> str:
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
+def _json(values: dict) -> str:
+    return json.dumps(values, sort_keys=True)
 
 
 def _history(cursor, model, where: str, params, history_type: str) -> None:
@@ -203,7 +217,9 @@ def apply_batch(
                 if row.status_only:
                     continue  # a deactivated NPI we never listed
                 values = registry_values(row, {})
-                new_physicians.append(values | {"npi": row.npi, "imported": _imported_view(values, wanted)})
+                new_physicians.append(
+                    values | {"npi": row.npi, "snapshot": values, "imported": _imported_view(values, wanted)}
+                )
                 result.created += 1
                 continue
             previous = current["snapshot"]
@@ -265,6 +281,9 @@ def apply_batch(
             return result
         ensure_temp_tables(cursor)
         cursor.execute("TRUNCATE registry_tmp_physician, registry_tmp_location, registry_tmp_specialty")
+        # Skip the per-table refresh triggers: the derived search columns of every physician whose
+        # locations or specialties this batch writes are computed once, in one UPDATE, at the end.
+        cursor.execute("SELECT set_config('oncodir.bulk_load', 'on', true)")
         physician_columns = ["npi", *PHYSICIAN_FIELDS, "nppes_snapshot"]
 
         # New physicians, then their locations and specialties (related rows after their physician).
@@ -273,10 +292,7 @@ def apply_batch(
                 cursor,
                 "registry_tmp_physician",
                 physician_columns,
-                [
-                    (v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), {k: v[k] for k in TRACKED_FIELDS})
-                    for v in new_physicians
-                ],
+                [(v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), _json(v["snapshot"])) for v in new_physicians],
             )
             cursor.execute(
                 f"""INSERT INTO directory_physician ({", ".join(physician_columns)}, bio, languages, telehealth,
@@ -299,7 +315,7 @@ def apply_batch(
                 imported = values["imported"]
                 for code in imported["specialties"].split():
                     new_specialties.append((physician_id, specialty_ids[code], code == imported["primary_specialty"]))
-            _history(cursor, Physician, "npi = ANY(%s)", [[v["npi"] for v in new_physicians]], "+")
+            _history(cursor, Physician, "id = ANY(%s)", [sorted(ids.values())], "+")
 
         # Changed physicians: one UPDATE ... FROM for all of them.
         if changed_physicians:
@@ -309,7 +325,7 @@ def apply_batch(
                 "registry_tmp_physician",
                 [*physician_columns, "id", "seen_updated_at"],
                 [
-                    (v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), v["snapshot"], v["id"], v["seen"])
+                    (v["npi"], *(v[n] for n in PHYSICIAN_FIELDS), _json(v["snapshot"]), v["id"], v["seen"])
                     for v in changed_physicians
                 ],
             )
@@ -398,11 +414,12 @@ def apply_batch(
             new_specialties.extend((physician_id, specialty_ids[code], code == primary) for code in codes)
         if specialty_sets:
             changed_ids = [physician_id for physician_id, _, _ in specialty_sets]
+            changed = set(changed_ids)
             _copy(
                 cursor,
                 "registry_tmp_specialty",
                 ["physician_id", "specialty_id", "is_primary"],
-                [entry for entry in new_specialties if entry[0] in set(changed_ids)],
+                [entry for entry in new_specialties if entry[0] in changed],
             )
             cursor.execute(
                 """DELETE FROM directory_physicianspecialty ps WHERE ps.physician_id = ANY(%s)
@@ -423,11 +440,17 @@ def apply_batch(
                    ON CONFLICT (physician_id, specialty_id) DO UPDATE SET is_primary = EXCLUDED.is_primary
                    WHERE directory_physicianspecialty.is_primary IS DISTINCT FROM EXCLUDED.is_primary"""
             )
-            new_specialties = [entry for entry in new_specialties if entry[0] not in set(changed_ids)]
+            new_specialties = [entry for entry in new_specialties if entry[0] not in changed]
         if new_specialties:
             _copy(
                 cursor, "directory_physicianspecialty", ["physician_id", "specialty_id", "is_primary"], new_specialties
             )
+        refresh_ids = {pid for pid, _ in inserts} | {current["id"] for current, _ in updates}
+        refresh_ids.update(pid for pid, _, _ in specialty_sets)
+        refresh_ids.update(pid for pid, _, _ in new_specialties)
+        if refresh_ids:
+            cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [sorted(refresh_ids)])
+        cursor.execute("SELECT set_config('oncodir.bulk_load', 'off', true)")
 
         _write_kept_edits(cursor, reviewed_ids, conflicts, run_id=run_id, now=now)
     return result

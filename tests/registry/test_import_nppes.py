@@ -598,3 +598,69 @@ def test_deactivated_oncologist_unknown_to_the_directory_is_not_created(import_n
     run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), deactivated="06/01/2024")]))
 
     assert (run.matched, run.created, Physician.objects.count()) == (0, 0, 0)
+
+
+def test_imported_physicians_are_found_by_name_place_and_specialty(import_nppes, tmp_path):
+    from apps.directory.geo import zip_centroid
+
+    # Given physicians imported by the bulk path (the per-table triggers skipped, one refresh per batch)
+    import_nppes(
+        write_nppes(
+            tmp_path / "a.csv",
+            [
+                row(npi(1), last="OSLER", first="WILLIAM", postal="021155450", city="BOSTON", state="MA"),
+                row(npi(2), last="CUSHING", codes=(("2085R0001X", "Y"),)),
+                row(npi(3), last="HALSTED", line1=""),  # no usable practice address
+            ],
+        ),
+        "--batch-size",
+        "2",
+    )
+    osler, cushing, halsted = (Physician.objects.get(npi=npi(n)) for n in (1, 2, 3))
+    medical = Specialty.objects.get(code="207RX0202X").pk
+
+    # Then search by name, by place, by ZIP and by specialty finds them, from their derived columns
+    assert list(Physician.objects.active().search("osler william")) == [osler]
+    assert set(Physician.objects.active().search("boston")) == {osler}
+    assert set(Physician.objects.active().near(*zip_centroid("02115"), 5)) == {osler}
+    assert set(Physician.objects.active().near(*zip_centroid("10065"), 5)) == {cushing}
+    assert set(Physician.objects.active().in_specialties([medical])) == {osler, halsted}
+    assert (osler.location_text, osler.specialty_ids, osler.accepting_new_patients) == ("boston", [medical], True)
+    assert osler.geo_cells and not halsted.geo_cells and halsted.location_text == ""
+    # And they are exactly what the directory's own per-table triggers derive
+    assert_derived_columns_match_the_triggers()
+
+    # When the registry moves one, changes another's specialty and deactivates the third
+    import_nppes(
+        write_nppes(
+            tmp_path / "b.csv",
+            [
+                row(npi(1), last="OSLER", first="WILLIAM", postal="10065", city="NEW YORK", state="NY"),
+                row(npi(2), last="CUSHING", codes=(("207RX0202X", "Y"),)),
+                deactivated_row(npi(3)),
+            ],
+        )
+    )
+
+    # Then the derived columns follow
+    assert set(Physician.objects.active().near(*zip_centroid("02115"), 5)) == set()
+    assert set(Physician.objects.active().near(*zip_centroid("10065"), 5)) == {osler, cushing}
+    assert set(Physician.objects.active().search("new york")) == {osler, cushing}
+    assert set(Physician.objects.active().in_specialties([medical])) == {osler, cushing}
+    assert_derived_columns_match_the_triggers()
+
+
+def assert_derived_columns_match_the_triggers():
+    """Running the directory's per-table refreshes (what its triggers do) over every physician changes
+    nothing the import derived."""
+    derived = ["location_text", "accepting_new_patients", "geo_cells", "accepting_geo_cells", "specialty_ids"]
+    derived += ["institution_text", "certified_until", "cancer_type_ids", "search_document", "search_vector"]
+
+    def columns():
+        return list(Physician.objects.order_by("id").values_list("id", *derived))
+
+    before = columns()
+    with connection.cursor() as cursor:
+        for function in ("locations", "institutions", "certifications", "specialties", "cancer_types"):
+            cursor.execute(f"SELECT directory_refresh_{function}(%s::bigint[])", [[row[0] for row in before]])
+    assert columns() == before
