@@ -35,11 +35,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows (line, NPI, reason)")
         parser.add_argument("--batch-size", type=_positive, default=5000, metavar="N", help="rows per transaction")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            metavar="N",
+            help="processes scanning a plain CSV file (default: one per CPU for files of 64 MB or more; 0: none)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, path, dry_run, limit, taxonomies, rejects, batch_size, no_progress, **options):
+    def handle(self, *args, path, dry_run, limit, taxonomies, rejects, batch_size, workers, no_progress, **options):
         if limit is not None and limit < 0:
             raise CommandError("--limit cannot be negative.")
+        if workers is not None and workers < 0:
+            raise CommandError("--workers cannot be negative.")
         started = time.monotonic()
         try:
             run = nppes_import(
@@ -50,6 +58,7 @@ class Command(BaseCommand):
                 rejects_path=rejects,
                 batch_size=batch_size,
                 progress=not no_progress and sys.stderr.isatty(),
+                workers=workers,
             )
         except RegistryImportError as error:
             raise CommandError(str(error)) from error
