@@ -107,3 +107,21 @@ class KeptEdit(models.Model):
 
     def __str__(self):
         return f"{self.physician_id} {self.field}: {self.curator_value!r} kept over {self.registry_value!r}"
+
+
+class NppesRecord(models.Model):
+    """What the last NPPES import that compared a physician saw: a digest of the registry record (with the
+    codes it imported) and a digest of the physician's tracked fields as the import left them. When both
+    still match, nothing changed on either side, so a re-import knows the physician is unchanged from one
+    query instead of reading and comparing every field. Physicians with a kept curator edit have none,
+    so they are always compared in full."""
+
+    physician = models.OneToOneField(Physician, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    digest = models.CharField(max_length=32)
+    state = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "NPPES record seen by an import"
+
+    def __str__(self):
+        return f"{self.physician_id}: {self.digest}"

@@ -15,11 +15,13 @@ quote never closes; that also lets several processes scan ranges of one file (ap
 
 import csv
 import datetime
+import hashlib
 import re
 import zipfile
 from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -41,6 +43,9 @@ REJECT_NPI_CHECK_DIGIT = "NPI check digit is wrong"
 REJECT_NO_LAST_NAME = "no last name"
 REJECT_DATE = "malformed date in {column}: {value!r}"
 REJECT_UNTERMINATED = "a quoted field is not closed before the end of the file"
+# Part of every record digest: change it when parse_record or the import's comparison changes what the
+# same bytes mean, so no import takes a physician as unchanged on an older reading.
+DIGEST_VERSION = b"1"
 
 
 class NppesFileError(Exception):
@@ -382,12 +387,24 @@ class Row(NamedTuple):
     primary_specialty: str  # the wanted code the registry marks primary, else the first wanted one
     taxonomies: tuple[str, ...] = ()  # every code of the row, in slot order
     registry_primary: str = ""  # the code the registry marks primary, wanted or not
+    digest: str = ""  # of the record's bytes and the codes imported (record_digest)
 
 
 class Reject(NamedTuple):
     line_no: int
     npi: str
     reason: str
+
+
+def record_digest(raw: bytes, codes: frozenset[str]) -> str:
+    """32 hex digits identifying a record's bytes read for these codes: the same digest means the same
+    row, whatever the file's line ends."""
+    return hashlib.blake2b(raw, digest_size=16, key=_digest_key(codes)).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _digest_key(codes: frozenset[str]) -> bytes:
+    return hashlib.blake2b(DIGEST_VERSION + b"|" + ",".join(sorted(codes)).encode(), digest_size=32).digest()
 
 
 def _decode(raw: bytes) -> str:
@@ -509,4 +526,5 @@ def parse_record(
         primary_specialty=primary,
         taxonomies=tuple(listed),
         registry_primary=registry_primary,
+        digest=record_digest(raw, codes),
     )

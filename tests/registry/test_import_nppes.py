@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocation, Specialty
-from apps.registry.models import ImportRun, KeptEdit
+from apps.registry.models import ImportRun, KeptEdit, NppesRecord
 from tests.factories import PhysicianFactory
 
 from .nppes_files import SAMPLE, deactivated_row, npi, row, write_nppes, wrong_check_digit, zip_nppes
@@ -258,12 +259,21 @@ def test_deactivated_npi_unknown_to_the_directory_is_ignored(import_nppes, tmp_p
     assert (run.read, run.matched, Physician.objects.count()) == (1, 0, 0)
 
 
-def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path):
-    # Given an imported file
-    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 8)])
+def written_tables(queries) -> set[str]:
+    """The tables the captured statements insert into, update, delete from, truncate or copy into."""
+    pattern = re.compile(r'(?<!DO )\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE|COPY)\s+"?([a-z_]+)', re.IGNORECASE)
+    return {table for q in queries.captured_queries for table in pattern.findall(q["sql"])}
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "compared-in-full"])
+def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path, remembered):
+    # Given an imported file (and, or not, what that import remembered of each physician)
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}", line2="FLOOR 2\r\nB") for n in range(1, 8)])
     import_nppes(path)
     stamps = dict(Physician.objects.values_list("npi", "updated_at"))
     history = Physician.history.count()
+    if not remembered:
+        NppesRecord.objects.all().delete()
 
     # When it is imported again
     with CaptureQueriesContext(connection) as queries:
@@ -273,13 +283,16 @@ def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path):
     assert (run.read, run.matched, run.created, run.updated, run.unchanged) == (7, 7, 0, 0, 7)
     assert dict(Physician.objects.values_list("npi", "updated_at")) == stamps
     assert Physician.history.count() == history
-    writes = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "TRUNCATE", "COPY"))
-        and "registry_importrun" not in q["sql"]
-    ]
-    assert writes == []
+    compared = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT p.id, p.npi")]
+    if remembered:
+        # each physician recognised from what the last import remembered, without a full comparison
+        assert (compared, written_tables(queries)) == ([], {"registry_importrun"})
+    else:
+        # compared in full (the snapshot the first import stored equals the registry's values), and
+        # remembered for the next time
+        assert compared
+        assert written_tables(queries) == {"registry_importrun", "registry_nppesrecord"}
+        assert NppesRecord.objects.count() == 7
 
 
 def test_a_registry_change_updates_only_that_physician(import_nppes, tmp_path):
@@ -342,6 +355,39 @@ def test_curator_edit_is_kept_and_listed_for_review(import_nppes, tmp_path):
     # Then nothing is written and the review list is the same
     physician.refresh_from_db()
     assert (run.unchanged, physician.updated_at, KeptEdit.objects.count()) == (1, stamp, 2)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda p: Physician.objects.filter(pk=p.pk).update(credentials="MD, PHD"), id="physician"),
+        pytest.param(lambda p: PracticeLocation.objects.filter(physician=p).update(zip_code="10021"), id="location"),
+        pytest.param(
+            lambda p: PhysicianSpecialty.objects.filter(physician=p).update(
+                specialty=Specialty.objects.get(code="207RH0003X")
+            ),
+            id="specialty",
+        ),
+    ],
+)
+def test_an_edit_since_the_last_import_is_seen_even_when_the_file_is_the_same(import_nppes, tmp_path, edit):
+    # Given an imported file, and then a curator's edit that bypasses every save hook
+    path = write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2), last="OSLER")])
+    import_nppes(path)
+    edit(Physician.objects.get(npi=npi(1)))
+
+    # When the same file is imported again
+    run = import_nppes(path)
+
+    # Then the edited physician is compared in full: the edit is kept and listed, the other is unchanged
+    assert (run.unchanged, run.updated) == (2, 0)
+    listed = sorted(KeptEdit.objects.values_list("physician__npi", "field"))
+    assert listed and {number for number, _ in listed} == {npi(1)}
+
+    # And a curator deleting those entries does not hide the difference from the next import
+    KeptEdit.objects.all().delete()
+    import_nppes(path)
+    assert sorted(KeptEdit.objects.values_list("physician__npi", "field")) == listed
 
 
 def test_resolved_edit_reopens_only_when_the_registry_changes_again(import_nppes, tmp_path):
@@ -535,6 +581,33 @@ def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypat
     assert KeptEdit.objects.get().field == "last_name"
 
 
+def test_a_write_lost_to_a_concurrent_save_is_retried_by_the_next_import_of_the_same_file(
+    import_nppes, tmp_path, monkeypatch
+):
+    # Given an imported physician, and a curator who saves it (changing nothing) while the next import
+    # runs, after the import read it and before it writes
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
+    from apps.registry import batch
+
+    real = batch.ensure_temp_tables
+
+    def curator_saves_meanwhile(cursor):
+        Physician.objects.get(npi=npi(1)).save()
+        real(cursor)
+
+    monkeypatch.setattr(batch, "ensure_temp_tables", curator_saves_meanwhile)
+    run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO")]))
+    assert (run.updated, Physician.objects.get(npi=npi(1)).credentials) == (0, "MD")
+
+    # When the same file is imported undisturbed
+    monkeypatch.setattr(batch, "ensure_temp_tables", real)
+    run = import_nppes(tmp_path / "b.csv")
+
+    # Then the registry's change lands: the lost write was not remembered as seen
+    assert (run.updated, Physician.objects.get(npi=npi(1)).credentials) == (1, "DO")
+    assert not KeptEdit.objects.exists()
+
+
 def test_specialties_a_curator_added_outside_the_imported_codes_stay(import_nppes, tmp_path, nucc):
     # Given an imported oncologist to whom a curator added a non-oncology specialty
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
@@ -687,7 +760,12 @@ def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_
     parallel_run = import_nppes(path, "--workers", "2", "--batch-size", "25", "--rejects", str(tmp_path / "p.csv"))
     parallel_state = directory_state()
     with connection.cursor() as cursor:  # in the test's transaction: DELETE, not TRUNCATE
-        for table in ("registry_keptedit", "directory_physicianspecialty", "directory_practicelocation"):
+        for table in (
+            "registry_keptedit",
+            "registry_nppesrecord",
+            "directory_physicianspecialty",
+            "directory_practicelocation",
+        ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         for table in ("directory_physician", "directory_historicalphysician", "directory_historicalpracticelocation"):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
