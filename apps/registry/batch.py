@@ -18,6 +18,7 @@ import csv
 import datetime
 import io
 import json
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -255,16 +256,24 @@ def _remember(cursor, digests: dict[int, str], *, forget: set[int]) -> None:
 
 
 def apply_batch(
-    rows: list[Row], *, specialty_ids: dict[str, int], wanted: frozenset[str], run_id: int, dry_run: bool
+    rows: list[Row],
+    *,
+    specialty_ids: dict[str, int],
+    wanted: frozenset[str],
+    run_id: int,
+    dry_run: bool,
+    known: Container[str] | None = None,
 ) -> BatchResult:
     """Write one batch (one row per NPI) inside the caller's transaction. `specialty_ids` maps every
     taxonomy code in the directory to its Specialty id; `wanted` are the codes this import manages: a
-    physician's other specialties (and a primary among them) are a curator's, left as they are."""
+    physician's other specialties (and a primary among them) are a curator's, left as they are. `known`,
+    when given, holds every NPI the directory had when the import started (the others are new)."""
     result = BatchResult()
     with connection.cursor() as cursor:
         # Physicians whose record and whose tracked fields are both what the last import saw: nothing to
         # compare, nothing to write. The others are read and compared in full.
-        unchanged = _unchanged_since_last_import(cursor, rows)
+        listed = rows if known is None else [row for row in rows if row.npi in known]
+        unchanged = _unchanged_since_last_import(cursor, listed) if listed else set()
         result.unchanged = len(unchanged)
         rows = [row for row in rows if row.npi not in unchanged]
         if rows:

@@ -234,7 +234,12 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             pending.clear()
             with transaction.atomic():
                 result = batches.apply_batch(
-                    rows, specialty_ids=all_specialty_ids, wanted=codes, run_id=run.pk, dry_run=dry_run
+                    rows,
+                    specialty_ids=all_specialty_ids,
+                    wanted=codes,
+                    run_id=run.pk,
+                    dry_run=dry_run,
+                    known=scanner.known_npis,
                 )
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                     setattr(run, name, getattr(run, name) + getattr(result, name))
