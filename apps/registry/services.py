@@ -28,6 +28,9 @@ BAD_CODES_MESSAGE = "Not NUCC taxonomy codes: {codes}"
 NO_CODES_MESSAGE = "No taxonomy codes to import: no specialty has a category."
 INTERRUPTED_MESSAGE = "Interrupted before it finished; noticed by run {run_id}."
 TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
+# The first batch is small and each next one twice as big, up to --batch-size: writing starts while
+# most of the file is still to be scanned, instead of after the first full batch has been found.
+FIRST_BATCH_SIZE = 500
 COUNT_FIELDS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "reactivated", "rejected")
 
 
@@ -228,8 +231,11 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             records = Records(scanner, limit=limit, codes=codes, states=states)
         bar = _Progress.start(size, progress)
         pending: dict[str, Row] = {}
+        batch_rows = min(batch_size, FIRST_BATCH_SIZE)
 
         def flush() -> None:
+            nonlocal batch_rows
+            batch_rows = min(batch_size, 2 * batch_rows)
             rows = sorted(pending.values(), key=lambda row: row.npi)
             pending.clear()
             with transaction.atomic():
@@ -257,7 +263,7 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                 if parsed.npi in pending:
                     run.duplicates += 1  # the later row wins
                 pending[parsed.npi] = parsed
-                if len(pending) >= batch_size:
+                if len(pending) >= batch_rows:
                     flush()
                 bar.update(records.bytes_read, records.read)
             if pending:

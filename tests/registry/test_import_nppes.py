@@ -779,3 +779,22 @@ def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_
     assert [getattr(parallel_run, name) for name in counts] == [getattr(single_run, name) for name in counts]
     assert (parallel_run.read, parallel_run.rejected, parallel_run.deactivated) == (150, 1, 1)
     assert (tmp_path / "p.csv").read_text() == (tmp_path / "s.csv").read_text()
+
+
+def test_batches_start_small_and_double_up_to_the_batch_size(import_nppes, tmp_path, monkeypatch):
+    from apps.registry import batch, services
+
+    sizes = []
+    real = batch.apply_batch
+
+    def counting(rows, **kwargs):
+        sizes.append(len(rows))
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(batch, "apply_batch", counting)
+    monkeypatch.setattr(services, "FIRST_BATCH_SIZE", 2)
+
+    run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 13)]), "--batch-size", "5")
+
+    assert sizes == [2, 4, 5, 1]
+    assert run.created == 12

@@ -34,7 +34,13 @@ class Command(BaseCommand):
             help="taxonomy codes to import (default: every specialty with a category)",
         )
         parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows (line, NPI, reason)")
-        parser.add_argument("--batch-size", type=_positive, default=5000, metavar="N", help="rows per transaction")
+        parser.add_argument(
+            "--batch-size",
+            type=_positive,
+            default=5000,
+            metavar="N",
+            help="rows per transaction (the first ones are smaller)",
+        )
         parser.add_argument(
             "--workers",
             type=int,
