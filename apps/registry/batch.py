@@ -16,8 +16,10 @@ triggers (oncodir.bulk_load) and derive the search columns once per batch.
 
 import csv
 import datetime
+import hashlib
 import io
 import json
+import re
 from collections.abc import Container
 from dataclasses import dataclass, field
 
@@ -235,10 +237,46 @@ def _unchanged_since_last_import(cursor, rows: list[Row]) -> set[str]:
     return {npi for (npi,) in cursor.fetchall()}
 
 
-def _remember(cursor, digests: dict[int, str], *, forget: set[int]) -> None:
+def _new_state(values: dict) -> str:
+    """STATE_SQL's digest of a physician this batch created from `values` (registry_values plus its
+    imported view): the text PostgreSQL gives the same row, computed here to spare the query. Should it
+    ever differ, the next import merely compares that physician in full, and remembers it from SQL."""
+    imported = values["imported"]
+    location = [values[name] for name in LOCATION_FIELDS] if values["address_line1"] else [None] * 6
+    fields = [values[name] for name in PHYSICIAN_FIELDS] + location
+    fields += [imported["specialties"] or None, imported["primary_specialty"] or None]
+    text = "({})".format(",".join(_record_field(value) for value in fields))
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+_RECORD_QUOTED = re.compile(r'[\s"\\(),]', re.ASCII)
+
+
+def _record_field(value) -> str:
+    """A value as PostgreSQL writes it in a row's text form (record_out)."""
+    if value is None:
+        return ""
+    text = ("t" if value else "f") if isinstance(value, bool) else str(value)
+    if text and not _RECORD_QUOTED.search(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+
+
+def _remember(cursor, digests: dict[int, str], *, forget: set[int], created: dict[int, tuple[str, str]]) -> None:
     """Remember the record digest and the state now in the directory of the physicians compared (`digests`
-    by id), except those in `forget`, which the next import must compare in full."""
+    by id), except those in `forget`, which the next import must compare in full; and those `created`
+    by this batch, with the (digest, state) already known."""
     table = NppesRecord._meta.db_table
+    if created:
+        ids = sorted(created)
+        cursor.execute(
+            f"INSERT INTO {table} (physician_id, digest, state) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])",  # noqa: S608
+            [
+                ids,
+                [created[physician_id][0] for physician_id in ids],
+                [created[physician_id][1] for physician_id in ids],
+            ],
+        )
     kept = sorted(physician_id for physician_id in digests if physician_id not in forget)
     if kept:
         cursor.execute(
@@ -372,7 +410,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
 
     if not (new_physicians or changed_physicians):
         _write_kept_edits(cursor, reviewed_ids, conflicts, run_id=run_id, now=now)
-        _remember(cursor, digests, forget={physician_id for physician_id, _ in conflicts})
+        _remember(cursor, digests, forget={physician_id for physician_id, _ in conflicts}, created={})
         return
     ensure_temp_tables(cursor)
     cursor.execute("TRUNCATE registry_tmp_physician, registry_tmp_location, registry_tmp_specialty, registry_tmp_new")
@@ -382,6 +420,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     physician_columns = ["npi", *PHYSICIAN_FIELDS, "nppes_snapshot"]
 
     # New physicians, then their locations and specialties (related rows after their physician).
+    created = {}
     if new_physicians:
         _copy(
             cursor,
@@ -400,7 +439,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         )
         # A physician a curator added meanwhile is left alone: the next import compares it.
         ids = dict(cursor.fetchall())
-        digests.update((ids[v["npi"]], v["digest"]) for v in new_physicians if v["npi"] in ids)
+        created = {ids[v["npi"]]: (v["digest"], _new_state(v)) for v in new_physicians if v["npi"] in ids}
         result.created, result.unchanged = len(ids), result.unchanged + len(new_physicians) - len(ids)
         for values in new_physicians:
             physician_id = ids.get(values["npi"])
@@ -550,7 +589,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     _write_kept_edits(cursor, reviewed_ids, conflicts, run_id=run_id, now=now)
     # A physician whose write lost to a curator's save is compared again next time, as is one with a
     # kept edit (so its review entry is refreshed).
-    _remember(cursor, digests, forget=lost_ids | {physician_id for physician_id, _ in conflicts})
+    _remember(cursor, digests, forget=lost_ids | {physician_id for physician_id, _ in conflicts}, created=created)
 
 
 def _write_kept_edits(cursor, physician_ids, conflicts, *, run_id, now) -> None:

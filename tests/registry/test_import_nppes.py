@@ -798,3 +798,31 @@ def test_batches_start_small_and_double_up_to_the_batch_size(import_nppes, tmp_p
 
     assert sizes == [2, 4, 5, 1]
     assert run.created == 12
+
+
+def test_the_state_remembered_for_a_new_physician_is_the_one_sql_computes(import_nppes, tmp_path):
+    from apps.registry.batch import STATE_SQL
+
+    # Given new physicians with awkward values: spaces, quotes, commas, parentheses, backslashes, accents,
+    # blanks, no practice address, several codes, dates or none
+    import_nppes(
+        write_nppes(
+            tmp_path / "a.csv",
+            [
+                row(npi(1), last='O"NEIL, JR (II)', first="ZOË", middle="", line2="SUITE \\ 5\r\nBACK"),
+                row(npi(2), last="VAN DER BERG", line1="", codes=(("207RH0003X", "N"), ("207RX0202X", "Y"))),
+                row(npi(3), last="SMITH", suffix="III", credentials="M.D., PH.D.", sex="", enumerated=""),
+                row(npi(4), last="LEE", codes=(("207R00000X", "Y"), ("2085R0001X", "N"))),
+            ],
+        )
+    )
+
+    # Then what the import remembered is what SQL computes from the directory's rows
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH b AS (SELECT id FROM directory_physician), {STATE_SQL}
+                SELECT state.id, state.state FROM state ORDER BY state.id"""  # noqa: S608
+        )
+        computed = cursor.fetchall()
+    assert len(computed) == 4
+    assert sorted(NppesRecord.objects.values_list("physician_id", "state")) == computed
