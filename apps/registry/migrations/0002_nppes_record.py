@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
                     "physician",
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
+                        db_constraint=False,
                         primary_key=True,
                         related_name="+",
                         serialize=False,
