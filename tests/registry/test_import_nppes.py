@@ -116,20 +116,22 @@ def test_quoted_commas_quotes_and_newlines(import_nppes, tmp_path):
     assert Physician.objects.filter(npi=npi(3)).exists()
 
 
-def test_unquoted_file_is_read_too(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_unquoted_file_is_read_too(import_nppes, tmp_path, workers):
     path = write_nppes(tmp_path / "npidata.csv", [row(npi(1)), row(npi(2))], quote_all=False)
 
-    run = import_nppes(path)
+    run = import_nppes(path, "--workers", workers)
 
     assert (run.read, run.created) == (2, 2)
 
 
-def test_zip_member_is_streamed(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_zip_member_is_streamed(import_nppes, tmp_path, workers):
     # Given the dissemination zip: a header-only file, the data file and another member
     path = zip_nppes(tmp_path / "NPPES_Data_Dissemination_November_2024.zip", [row(npi(1)), row(npi(2))])
 
-    # When it is imported
-    run = import_nppes(path)
+    # When it is imported (a zip is always read in order, by the importing process)
+    run = import_nppes(path, "--workers", workers)
 
     # Then the npidata_pfile member is read, and the run names it
     assert (run.read, run.created) == (2, 2)
@@ -435,10 +437,11 @@ def test_dry_run_writes_nothing(import_nppes, tmp_path):
     assert Physician.history.count() == history
 
 
-def test_limit_stops_after_n_rows(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_limit_stops_after_n_rows(import_nppes, tmp_path, workers):
     path = write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 11)])
 
-    run = import_nppes(path, "--limit", "4")
+    run = import_nppes(path, "--limit", "4", "--workers", workers)
 
     assert (run.read, run.created) == (4, 4)
     assert sorted(Physician.objects.values_list("npi", flat=True)) == sorted(npi(n) for n in range(1, 5))
@@ -826,3 +829,10 @@ def test_the_state_remembered_for_a_new_physician_is_the_one_sql_computes(import
         computed = cursor.fetchall()
     assert len(computed) == 4
     assert sorted(NppesRecord.objects.values_list("physician_id", "state")) == computed
+
+
+def test_a_negative_number_of_workers_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="--workers cannot be negative"):
+        call_command("import_nppes", str(write_nppes(tmp_path / "a.csv", [row(npi(1))])), "--workers", "-1")
+
+    assert ImportRun.objects.count() == 0
