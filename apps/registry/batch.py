@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from apps.directory.models import Physician, PracticeLocation
 
-from .centroids import zip_centroid
+from .centroids import zip_centroid_text
 from .models import KeptEdit, NppesRecord
 from .reader import Row
 
@@ -245,21 +245,23 @@ def _new_state(values: dict) -> str:
     location = [values[name] for name in LOCATION_FIELDS] if values["address_line1"] else [None] * 6
     fields = [values[name] for name in PHYSICIAN_FIELDS] + location
     fields += [imported["specialties"] or None, imported["primary_specialty"] or None]
-    text = "({})".format(",".join(_record_field(value) for value in fields))
+    # As record_out writes a row: NULL as nothing, booleans as t and f, and a value quoted (its quotes
+    # and backslashes doubled) when it is empty or holds a quote, backslash, parenthesis, comma or space.
+    parts = []
+    for value in fields:
+        if value is None:
+            parts.append("")
+        elif value is True or value is False:
+            parts.append("t" if value else "f")
+        elif value.isalnum() or (value and not _RECORD_QUOTED.search(value)):
+            parts.append(value)
+        else:
+            parts.append('"' + value.replace("\\", "\\\\").replace('"', '""') + '"')
+    text = "(" + ",".join(parts) + ")"
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 _RECORD_QUOTED = re.compile(r'[\s"\\(),]', re.ASCII)
-
-
-def _record_field(value) -> str:
-    """A value as PostgreSQL writes it in a row's text form (record_out)."""
-    if value is None:
-        return ""
-    text = ("t" if value else "f") if isinstance(value, bool) else str(value)
-    if text and not _RECORD_QUOTED.search(text):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
 
 
 def _remember(cursor, digests: dict[int, str], *, forget: set[int], created: dict[int, tuple[str, str]]) -> None:
@@ -323,6 +325,7 @@ def apply_batch(
 
 def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, dry_run) -> None:
     now = timezone.now()
+    stamp = now.isoformat()  # formatted once for COPY
     cursor.execute(EXISTING_SQL, [[row.npi for row in rows]])
     existing = {}
     for record in cursor.fetchall():
@@ -496,8 +499,8 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     if inserts:
         rows_out = []
         for physician_id, v in inserts:
-            lat, lng = zip_centroid(v["zip_code"]) or (None, None)
-            rows_out.append((physician_id, "", *(v[n] for n in location_columns), lat, lng, True, True, now, now))
+            lat, lng = zip_centroid_text(v["zip_code"]) or (None, None)
+            rows_out.append((physician_id, "", *(v[n] for n in location_columns), lat, lng, True, True, stamp, stamp))
         _copy(
             cursor,
             "directory_practicelocation",
@@ -525,7 +528,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         rows_out = []
         for current, target in updates:
             if target["zip_code"][:5] != (current["zip_code"] or "")[:5]:
-                lat, lng = zip_centroid(target["zip_code"]) or (None, None)
+                lat, lng = zip_centroid_text(target["zip_code"]) or (None, None)
             else:
                 lat = lng = None  # keep the coordinates the location has
             rows_out.append((current["location_id"], *(target[n] for n in location_columns), lat, lng))
