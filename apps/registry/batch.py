@@ -84,6 +84,7 @@ class BatchResult:
     deactivated: int = 0
     reactivated: int = 0
     kept_edits: list = field(default_factory=list)
+    created_npis: list = field(default_factory=list)
 
 
 def _snapshot_value(name: str, value):
@@ -307,7 +308,8 @@ def apply_batch(
     """Write one batch (one row per NPI) inside the caller's transaction. `specialty_ids` maps every
     taxonomy code in the directory to its Specialty id; `wanted` are the codes this import manages: a
     physician's other specialties (and a primary among them) are a curator's, left as they are. `known`,
-    when given, holds every NPI the directory had when the import started (the others are new)."""
+    when given, holds every NPI the directory may have: the ones it had when the import started and the
+    ones the import created since. The others are new (one a curator adds meanwhile is left alone)."""
     result = BatchResult()
     with connection.cursor() as cursor:
         # Physicians whose record and whose tracked fields are both what the last import saw: nothing to
@@ -318,17 +320,26 @@ def apply_batch(
         rows = [row for row in rows if row.npi not in unchanged]
         if rows:
             _compare_and_write(
-                cursor, rows, result, specialty_ids=specialty_ids, wanted=wanted, run_id=run_id, dry_run=dry_run
+                cursor,
+                rows,
+                result,
+                specialty_ids=specialty_ids,
+                wanted=wanted,
+                run_id=run_id,
+                dry_run=dry_run,
+                known=known,
             )
     return result
 
 
-def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, dry_run) -> None:
+def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, dry_run, known) -> None:
     now = timezone.now()
     stamp = now.isoformat()  # formatted once for COPY
-    cursor.execute(EXISTING_SQL, [[row.npi for row in rows]])
+    lookup = [row.npi for row in rows if known is None or row.npi in known]
+    if lookup:
+        cursor.execute(EXISTING_SQL, [lookup])
     existing = {}
-    for record in cursor.fetchall():
+    for record in cursor.fetchall() if lookup else ():
         current = dict(zip(("id", "npi", *PHYSICIAN_FIELDS, "snapshot"), record[:14], strict=True))
         current.update(
             zip(("location_id", *LOCATION_FIELDS, *SPECIALTY_FIELDS, "updated_at"), record[14:], strict=True)
@@ -442,6 +453,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         )
         # A physician a curator added meanwhile is left alone: the next import compares it.
         ids = dict(cursor.fetchall())
+        result.created_npis = list(ids)
         created = {ids[v["npi"]]: (v["digest"], _new_state(v)) for v in new_physicians if v["npi"] in ids}
         result.created, result.unchanged = len(ids), result.unchanged + len(new_physicians) - len(ids)
         for values in new_physicians:

@@ -232,6 +232,8 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
         bar = _Progress.start(size, progress)
         pending: dict[str, Row] = {}
         batch_rows = min(batch_size, FIRST_BATCH_SIZE)
+        created: set[str] = set()  # NPIs this run added, which a later row of the file may update
+        known = _Either(scanner.known_npis, created)
 
         def flush() -> None:
             nonlocal batch_rows
@@ -245,8 +247,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                     wanted=codes,
                     run_id=run.pk,
                     dry_run=dry_run,
-                    known=scanner.known_npis,
+                    known=known,
                 )
+                created.update(result.created_npis)
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                     setattr(run, name, getattr(run, name) + getattr(result, name))
                 run.read = records.read
@@ -279,6 +282,16 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
     if limit is not None:
         run.message = f"Limited to the first {limit:,} rows."
     run.save()
+
+
+class _Either:
+    """`npi in either` when it is in one of two containers."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __contains__(self, npi: str) -> bool:
+        return npi in self.first or npi in self.second
 
 
 def _database_sockets() -> list[int]:
