@@ -229,7 +229,6 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             )
         else:
             records = Records(scanner, limit=limit, codes=codes, states=states)
-        bar = _Progress.start(size, progress)
         pending: dict[str, Row] = {}
         batch_rows = min(batch_size, FIRST_BATCH_SIZE)
         created: set[str] = set()  # NPIs this run added, which a later row of the file may update
@@ -256,7 +255,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                 if not dry_run:
                     run.save(update_fields=[*COUNT_FIELDS, "duplicates"])
 
+        bar = None
         try:
+            bar = _Progress.start(size, progress)
             for parsed in records:
                 run.matched += 1
                 if isinstance(parsed, Reject):
@@ -273,8 +274,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                 flush()
         finally:
             records.close()
-            bar.update(records.bytes_read, records.read)
-            bar.close()
+            if bar is not None:
+                bar.update(records.bytes_read, records.read)
+                bar.close()
     run.read = records.read
     run.rejects_path = str(rejects.path) if rejects.written else ""
     run.status = ImportRun.Status.SUCCEEDED
