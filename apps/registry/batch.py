@@ -168,6 +168,17 @@ def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{force_null})", buffer)
 
 
+def _array(values) -> str:
+    """A PostgreSQL array literal of ints or strings, to pass as one parameter: PostgreSQL parses it in
+    one go, where the ARRAY[...] psycopg2 writes for a list costs a node per element (about 90 ms instead
+    of 18 for three arrays of 8,091 values)."""
+    return "{" + ",".join(str(v) if isinstance(v, int) else _array_text(v) for v in values) + "}"
+
+
+def _array_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _json(values: dict) -> str:
     return json.dumps(values, sort_keys=True)
 
@@ -196,7 +207,7 @@ SELECT p.id, p.npi, p.first_name, p.middle_name, p.last_name, p.name_suffix, p.c
        p.updated_at
 FROM directory_physician p
 LEFT JOIN directory_practicelocation l ON l.physician_id = p.id AND l.is_primary
-WHERE p.npi = ANY(%s)
+WHERE p.npi = ANY(%s::text[])
 ORDER BY p.id
 """
 
@@ -233,7 +244,7 @@ def _unchanged_since_last_import(cursor, rows: list[Row]) -> set[str]:
                          JOIN {NppesRecord._meta.db_table} r ON r.physician_id = p.id AND r.digest = g.digest),
                  {STATE_SQL}
             SELECT b.npi FROM b JOIN state ON state.id = b.id WHERE state.state = b.remembered""",  # noqa: S608
-        [[row.npi for row in rows], [row.digest for row in rows]],
+        [_array([row.npi for row in rows]), _array([row.digest for row in rows])],
     )
     return {npi for (npi,) in cursor.fetchall()}
 
@@ -275,9 +286,9 @@ def _remember(cursor, digests: dict[int, str], *, forget: set[int], created: dic
         cursor.execute(
             f"INSERT INTO {table} (physician_id, digest, state) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])",  # noqa: S608
             [
-                ids,
-                [created[physician_id][0] for physician_id in ids],
-                [created[physician_id][1] for physician_id in ids],
+                _array(ids),
+                _array([created[physician_id][0] for physician_id in ids]),
+                _array([created[physician_id][1] for physician_id in ids]),
             ],
         )
     kept = sorted(physician_id for physician_id in digests if physician_id not in forget)
@@ -289,11 +300,11 @@ def _remember(cursor, digests: dict[int, str], *, forget: set[int], created: dic
                 SELECT b.id, b.digest, state.state FROM b JOIN state ON state.id = b.id ORDER BY b.id
                 ON CONFLICT (physician_id) DO UPDATE SET digest = EXCLUDED.digest, state = EXCLUDED.state
                 WHERE ({table}.digest, {table}.state) IS DISTINCT FROM (EXCLUDED.digest, EXCLUDED.state)""",  # noqa: S608
-            [kept, [digests[physician_id] for physician_id in kept]],
+            [_array(kept), _array([digests[physician_id] for physician_id in kept])],
         )
     dropped = sorted(physician_id for physician_id in forget if physician_id in digests)
     if dropped:
-        cursor.execute(f"DELETE FROM {table} WHERE physician_id = ANY(%s)", [dropped])  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE physician_id = ANY(%s::bigint[])", [_array(dropped)])  # noqa: S608
 
 
 def apply_batch(
@@ -337,7 +348,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     stamp = now.isoformat()  # formatted once for COPY
     lookup = [row.npi for row in rows if known is None or row.npi in known]
     if lookup:
-        cursor.execute(EXISTING_SQL, [lookup])
+        cursor.execute(EXISTING_SQL, [_array(lookup)])
     existing = {}
     for record in cursor.fetchall() if lookup else ():
         current = dict(zip(("id", "npi", *PHYSICIAN_FIELDS, "snapshot"), record[:14], strict=True))
@@ -465,7 +476,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
             imported = values["imported"]
             for code in imported["specialties"].split():
                 new_specialties.append((physician_id, specialty_ids[code], code == imported["primary_specialty"]))
-        _history(cursor, Physician, "id = ANY(%s)", [sorted(ids.values())], "+")
+        _history(cursor, Physician, "id = ANY(%s::bigint[])", [_array(sorted(ids.values()))], "+")
 
     # Changed physicians: one UPDATE ... FROM for all of them.
     lost_ids = set()
@@ -497,7 +508,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         specialty_sets = [entry for entry in specialty_sets if entry[0] in written]
         lost_ids = {v["id"] for v in changed_physicians} - written
         reviewed_ids = [physician_id for physician_id in reviewed_ids if physician_id not in lost_ids]
-        _history(cursor, Physician, "id = ANY(%s)", [sorted(written)], "~")
+        _history(cursor, Physician, "id = ANY(%s::bigint[])", [_array(sorted(written))], "~")
 
     # Practice locations: new primary ones, and changed primary ones (new ZIP, new centroid).
     location_columns = ["address_line1", "address_line2", "city", "state", "zip_code", "phone"]
@@ -532,8 +543,8 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         _history(
             cursor,
             PracticeLocation,
-            "is_primary AND physician_id = ANY(%s)",
-            [[physician_id for physician_id, _ in inserts]],
+            "is_primary AND physician_id = ANY(%s::bigint[])",
+            [_array([physician_id for physician_id, _ in inserts])],
             "+",
         )
     if updates:
@@ -573,10 +584,10 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
             [entry for entry in new_specialties if entry[0] in changed],
         )
         cursor.execute(
-            """DELETE FROM directory_physicianspecialty ps WHERE ps.physician_id = ANY(%s)
+            """DELETE FROM directory_physicianspecialty ps WHERE ps.physician_id = ANY(%s::bigint[])
                AND NOT EXISTS (SELECT 1 FROM registry_tmp_specialty t
                                WHERE t.physician_id = ps.physician_id AND t.specialty_id = ps.specialty_id)""",
-            [changed_ids],
+            [_array(changed_ids)],
         )
         cursor.execute(
             """UPDATE directory_physicianspecialty ps SET is_primary = false
@@ -598,7 +609,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     refresh_ids.update(pid for pid, _, _ in specialty_sets)
     refresh_ids.update(pid for pid, _, _ in new_specialties)
     if refresh_ids:
-        cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [sorted(refresh_ids)])
+        cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [_array(sorted(refresh_ids))])
     cursor.execute("SELECT set_config('oncodir.bulk_load', 'off', true)")
 
     _write_kept_edits(cursor, reviewed_ids, conflicts, run_id=run_id, now=now)
@@ -614,8 +625,8 @@ def _write_kept_edits(cursor, physician_ids, conflicts, *, run_id, now) -> None:
         return
     table = KeptEdit._meta.db_table
     cursor.execute(
-        f"SELECT physician_id, field, curator_value, registry_value FROM {table} WHERE physician_id = ANY(%s)",  # noqa: S608
-        [physician_ids],
+        f"SELECT physician_id, field, curator_value, registry_value FROM {table} WHERE physician_id = ANY(%s::bigint[])",  # noqa: S608
+        [_array(physician_ids)],
     )
     listed = {(pid, name): (mine, theirs) for pid, name, mine, theirs in cursor.fetchall()}
     stale = [key for key in listed if key not in conflicts]

@@ -836,3 +836,12 @@ def test_a_negative_number_of_workers_is_a_clear_error(tmp_path):
         call_command("import_nppes", str(write_nppes(tmp_path / "a.csv", [row(npi(1))])), "--workers", "-1")
 
     assert ImportRun.objects.count() == 0
+
+
+def test_array_literals_round_trip_through_postgresql():
+    from apps.registry.batch import _array
+
+    texts = ["", "plain", 'say "hi"', "back\\slash", "a,b", "{braces}", "two words", "NULL", "Zoë", "tab\there"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[], %s::bigint[], %s::text[]", [_array(texts), _array([1, 22, 333]), _array([])])
+        assert cursor.fetchone() == (texts, [1, 22, 333], [])
