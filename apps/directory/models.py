@@ -176,7 +176,7 @@ class PhysicianQuerySet(models.QuerySet):
     def for_search_page(self):
         """A result row of the search page: the physician and its `location_list`, in two queries. The page
         names specialties and cancer types from the physician's own id arrays (its form has both tables)."""
-        return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(_listing_prefetches()[1])
+        return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(_locations_prefetch())
 
     def for_profile(self):
         """Everything the profile page shows, in a fixed number of queries: what for_listing() gives, and
@@ -191,6 +191,12 @@ class PhysicianQuerySet(models.QuerySet):
         )
 
 
+def _locations_prefetch() -> models.Prefetch:
+    return models.Prefetch(
+        "locations", queryset=PracticeLocation.objects.order_by("-is_primary", "id"), to_attr="location_list"
+    )
+
+
 def _listing_prefetches() -> list[models.Prefetch]:
     return [
         models.Prefetch(
@@ -198,9 +204,7 @@ def _listing_prefetches() -> list[models.Prefetch]:
             queryset=PhysicianSpecialty.objects.select_related("specialty").order_by("-is_primary", "id"),
             to_attr="specialty_links",
         ),
-        models.Prefetch(
-            "locations", queryset=PracticeLocation.objects.order_by("-is_primary", "id"), to_attr="location_list"
-        ),
+        _locations_prefetch(),
         models.Prefetch("cancer_types", queryset=CancerType.objects.order_by("name"), to_attr="cancer_type_list"),
     ]
 

@@ -253,13 +253,11 @@ def _describe_results(results, form) -> None:
     """What each result row shows besides the physician: specialty and cancer type names (from the id
     arrays, primary specialty first) and one location: the nearest to the searched ZIP, else the primary."""
     specialties = {s.id: s for s in form.specialties}
-    cancer_types = {c.id: c for c in form.cancer_types}
     origin = form.origin
     for physician in results:
         physician.specialty_list = [specialties[pk] for pk in physician.specialty_ids if pk in specialties]
-        physician.cancer_type_list = sorted(
-            (cancer_types[pk] for pk in physician.cancer_type_ids if pk in cancer_types), key=lambda c: c.name
-        )
+        treated = set(physician.cancer_type_ids)
+        physician.cancer_type_list = [c for c in form.cancer_types if c.id in treated]  # already by name
         locations = physician.location_list
         physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
 
