@@ -35,15 +35,18 @@ def _cache_file() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, tuple[float, float]]:
-    table = {}
-    with _cache_file().open() as lines:
-        for line in lines:
-            zip_code, latitude, longitude = line.split("\t")
-            table[zip_code] = (float(latitude), float(longitude))
-    return table
+def _table() -> dict[str, tuple[str, str]]:
+    """{ZIP: (latitude, longitude)} as the cache file writes them: COPY takes the text as it is."""
+    fields = iter(_cache_file().read_text().split())  # ZIP, latitude, longitude, ZIP, ...
+    return dict(zip(fields, zip(fields, fields, strict=True), strict=True))
 
 
 def zip_centroid(zip_code: str) -> tuple[float, float] | None:
     """(latitude, longitude) of a 5- or 9-digit ZIP's centroid, or None when unknown."""
+    found = _table().get((zip_code or "")[:5])
+    return (float(found[0]), float(found[1])) if found else None
+
+
+def zip_centroid_text(zip_code: str) -> tuple[str, str] | None:
+    """zip_centroid's coordinates as decimal text, for COPY."""
     return _table().get((zip_code or "")[:5])

@@ -107,3 +107,26 @@ class KeptEdit(models.Model):
 
     def __str__(self):
         return f"{self.physician_id} {self.field}: {self.curator_value!r} kept over {self.registry_value!r}"
+
+
+class NppesRecord(models.Model):
+    """What the last NPPES import that compared a physician saw: a digest of the registry record (with the
+    codes it imported) and a digest of the physician's tracked fields as the import left them. When both
+    still match, nothing changed on either side, so a re-import knows the physician is unchanged from one
+    query instead of reading and comparing every field. Physicians with a kept curator edit have none,
+    so they are always compared in full."""
+
+    # No foreign key in the database: checking one per physician at each batch's commit would cost as much
+    # as writing the row, and a row left behind by a raw delete is harmless (ids are never reused, and the
+    # check joins the physician). Deletes through the ORM still cascade.
+    physician = models.OneToOneField(
+        Physician, on_delete=models.CASCADE, primary_key=True, related_name="+", db_constraint=False
+    )
+    digest = models.CharField(max_length=32)
+    state = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "NPPES record seen by an import"
+
+    def __str__(self):
+        return f"{self.physician_id}: {self.digest}"

@@ -2,22 +2,26 @@
 parsing them, and turn the rest into plain rows or rejects.
 
 The national file has about 9.7 million records of which about 1% concern oncology, so what costs is
-looking at the other 99%. The scanner reads 1 MB blocks and walks their lines with `bytes.find` and
+looking at the other 99%. The scanner reads 256 kB blocks and walks their lines with `bytes.find` and
 `bytes.count` (C speed); only a record whose bytes hold one of the wanted taxonomy codes, or starting
 with an NPI already in the directory (deactivation rows carry no taxonomy), goes through the csv module.
 A quoted field may contain a newline: a line with an odd number of double quotes continues on the next
 line, so records are always whole, and line numbers are physical line numbers. Counting quotes is the
 costly part, so it is skipped when the next line starts with a quoted NPI, which proves a record ends
-there (as it does on every line of the published files).
+there (as it does on every line of the published files): inside a quoted field a quote is doubled or
+followed by a comma or a line end. So a record never runs over such a line, not even a broken one whose
+quote never closes; that also lets several processes scan ranges of one file (apps.registry.parallel).
 """
 
 import csv
 import datetime
+import hashlib
 import re
 import zipfile
 from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -27,6 +31,8 @@ from . import layout
 
 BLOCK_SIZE = 1 << 18
 RECORD_STARTS = (b'"1', b'"2')  # every NPI starts with 1 or 2
+_STARTS = frozenset(RECORD_STARTS)
+_LINE_STARTS = tuple(b"\n" + start for start in RECORD_STARTS)
 MEMBER_PATTERN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
 TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
 DATE_FORMAT = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
@@ -37,6 +43,9 @@ REJECT_NPI_CHECK_DIGIT = "NPI check digit is wrong"
 REJECT_NO_LAST_NAME = "no last name"
 REJECT_DATE = "malformed date in {column}: {value!r}"
 REJECT_UNTERMINATED = "a quoted field is not closed before the end of the file"
+# Part of every record digest: change it when parse_record or the import's comparison changes what the
+# same bytes mean, so no import takes a physician as unchanged on an older reading.
+DIGEST_VERSION = b"1"
 
 
 class NppesFileError(Exception):
@@ -150,10 +159,11 @@ class Scanner:
         if not header.strip():
             raise NppesFileError("The file is empty.")
         self.bytes_read = len(header)
+        self.data_start = len(header)
         self.columns = Columns.from_header(header)
-        # Every NUCC code is 10 characters ending in X: find each X preceded by a wanted code.
-        wanted = b"|".join(re.escape(code.encode()) for code in sorted(codes)) or b"(?!)"
-        self._hit_pattern = re.compile(b"X(?<=" + wanted + b")")
+        # Every NUCC code is 10 characters ending in X: find each X preceded by a wanted code. The codes
+        # go into the look-behind as a trie, so each X costs a few byte comparisons, not one per code.
+        self._hit_pattern = re.compile(b"X(?<=" + _trie(sorted(code.encode() for code in codes)) + b")")
         if self.columns.quoted:
             self._npi_keys = frozenset(f'"{npi}"'.encode() for npi in known_npis)
             self._npi_width = 12
@@ -165,11 +175,35 @@ class Scanner:
     def candidates(self, limit: int | None = None) -> Iterator[tuple[int, bytes]]:
         """(physical line number, raw record without its line end) of each record that holds a wanted
         taxonomy code or starts with a known NPI. Stops after `limit` records read when given."""
+        return self._scan(self.stream.read, line_no=2, limit=limit, offset=self.data_start, stop_at=None)
+
+    def scan_range(self, stream: BinaryIO, start: int, stop: int) -> tuple[int, int, list[tuple[int, bytes]]]:
+        """Scan the records of a seekable quoted file that begin in [start, stop): from the first line at
+        or after `start` that starts with a quoted NPI (from `start` itself at the first record) up to the
+        first such line at or after `stop`. Consecutive ranges thus cover every record once, as one scan
+        of the whole file would. Returns the records read, the physical lines they span and the
+        candidates, numbered from line 0 of the range."""
+        if start > self.data_start:
+            start = _next_record_start(stream, start, stop)
+            if start is None:
+                return 0, 0, []
+        stream.seek(start)
+        self.read = 0
+        found = list(self._scan(stream.read, line_no=0, limit=None, offset=start, stop_at=stop))
+        return self.read, self.line_no, found
+
+    def _scan(
+        self, read, *, line_no: int, limit: int | None, offset: int, stop_at: int | None
+    ) -> Iterator[tuple[int, bytes]]:
+        """The candidates among the records `read` returns, the first starting at stream offset `offset`
+        on physical line `line_no`. With `stop_at`, the scan ends before the first record at or after that
+        offset whose line starts with a quoted NPI (where a parallel scan of the next range begins)."""
         hit_pattern, npi_keys, npi_width = self._hit_pattern, self._npi_keys, self._npi_width
-        line_no = 2  # the header is line 1
         carry = b""
+        base = offset  # stream offset of buf[0]
+        self.line_no = line_no
         while True:
-            data = self.stream.read(BLOCK_SIZE)
+            data = read(BLOCK_SIZE)
             self.bytes_read += len(data)
             buf = carry + data if carry else data
             if not buf:
@@ -179,54 +213,139 @@ class Scanner:
             if end == 0:  # one line longer than a block: read on
                 carry = buf
                 continue
+            finished = False
+            if stop_at is not None and base + end >= stop_at:
+                # The range ends in this block: at the first record start proven by a quoted NPI.
+                if base >= stop_at and buf.startswith(RECORD_STARTS):
+                    return
+                cut = _first_record_start(buf, max(stop_at - base, 1), end)
+                if cut != -1:
+                    end, finished = cut, True
             find, count = buf.find, buf.count
             # Where wanted codes end, found by the regex engine in C; most blocks hold a few.
             hits = [match.start() for match in hit_pattern.finditer(buf, 0, end)]
             hits.append(len(buf) + 1)  # sentinel
             next_hit, hit_index = hits[0], 0
-            room = len(buf) if limit is None else limit - self.read  # records this block may still read
+            room = end + 1 if limit is None else limit - self.read  # records this block may still read
             records = 0
+            extra = 0  # physical lines of this block's records beyond their first
             start = 0
             carry = b""
             while start < end:
                 stop = find(b"\n", start, end)
                 if stop == -1:
                     stop = end
-                lines = 1
                 # The next line starts with a quoted NPI ("1... or "2...): then this line end is a record
                 # end, since inside a quoted field a quote is doubled or followed by a comma or a line end.
-                # Otherwise count the line's quotes: an odd count means a quoted field runs on.
-                if not buf.startswith(RECORD_STARTS, stop + 1) and count(b'"', start, stop) & 1:
-                    # A quoted field runs over the line end: take lines until the quotes balance.
-                    quotes = 1
-                    while quotes & 1 and stop < end:
+                # Otherwise count the line's quotes: an odd count means a quoted field runs on, to the
+                # line where the quotes balance (in a broken file: at most to a line proving a start).
+                if buf[stop + 1 : stop + 3] not in _STARTS and count(b'"', start, stop) & 1:
+                    quotes, lines = 1, 1
+                    while quotes & 1 and stop < end and buf[stop + 1 : stop + 3] not in _STARTS:
                         following = find(b"\n", stop + 1, end)
                         if following == -1:
                             following = end
                         quotes += count(b'"', stop + 1, following)
                         lines += 1
                         stop = following
-                    if quotes & 1 and not at_eof:
+                    if quotes & 1 and stop >= end and not (at_eof or finished):
                         carry = buf[start:]
                         break
+                    if records == room:
+                        break
+                    first = line_no + records + extra
+                    records += 1
+                    extra += lines - 1
+                    if next_hit < stop or (npi_keys and buf[start : start + npi_width] in npi_keys):
+                        yield first, buf[start:stop].rstrip(b"\r\n")
+                        while hits[hit_index] < stop:
+                            hit_index += 1
+                        next_hit = hits[hit_index]
+                    start = stop + 1
+                    continue
                 if records == room:
-                    self.read += records
-                    return
+                    break
                 records += 1
                 if next_hit < stop:
-                    yield line_no, buf[start:stop].rstrip(b"\r\n")
+                    yield line_no + records - 1 + extra, buf[start:stop].rstrip(b"\r\n")
                     while hits[hit_index] < stop:
                         hit_index += 1
                     next_hit = hits[hit_index]
                 elif npi_keys and buf[start : start + npi_width] in npi_keys:
-                    yield line_no, buf[start:stop].rstrip(b"\r\n")
-                line_no += lines
+                    yield line_no + records - 1 + extra, buf[start:stop].rstrip(b"\r\n")
                 start = stop + 1
             else:
-                carry = buf[end:]
+                if not finished:
+                    carry = buf[end:]
             self.read += records
-            if at_eof and not carry:
+            line_no += records + extra
+            self.line_no = line_no
+            if records == room or finished or (at_eof and not carry):
                 return
+            base += len(buf) - len(carry)
+
+
+def _trie(words: list[bytes]) -> bytes:
+    """A regex matching exactly `words` (sorted, equally long), branching one byte at a time."""
+    if not words:
+        return b"(?!)"
+    if len(words[0]) == 0:
+        return b""
+    branches = []
+    for first in sorted({word[:1] for word in words}):
+        rest = [word[1:] for word in words if word[:1] == first]
+        branches.append(re.escape(first) + _trie(rest))
+    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+
+
+def _first_record_start(buf: bytes, start: int, end: int) -> int:
+    """The first position from `start` to `end` where a line starts with a quoted NPI, else -1."""
+    found = [at + 1 for at in (buf.find(prefix, start - 1, end + 2) for prefix in _LINE_STARTS) if at != -1]
+    return min(found, default=-1)
+
+
+def _next_record_start(stream: BinaryIO, start: int, stop: int) -> int | None:
+    """The offset of the first line at or after `start` (and before `stop`) starting with a quoted NPI."""
+    stream.seek(start - 1)
+    base, buf = start - 1, b""
+    while base + 1 < stop:
+        data = stream.read(BLOCK_SIZE)
+        if not data:
+            return None
+        buf += data
+        found = _first_record_start(buf, 1, len(buf) - 2)
+        if found != -1:
+            return base + found if base + found < stop else None
+        base, buf = base + len(buf) - 2, buf[-2:]
+    return None
+
+
+class Records:
+    """The parsed records (Row or Reject, in file order) among a scanner's candidates; `read` and
+    `bytes_read` say how far the scan got."""
+
+    def __init__(self, scanner: Scanner, *, limit: int | None, codes: frozenset[str], states: frozenset[str]):
+        self.scanner, self.limit, self.codes, self.states = scanner, limit, codes, states
+
+    @property
+    def read(self) -> int:
+        return self.scanner.read
+
+    @property
+    def bytes_read(self) -> int:
+        return self.scanner.bytes_read
+
+    def __iter__(self) -> Iterator["Row | Reject"]:
+        scanner = self.scanner
+        for line_no, raw in scanner.candidates(self.limit):
+            parsed = parse_record(
+                line_no, raw, scanner.columns, codes=self.codes, known_npis=scanner.known_npis, states=self.states
+            )
+            if parsed is not None:
+                yield parsed
+
+    def close(self) -> None:
+        pass
 
 
 class KnownNpis:
@@ -268,12 +387,24 @@ class Row(NamedTuple):
     primary_specialty: str  # the wanted code the registry marks primary, else the first wanted one
     taxonomies: tuple[str, ...] = ()  # every code of the row, in slot order
     registry_primary: str = ""  # the code the registry marks primary, wanted or not
+    digest: str = ""  # of the record's bytes and the codes imported (record_digest)
 
 
 class Reject(NamedTuple):
     line_no: int
     npi: str
     reason: str
+
+
+def record_digest(raw: bytes, codes: frozenset[str]) -> str:
+    """32 hex digits identifying a record's bytes read for these codes: the same digest means the same
+    row, whatever the file's line ends."""
+    return hashlib.blake2b(raw, digest_size=16, key=_digest_key(codes)).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _digest_key(codes: frozenset[str]) -> bytes:
+    return hashlib.blake2b(DIGEST_VERSION + b"|" + ",".join(sorted(codes)).encode(), digest_size=32).digest()
 
 
 def _decode(raw: bytes) -> str:
@@ -395,4 +526,5 @@ def parse_record(
         primary_specialty=primary,
         taxonomies=tuple(listed),
         registry_primary=registry_primary,
+        digest=record_digest(raw, codes),
     )

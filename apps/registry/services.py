@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from apps.directory import reference
@@ -17,7 +17,8 @@ from apps.directory.models import Physician, Specialty
 
 from . import batch as batches
 from .models import ImportRun, KeptEdit
-from .reader import NppesFileError, Reject, Row, Scanner, open_nppes, parse_record
+from .parallel import MIN_BYTES, ParallelRecords, worker_count
+from .reader import NppesFileError, Records, Reject, Row, Scanner, open_nppes
 
 # One import at a time: a session-level advisory lock, released when the process ends however it ends.
 IMPORT_LOCK_KEY = 0x0DC0_6E91
@@ -28,6 +29,9 @@ BAD_CODES_MESSAGE = "Not NUCC taxonomy codes: {codes}"
 NO_CODES_MESSAGE = "No taxonomy codes to import: no specialty has a category."
 INTERRUPTED_MESSAGE = "Interrupted before it finished; noticed by run {run_id}."
 TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
+# The first batch is small and each next one twice as big, up to --batch-size: writing starts while
+# most of the file is still to be scanned, instead of after the first full batch has been found.
+FIRST_BATCH_SIZE = 500
 COUNT_FIELDS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "reactivated", "rejected")
 
 
@@ -151,11 +155,15 @@ def nppes_import(
     rejects_path: str | Path | None = None,
     batch_size: int = 5000,
     progress: bool = False,
+    workers: int | None = None,
 ) -> ImportRun:
     """Import an NPPES data file (CSV or zip). Each batch commits on its own and is idempotent, so a run
-    that dies part-way can simply be run again. Returns the finished ImportRun."""
+    that dies part-way can simply be run again. `workers` processes scan a plain file (default: one per
+    CPU for files of 64 MB or more; 0 scans in this process). Returns the finished ImportRun."""
     if batch_size < 1:
         raise RegistryImportError("The batch size must be at least 1.")
+    if workers is not None and workers < 0:
+        raise RegistryImportError("The number of workers cannot be negative.")
     if limit is not None and limit < 0:
         raise RegistryImportError("The limit cannot be negative.")
     path = Path(path)
@@ -175,6 +183,7 @@ def nppes_import(
                 rejects=rejects,
                 batch_size=batch_size,
                 progress=progress,
+                workers=workers,
             )
         except Exception as error:
             run.status = ImportRun.Status.FAILED
@@ -191,7 +200,7 @@ def nppes_import(
     return run
 
 
-def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size, progress) -> None:
+def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size, progress, workers) -> None:
     codes = frozenset(specialty_ids)
     # Every code, not only the wanted ones: a curator may have added any specialty, and it stays.
     all_specialty_ids = dict(Specialty.objects.values_list("code", "id"))
@@ -205,29 +214,52 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
         run.file_name = name[:500]
         run.save(update_fields=["file_name"])
         scanner = Scanner(stream, codes=codes, known_npis=known_npis)
-        bar = _Progress.start(size, progress)
+        if workers is None:
+            workers = worker_count() if size >= MIN_BYTES else 0
+        # Ranges of a plain file in the published quoted layout can be scanned apart; --limit counts
+        # records from the start, so it reads in order.
+        if workers and name == path.name and scanner.columns.quoted and limit is None:
+            records = ParallelRecords(
+                path=path,
+                scanner=scanner,
+                codes=codes,
+                states=states,
+                workers=workers,
+                max_rows=4 * batch_size,
+                inherited_fds=_database_sockets(),
+            )
+        else:
+            records = Records(scanner, limit=limit, codes=codes, states=states)
         pending: dict[str, Row] = {}
+        batch_rows = min(batch_size, FIRST_BATCH_SIZE)
+        created: set[str] = set()  # NPIs this run added, which a later row of the file may update
+        known = _Either(scanner.known_npis, created)
 
         def flush() -> None:
+            nonlocal batch_rows
+            batch_rows = min(batch_size, 2 * batch_rows)
             rows = sorted(pending.values(), key=lambda row: row.npi)
             pending.clear()
             with transaction.atomic():
                 result = batches.apply_batch(
-                    rows, specialty_ids=all_specialty_ids, wanted=codes, run_id=run.pk, dry_run=dry_run
+                    rows,
+                    specialty_ids=all_specialty_ids,
+                    wanted=codes,
+                    run_id=run.pk,
+                    dry_run=dry_run,
+                    known=known,
                 )
+                created.update(result.created_npis)
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                     setattr(run, name, getattr(run, name) + getattr(result, name))
-                run.read = scanner.read
+                run.read = records.read
                 if not dry_run:
                     run.save(update_fields=[*COUNT_FIELDS, "duplicates"])
 
+        bar = None
         try:
-            for line_no, raw in scanner.candidates(limit):
-                parsed = parse_record(
-                    line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states
-                )
-                if parsed is None:
-                    continue
+            bar = _Progress.start(size, progress)
+            for parsed in records:
                 run.matched += 1
                 if isinstance(parsed, Reject):
                     run.rejected += 1
@@ -236,21 +268,38 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                 if parsed.npi in pending:
                     run.duplicates += 1  # the later row wins
                 pending[parsed.npi] = parsed
-                if len(pending) >= batch_size:
+                if len(pending) >= batch_rows:
                     flush()
-                bar.update(scanner.bytes_read, scanner.read)
+                bar.update(records.bytes_read, records.read)
             if pending:
                 flush()
         finally:
-            bar.update(scanner.bytes_read, scanner.read)
-            bar.close()
-    run.read = scanner.read
+            records.close()
+            if bar is not None:
+                bar.update(records.bytes_read, records.read)
+                bar.close()
+    run.read = records.read
     run.rejects_path = str(rejects.path) if rejects.written else ""
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     if limit is not None:
         run.message = f"Limited to the first {limit:,} rows."
     run.save()
+
+
+class _Either:
+    """`npi in either` when it is in one of two containers."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __contains__(self, npi: str) -> bool:
+        return npi in self.first or npi in self.second
+
+
+def _database_sockets() -> list[int]:
+    """The descriptors of this process's open database connections."""
+    return [c.connection.fileno() for c in connections.all(initialized_only=True) if c.connection is not None]
 
 
 def nucc_import(*, path: str | Path) -> ImportRun:

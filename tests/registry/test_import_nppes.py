@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocation, Specialty
-from apps.registry.models import ImportRun, KeptEdit
+from apps.registry.models import ImportRun, KeptEdit, NppesRecord
 from tests.factories import PhysicianFactory
 
 from .nppes_files import SAMPLE, deactivated_row, npi, row, write_nppes, wrong_check_digit, zip_nppes
@@ -115,20 +116,22 @@ def test_quoted_commas_quotes_and_newlines(import_nppes, tmp_path):
     assert Physician.objects.filter(npi=npi(3)).exists()
 
 
-def test_unquoted_file_is_read_too(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_unquoted_file_is_read_too(import_nppes, tmp_path, workers):
     path = write_nppes(tmp_path / "npidata.csv", [row(npi(1)), row(npi(2))], quote_all=False)
 
-    run = import_nppes(path)
+    run = import_nppes(path, "--workers", workers)
 
     assert (run.read, run.created) == (2, 2)
 
 
-def test_zip_member_is_streamed(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_zip_member_is_streamed(import_nppes, tmp_path, workers):
     # Given the dissemination zip: a header-only file, the data file and another member
     path = zip_nppes(tmp_path / "NPPES_Data_Dissemination_November_2024.zip", [row(npi(1)), row(npi(2))])
 
-    # When it is imported
-    run = import_nppes(path)
+    # When it is imported (a zip is always read in order, by the importing process)
+    run = import_nppes(path, "--workers", workers)
 
     # Then the npidata_pfile member is read, and the run names it
     assert (run.read, run.created) == (2, 2)
@@ -258,12 +261,21 @@ def test_deactivated_npi_unknown_to_the_directory_is_ignored(import_nppes, tmp_p
     assert (run.read, run.matched, Physician.objects.count()) == (1, 0, 0)
 
 
-def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path):
-    # Given an imported file
-    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 8)])
+def written_tables(queries) -> set[str]:
+    """The tables the captured statements insert into, update, delete from, truncate or copy into."""
+    pattern = re.compile(r'(?<!DO )\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE|COPY)\s+"?([a-z_]+)', re.IGNORECASE)
+    return {table for q in queries.captured_queries for table in pattern.findall(q["sql"])}
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "compared-in-full"])
+def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path, remembered):
+    # Given an imported file (and, or not, what that import remembered of each physician)
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}", line2="FLOOR 2\r\nB") for n in range(1, 8)])
     import_nppes(path)
     stamps = dict(Physician.objects.values_list("npi", "updated_at"))
     history = Physician.history.count()
+    if not remembered:
+        NppesRecord.objects.all().delete()
 
     # When it is imported again
     with CaptureQueriesContext(connection) as queries:
@@ -273,13 +285,16 @@ def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path):
     assert (run.read, run.matched, run.created, run.updated, run.unchanged) == (7, 7, 0, 0, 7)
     assert dict(Physician.objects.values_list("npi", "updated_at")) == stamps
     assert Physician.history.count() == history
-    writes = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "TRUNCATE", "COPY"))
-        and "registry_importrun" not in q["sql"]
-    ]
-    assert writes == []
+    compared = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT p.id, p.npi")]
+    if remembered:
+        # each physician recognised from what the last import remembered, without a full comparison
+        assert (compared, written_tables(queries)) == ([], {"registry_importrun"})
+    else:
+        # compared in full (the snapshot the first import stored equals the registry's values), and
+        # remembered for the next time
+        assert compared
+        assert written_tables(queries) == {"registry_importrun", "registry_nppesrecord"}
+        assert NppesRecord.objects.count() == 7
 
 
 def test_a_registry_change_updates_only_that_physician(import_nppes, tmp_path):
@@ -344,6 +359,39 @@ def test_curator_edit_is_kept_and_listed_for_review(import_nppes, tmp_path):
     assert (run.unchanged, physician.updated_at, KeptEdit.objects.count()) == (1, stamp, 2)
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda p: Physician.objects.filter(pk=p.pk).update(credentials="MD, PHD"), id="physician"),
+        pytest.param(lambda p: PracticeLocation.objects.filter(physician=p).update(zip_code="10021"), id="location"),
+        pytest.param(
+            lambda p: PhysicianSpecialty.objects.filter(physician=p).update(
+                specialty=Specialty.objects.get(code="207RH0003X")
+            ),
+            id="specialty",
+        ),
+    ],
+)
+def test_an_edit_since_the_last_import_is_seen_even_when_the_file_is_the_same(import_nppes, tmp_path, edit):
+    # Given an imported file, and then a curator's edit that bypasses every save hook
+    path = write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2), last="OSLER")])
+    import_nppes(path)
+    edit(Physician.objects.get(npi=npi(1)))
+
+    # When the same file is imported again
+    run = import_nppes(path)
+
+    # Then the edited physician is compared in full: the edit is kept and listed, the other is unchanged
+    assert (run.unchanged, run.updated) == (2, 0)
+    listed = sorted(KeptEdit.objects.values_list("physician__npi", "field"))
+    assert listed and {number for number, _ in listed} == {npi(1)}
+
+    # And a curator deleting those entries does not hide the difference from the next import
+    KeptEdit.objects.all().delete()
+    import_nppes(path)
+    assert sorted(KeptEdit.objects.values_list("physician__npi", "field")) == listed
+
+
 def test_resolved_edit_reopens_only_when_the_registry_changes_again(import_nppes, tmp_path):
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), last="CURIE")]))
     Physician.objects.filter(npi=npi(1)).update(last_name="Curie-Sklodowska")
@@ -389,10 +437,11 @@ def test_dry_run_writes_nothing(import_nppes, tmp_path):
     assert Physician.history.count() == history
 
 
-def test_limit_stops_after_n_rows(import_nppes, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers-asked"])
+def test_limit_stops_after_n_rows(import_nppes, tmp_path, workers):
     path = write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 11)])
 
-    run = import_nppes(path, "--limit", "4")
+    run = import_nppes(path, "--limit", "4", "--workers", workers)
 
     assert (run.read, run.created) == (4, 4)
     assert sorted(Physician.objects.values_list("npi", flat=True)) == sorted(npi(n) for n in range(1, 5))
@@ -535,6 +584,33 @@ def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypat
     assert KeptEdit.objects.get().field == "last_name"
 
 
+def test_a_write_lost_to_a_concurrent_save_is_retried_by_the_next_import_of_the_same_file(
+    import_nppes, tmp_path, monkeypatch
+):
+    # Given an imported physician, and a curator who saves it (changing nothing) while the next import
+    # runs, after the import read it and before it writes
+    import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
+    from apps.registry import batch
+
+    real = batch.ensure_temp_tables
+
+    def curator_saves_meanwhile(cursor):
+        Physician.objects.get(npi=npi(1)).save()
+        real(cursor)
+
+    monkeypatch.setattr(batch, "ensure_temp_tables", curator_saves_meanwhile)
+    run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO")]))
+    assert (run.updated, Physician.objects.get(npi=npi(1)).credentials) == (0, "MD")
+
+    # When the same file is imported undisturbed
+    monkeypatch.setattr(batch, "ensure_temp_tables", real)
+    run = import_nppes(tmp_path / "b.csv")
+
+    # Then the registry's change lands: the lost write was not remembered as seen
+    assert (run.updated, Physician.objects.get(npi=npi(1)).credentials) == (1, "DO")
+    assert not KeptEdit.objects.exists()
+
+
 def test_specialties_a_curator_added_outside_the_imported_codes_stay(import_nppes, tmp_path, nucc):
     # Given an imported oncologist to whom a curator added a non-oncology specialty
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1))]))
@@ -598,3 +674,174 @@ def test_deactivated_oncologist_unknown_to_the_directory_is_not_created(import_n
     run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), deactivated="06/01/2024")]))
 
     assert (run.matched, run.created, Physician.objects.count()) == (0, 0, 0)
+
+
+def test_imported_physicians_are_found_by_name_place_and_specialty(import_nppes, tmp_path):
+    from apps.directory.geo import zip_centroid
+
+    # Given physicians imported by the bulk path (the per-table triggers skipped, one refresh per batch)
+    import_nppes(
+        write_nppes(
+            tmp_path / "a.csv",
+            [
+                row(npi(1), last="OSLER", first="WILLIAM", postal="021155450", city="BOSTON", state="MA"),
+                row(npi(2), last="CUSHING", codes=(("2085R0001X", "Y"),)),
+                row(npi(3), last="HALSTED", line1=""),  # no usable practice address
+            ],
+        ),
+        "--batch-size",
+        "2",
+    )
+    osler, cushing, halsted = (Physician.objects.get(npi=npi(n)) for n in (1, 2, 3))
+    medical = Specialty.objects.get(code="207RX0202X").pk
+
+    # Then search by name, by place, by ZIP and by specialty finds them, from their derived columns
+    assert list(Physician.objects.active().search("osler william")) == [osler]
+    assert set(Physician.objects.active().search("boston")) == {osler}
+    assert set(Physician.objects.active().near(*zip_centroid("02115"), 5)) == {osler}
+    assert set(Physician.objects.active().near(*zip_centroid("10065"), 5)) == {cushing}
+    assert set(Physician.objects.active().in_specialties([medical])) == {osler, halsted}
+    assert (osler.location_text, osler.specialty_ids, osler.accepting_new_patients) == ("boston", [medical], True)
+    assert osler.geo_cells and not halsted.geo_cells and halsted.location_text == ""
+    # And they are exactly what the directory's own per-table triggers derive
+    assert_derived_columns_match_the_triggers()
+
+    # When the registry moves one, changes another's specialty and deactivates the third
+    import_nppes(
+        write_nppes(
+            tmp_path / "b.csv",
+            [
+                row(npi(1), last="OSLER", first="WILLIAM", postal="10065", city="NEW YORK", state="NY"),
+                row(npi(2), last="CUSHING", codes=(("207RX0202X", "Y"),)),
+                deactivated_row(npi(3)),
+            ],
+        )
+    )
+
+    # Then the derived columns follow
+    assert set(Physician.objects.active().near(*zip_centroid("02115"), 5)) == set()
+    assert set(Physician.objects.active().near(*zip_centroid("10065"), 5)) == {osler, cushing}
+    assert set(Physician.objects.active().search("new york")) == {osler, cushing}
+    assert set(Physician.objects.active().in_specialties([medical])) == {osler, cushing}
+    assert_derived_columns_match_the_triggers()
+
+
+def assert_derived_columns_match_the_triggers():
+    """Running the directory's per-table refreshes (what its triggers do) over every physician changes
+    nothing the import derived."""
+    derived = ["location_text", "accepting_new_patients", "geo_cells", "accepting_geo_cells", "specialty_ids"]
+    derived += ["institution_text", "certified_until", "cancer_type_ids", "search_document", "search_vector"]
+
+    def columns():
+        return list(Physician.objects.order_by("id").values_list("id", *derived))
+
+    before = columns()
+    with connection.cursor() as cursor:
+        for function in ("locations", "institutions", "certifications", "specialties", "cancer_types"):
+            cursor.execute(f"SELECT directory_refresh_{function}(%s::bigint[])", [[row[0] for row in before]])
+    assert columns() == before
+
+
+def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_path, monkeypatch):
+    from apps.registry import parallel
+
+    from .test_interrupted import directory_state
+
+    # Given a directory from an earlier import, and a file of many rows: new, changed, deactivated,
+    # duplicated, rejected, multi-line, and not ours
+    import_nppes(write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 40, 3)]))
+    rows = [row(npi(n), last=f"NEW{n}", line2="SUITE 1\r\nBACK" if n % 11 == 0 else "") for n in range(1, 150)]
+    rows[3] = deactivated_row(npi(4))
+    rows[20] = row(npi(21), codes=(("363L00000X", "Y"),))
+    rows[30] = row(npi(31), last="")
+    rows.append(row(npi(7), last="DUPLICATE WINS"))
+    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", rows)
+    before = directory_state()
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 20_000)  # ranges of a dozen rows, cut anywhere
+
+    # When it is imported by scan workers, and again from the same start by this process alone
+    parallel_run = import_nppes(path, "--workers", "2", "--batch-size", "25", "--rejects", str(tmp_path / "p.csv"))
+    parallel_state = directory_state()
+    with connection.cursor() as cursor:  # in the test's transaction: DELETE, not TRUNCATE
+        for table in (
+            "registry_keptedit",
+            "registry_nppesrecord",
+            "directory_physicianspecialty",
+            "directory_practicelocation",
+        ):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        for table in ("directory_physician", "directory_historicalphysician", "directory_historicalpracticelocation"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    import_nppes(tmp_path / "earlier.csv")
+    assert directory_state() == before
+    single_run = import_nppes(path, "--workers", "0", "--batch-size", "25", "--rejects", str(tmp_path / "s.csv"))
+
+    # Then both end the same: rows, history, counts and rejects
+    assert parallel_state == directory_state()
+    counts = ("read", "matched", "created", "updated", "unchanged", "deactivated", "rejected", "duplicates")
+    assert [getattr(parallel_run, name) for name in counts] == [getattr(single_run, name) for name in counts]
+    assert (parallel_run.read, parallel_run.rejected, parallel_run.deactivated) == (150, 1, 1)
+    assert (tmp_path / "p.csv").read_text() == (tmp_path / "s.csv").read_text()
+
+
+def test_batches_start_small_and_double_up_to_the_batch_size(import_nppes, tmp_path, monkeypatch):
+    from apps.registry import batch, services
+
+    sizes = []
+    real = batch.apply_batch
+
+    def counting(rows, **kwargs):
+        sizes.append(len(rows))
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(batch, "apply_batch", counting)
+    monkeypatch.setattr(services, "FIRST_BATCH_SIZE", 2)
+
+    run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 13)]), "--batch-size", "5")
+
+    assert sizes == [2, 4, 5, 1]
+    assert run.created == 12
+
+
+def test_the_state_remembered_for_a_new_physician_is_the_one_sql_computes(import_nppes, tmp_path):
+    from apps.registry.batch import STATE_SQL
+
+    # Given new physicians with awkward values: spaces, quotes, commas, parentheses, backslashes, accents,
+    # blanks, no practice address, several codes, dates or none
+    import_nppes(
+        write_nppes(
+            tmp_path / "a.csv",
+            [
+                row(npi(1), last='O"NEIL, JR (II)', first="ZOË", middle="", line2="SUITE \\ 5\r\nBACK"),
+                row(npi(2), last="VAN DER BERG", line1="", codes=(("207RH0003X", "N"), ("207RX0202X", "Y"))),
+                row(npi(3), last="SMITH", suffix="III", credentials="M.D., PH.D.", sex="", enumerated=""),
+                row(npi(4), last="LEE", codes=(("207R00000X", "Y"), ("2085R0001X", "N"))),
+            ],
+        )
+    )
+
+    # Then what the import remembered is what SQL computes from the directory's rows
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH b AS (SELECT id FROM directory_physician), {STATE_SQL}
+                SELECT state.id, state.state FROM state ORDER BY state.id"""  # noqa: S608
+        )
+        computed = cursor.fetchall()
+    assert len(computed) == 4
+    assert sorted(NppesRecord.objects.values_list("physician_id", "state")) == computed
+
+
+def test_a_negative_number_of_workers_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="--workers cannot be negative"):
+        call_command("import_nppes", str(write_nppes(tmp_path / "a.csv", [row(npi(1))])), "--workers", "-1")
+
+    assert ImportRun.objects.count() == 0
+
+
+def test_array_literals_round_trip_through_postgresql():
+    from apps.registry.batch import _array
+
+    texts = ["", "plain", 'say "hi"', "back\\slash", "a,b", "{braces}", "two words", "NULL", "Zoë", "tab\there"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[], %s::bigint[], %s::text[]", [_array(texts), _array([1, 22, 333]), _array([])])
+        assert cursor.fetchone() == (texts, [1, 22, 333], [])

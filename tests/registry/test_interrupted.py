@@ -98,9 +98,24 @@ def subprocess_env() -> dict:
     return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "oncodir.test_settings"}
 
 
+def processes_reading(path) -> list[int]:
+    """Processes whose command line names `path` (an import and its scan workers)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as handle:
+                    if str(path).encode() in handle.read():
+                        found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
+def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     # Given a directory with physicians from an earlier import, one of them edited by a curator
     earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 30)])
     call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
@@ -115,7 +130,8 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
 
     # When an import of it is killed with SIGKILL after some batches committed
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", BATCH, "--no-progress"],
+        [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", BATCH, "--no-progress"]
+        + ["--workers", workers],
         cwd=settings.BASE_DIR,
         env=subprocess_env(),
         stdout=subprocess.DEVNULL,
@@ -132,6 +148,11 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
     assert 300 <= committed < ROWS - 1, "the import was not interrupted part-way"
     killed = ImportRun.objects.order_by("-id").first()
     assert killed.status == "running"
+    # And no scan worker outlives it
+    deadline = time.monotonic() + 10
+    while processes_reading(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_reading(path) == []
 
     # And run again to the end
     call_command("import_nppes", str(path), "--batch-size", BATCH, "--no-progress", stdout=StringIO())

@@ -14,7 +14,7 @@ from .nppes_files import csv_text, deactivated_row, npi, row
 CODES = frozenset({"207RX0202X", "2085R0001X"})
 
 
-def mixed_file() -> str:
+def mixed_rows() -> list[dict]:
     rows = []
     for n in range(1, 41):
         if n % 7 == 0:
@@ -27,7 +27,11 @@ def mixed_file() -> str:
             rows.append(deactivated_row(npi(n)))
         else:
             rows.append(row(npi(n), codes=(("363L00000X", "Y"),), last=f"NURSE{n}"))
-    return csv_text(rows)
+    return rows
+
+
+def mixed_file() -> str:
+    return csv_text(mixed_rows())
 
 
 def expected_candidates(text: str) -> list[tuple[int, str]]:
@@ -141,3 +145,66 @@ def test_organisations_are_not_ours():
     line_no, raw = next(scanner.candidates())
 
     assert parse_record(line_no, raw, scanner.columns, codes=CODES, known_npis=frozenset(), states=frozenset()) is None
+
+
+def broken_file() -> str:
+    """mixed_file with a record whose quote never closes in the middle: it ends where the next line
+    starts with a quoted NPI, and the records after it are read as usual."""
+    rows = mixed_rows()
+    head = csv_text(rows[:20])
+    tail = csv_text(rows[20:]).split("\r\n", 1)[1]  # without its header
+    return head + f'"{npi(90)}","1","","","","BROKEN","ROW","207RX0202X","unterminated\r\n' + tail
+
+
+def test_a_record_never_runs_over_a_line_starting_with_a_quoted_npi():
+    scanner = Scanner(io.BytesIO(broken_file().encode()), codes=CODES, known_npis=frozenset({npi(8)}))
+    found = list(scanner.candidates())
+
+    line_no = csv_text(mixed_rows()[:20]).count("\n") + 1
+    broken = [(at, raw) for at, raw in found if raw.startswith(f'"{npi(90)}"'.encode())]
+    assert [at for at, _ in broken] == [line_no]
+    assert scanner.read == 41
+    parsed = parse_record(*broken[0], scanner.columns, codes=CODES, known_npis=frozenset(), states=frozenset())
+    assert parsed == Reject(line_no, npi(90), reader.REJECT_UNTERMINATED)
+    # And the records after it are all there, whole
+    assert [raw[1:11].decode() for _, raw in found if not raw.startswith(f'"{npi(90)}"'.encode())] == [
+        found_npi for _, found_npi in expected_candidates(mixed_file())
+    ]
+
+
+@pytest.mark.parametrize("block_size", [64, 1 << 18], ids=lambda size: f"block-{size}")
+@pytest.mark.parametrize("chunk_bytes", [97, 700, 5000, 1 << 20], ids=lambda size: f"chunk-{size}")
+@pytest.mark.parametrize("text", [mixed_file(), broken_file()], ids=["mixed", "broken"])
+def test_parallel_scan_reads_exactly_what_one_scan_reads(monkeypatch, tmp_path, chunk_bytes, block_size, text):
+    from apps.registry import parallel
+
+    # Given a file cut into ranges of any size, across records of one or more lines, read in any blocks
+    path = tmp_path / "npidata.csv"
+    path.write_bytes(text.encode())
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(reader, "BLOCK_SIZE", block_size)
+    known = frozenset({npi(8)})
+    states = frozenset({"NY"})
+
+    # When worker processes scan the ranges, and one scan reads the whole file
+    with path.open("rb") as stream:
+        one = reader.Records(Scanner(stream, codes=CODES, known_npis=known), limit=None, codes=CODES, states=states)
+        expected = list(one)
+    with path.open("rb") as stream:
+        records = parallel.ParallelRecords(
+            path=path,
+            scanner=Scanner(stream, codes=CODES, known_npis=known),
+            codes=CODES,
+            states=states,
+            workers=2,
+            max_rows=3,
+        )
+        try:
+            found = list(records)
+        finally:
+            records.close()
+
+    # Then the same rows and rejects come out, in the same order, with the same line numbers and counts
+    assert found == expected
+    assert len(expected) > 10
+    assert (records.read, records.bytes_read) == (one.read, len(text.encode()))
