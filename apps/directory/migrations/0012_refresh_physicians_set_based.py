@@ -93,6 +93,6 @@ def _previous() -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0010_bulk_refresh")]
+    dependencies = [("directory", "0011_text_and_cells_index")]
 
     operations = [migrations.RunSQL(REFRESH_ALL, reverse_sql=_previous())]
