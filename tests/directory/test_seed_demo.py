@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from apps.accounts.models import Role, User
@@ -86,11 +86,15 @@ def empty_the_directory():
 
 @pytest.fixture(scope="module")
 def big_demo(django_db_setup, django_db_blocker):
-    """One 1,200-physician demo shared by the read-only checks below (removed afterwards)."""
-    with django_db_blocker.unblock():
+    """One 1,200-physician demo shared by the read-only checks below.
+
+    Seeded inside a transaction that is rolled back afterwards: deleting it instead would leave history
+    rows and search terms behind for later tests to trip over.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
         seed("--physicians", "1200", "--seed", "3")
         yield
-        empty_the_directory()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
