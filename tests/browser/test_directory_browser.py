@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from apps.directory.models import CertificationStatus
@@ -46,6 +47,9 @@ def browser():
             yield browser
         finally:
             browser.close()
+            # Connections the test opened while Playwright's loop ran live in that loop's context: close
+            # them here, or one stays open and the test database cannot be dropped at the end of the run.
+            connections.close_all()
 
 
 def new_page(browser, width: int = 1280, height: int = 900):

@@ -4,6 +4,7 @@ import datetime
 import os
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from apps.referrals.models import Attachment, Referral
@@ -41,6 +42,7 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+            connections.close_all()  # see test_directory_browser.browser
 
 
 def sign_in(page, base, email):
