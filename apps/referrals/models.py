@@ -147,7 +147,7 @@ class ReferralQuerySet(models.QuerySet):
             self.with_overdue_flag()
             .select_related("referring_gp", "oncologist", "cancer_type")
             .annotate(priority_rank=priority_rank)
-            .order_by("-overdue", "priority_rank", "response_due_at", "created_at")
+            .order_by("-overdue", "priority_rank", "response_due_at", "created_at", "pk")  # pk: pages stay stable
         )
 
     def duplicates_of(self, *, first_name, last_name, date_of_birth, oncologist, exclude_pk=None):

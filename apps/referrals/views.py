@@ -1,9 +1,11 @@
 """Referral pages for GPs, oncologists and curators. Thin: forms parse, services write, permissions decide."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,8 +36,8 @@ GP_GROUP_ORDER = [
     Status.FAILED,
     Status.ENTERED_IN_ERROR,
 ]
-RECENT_CLOSED_SHOWN = 50
-INBOX_SHOWN = 200
+RECENT_CLOSED_SHOWN = 50  # closed referrals a page of the GP's dashboard shows
+INBOX_SHOWN = 50  # referrals a page of the oncologist's inbox shows
 INBOX_DEFAULT_STATUSES = [
     Status.SUBMITTED,
     Status.UNDER_REVIEW,
@@ -70,10 +72,12 @@ def referral_list(request):
         return redirect("referrals:figures")
     if user.role == Role.GP:
         mine = visible_referrals(user)
-        # Everything still moving, and only the most recent closed ones: the page stays fast for busy GPs.
+        # Everything still moving, and the closed ones a page at a time (most recent first): the page stays
+        # fast for busy GPs, and every closed referral can still be reached.
         referrals = list(mine.exclude(status__in=services.FINAL_STATUSES).for_list())
-        closed = mine.filter(status__in=services.FINAL_STATUSES).for_list().order_by("-updated_at")
-        referrals += list(closed[:RECENT_CLOSED_SHOWN])
+        closed = mine.filter(status__in=services.FINAL_STATUSES).for_list().order_by("-updated_at", "-pk")
+        closed_page = Paginator(closed, RECENT_CLOSED_SHOWN).get_page(request.GET.get("closed_page"))
+        referrals += list(closed_page)
         log_access(request, action=AccessLog.Action.LIST, object_type="referral")
         overdue = [r for r in referrals if r.is_overdue]
         groups = []
@@ -81,19 +85,22 @@ def referral_list(request):
             items = [r for r in referrals if r.status == status and not r.is_overdue]
             if items:
                 groups.append((status.label, items))
-        return render(request, "referrals/gp_dashboard.html", {"overdue": overdue, "groups": groups})
+        return render(
+            request, "referrals/gp_dashboard.html", {"overdue": overdue, "groups": groups, "closed_page": closed_page}
+        )
     if user.role == Role.ONCOLOGIST:
         statuses = [s for s in request.GET.getlist("status") if s in Status.values] or INBOX_DEFAULT_STATUSES
         priorities = [p for p in request.GET.getlist("priority") if p in Priority.values]
         referrals = visible_referrals(user).filter(status__in=statuses)
         if priorities:
             referrals = referrals.filter(priority__in=priorities)
-        referrals = list(referrals.for_list()[: INBOX_SHOWN + 1])
+        page = Paginator(referrals.for_list(), INBOX_SHOWN).get_page(request.GET.get("page"))
         log_access(request, action=AccessLog.Action.LIST, object_type="referral")
+        filters = urlencode([("status", s) for s in statuses] + [("priority", p) for p in priorities])
         context = {
-            "referrals": referrals[:INBOX_SHOWN],
-            "truncated": len(referrals) > INBOX_SHOWN,
-            "shown": INBOX_SHOWN,
+            "referrals": list(page),
+            "page": page,
+            "filters": filters,
             "status_choices": [(s, Status(s).label, s in statuses) for s in Status.values if s != Status.DRAFT],
             "priority_choices": [(p, Priority(p).label, p in priorities) for p in Priority.values],
         }

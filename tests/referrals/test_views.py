@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -261,7 +262,7 @@ def test_the_dashboard_query_count_does_not_grow_with_referrals(
     for status in ["draft", "submitted", "accepted", "scheduled", "completed", "rejected"] * 5:
         referral_between(status)
     client.force_login(gp)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # the closed referrals' count for their pages included
         response = client.get(reverse("referrals:list"))
     assert sum(len(items) for _, items in response.context["groups"]) == 30
 
@@ -295,6 +296,72 @@ def test_the_inbox_filters_by_status_and_priority_overdue_first(
 
     nonsense = client.get(reverse("referrals:list"), {"status": "bogus", "priority": "<script>"})
     assert nonsense.status_code == 200
+
+
+def test_the_inbox_pages_through_every_referral_in_order_keeping_the_filters(
+    client, oncologist, referral_between, monkeypatch, django_assert_max_num_queries
+):
+    from apps.referrals import views
+
+    monkeypatch.setattr(views, "INBOX_SHOWN", 4)
+    urgent = [referral_between("under_review", priority="urgent") for _ in range(3)]
+    routine = [referral_between("under_review", priority="routine") for _ in range(7)]
+    referral_between("accepted", priority="urgent")  # filtered out below
+    client.force_login(oncologist)
+
+    pages, url = [], f"{reverse('referrals:list')}?status=under_review"
+    while url:
+        with django_assert_max_num_queries(8):
+            response = client.get(url)
+        pages.append([r.pk for r in response.context["referrals"]])
+        html = response.content.decode()
+        next_link = re.search(r'<a href="\?([^"]+)" rel="next">', html)
+        url = f"{reverse('referrals:list')}?{next_link.group(1).replace('&amp;', '&')}" if next_link else None
+
+    # Every referral of the filter exactly once, urgent first, four a page, the filter kept on each link
+    assert [len(page) for page in pages] == [4, 4, 2]
+    shown = [pk for page in pages for pk in page]
+    assert sorted(shown) == sorted(r.pk for r in urgent + routine)
+    assert set(shown[:3]) == {r.pk for r in urgent}
+    assert "Page 3 of 3 (10 referrals" in html
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "999", "1e9", "2\x00"])
+def test_a_bad_inbox_page_number_shows_a_page_not_an_error(client, oncologist, referral_between, monkeypatch, page):
+    from apps.referrals import views
+
+    monkeypatch.setattr(views, "INBOX_SHOWN", 2)
+    for _ in range(3):
+        referral_between("submitted")
+    client.force_login(oncologist)
+
+    response = client.get(reverse("referrals:list"), {"page": page})
+
+    assert response.status_code == 200
+    assert len(response.context["referrals"]) in (1, 2)
+
+
+def test_the_gp_reaches_every_closed_referral_a_page_at_a_time(client, gp, referral_between, monkeypatch):
+    from apps.referrals import views
+
+    monkeypatch.setattr(views, "RECENT_CLOSED_SHOWN", 3)
+    still_open = referral_between("submitted")
+    closed = [referral_between("acknowledged") for _ in range(7)]
+    client.force_login(gp)
+
+    seen = []
+    for number in (1, 2, 3):
+        response = client.get(reverse("referrals:list"), {"closed_page": number})
+        shown = [r.pk for _, items in response.context["groups"] for r in items]
+        assert still_open.pk in shown  # open referrals on every page
+        seen.append([pk for pk in shown if pk != still_open.pk])
+
+    assert [len(page) for page in seen] == [3, 3, 1]
+    assert sorted(pk for page in seen for pk in page) == sorted(r.pk for r in closed)
+    assert seen[0][0] == closed[-1].pk  # the most recently closed first
+    last_page = response.content.decode()
+    assert 'href="?closed_page=2" rel="prev">More recent closed referrals' in last_page
+    assert "Older closed referrals" not in last_page
 
 
 def test_curators_land_on_the_figures_page(client, curator, referral_between):
