@@ -70,10 +70,22 @@ TEMP_TABLES = {
         name_suffix varchar(20), credentials varchar(100), sex varchar(1), is_active boolean,
         deactivated_on date, reactivated_on date, enumerated_on date, nppes_updated_on date,
         address_line1 varchar(200), address_line2 varchar(200), city varchar(100), state varchar(2),
-        zip_code varchar(10), phone varchar(30), specialties text, primary_specialty text""",
+        zip_code varchar(10), phone varchar(30), specialties text, primary_specialty text,
+        latitude double precision, longitude double precision, specialty_ids bigint[]""",
 }
 # A new physician's snapshot, from registry_tmp_new: the same JSON as _json(registry_values(row, {})).
 NEW_SNAPSHOT_SQL = "jsonb_build_object({})".format(", ".join(f"'{name}', {name}" for name in TRACKED_FIELDS))
+# A new physician's derived columns, from registry_tmp_new: what directory_refresh_physicians() gives a
+# physician with no related rows but the one primary location (accepting, unnamed, at its ZIP's
+# centroid) and the specialties the import writes. Written by the INSERT itself, instead of a refresh
+# that writes every new row a second time; tests/registry check that a refresh afterwards changes nothing.
+NEW_DERIVED_COLUMNS = ("location_text", "accepting_new_patients", "geo_cells", "accepting_geo_cells", "specialty_ids")
+NEW_DERIVED_SQL = """
+    CASE WHEN address_line1 <> '' THEN directory_normalize(city) ELSE '' END,
+    address_line1 <> '',
+    CASE WHEN address_line1 <> '' THEN coalesce(directory_geo_cells(latitude, longitude), '{}') ELSE '{}' END,
+    CASE WHEN address_line1 <> '' THEN coalesce(directory_geo_cells(latitude, longitude), '{}') ELSE '{}' END,
+    specialty_ids"""
 
 
 @dataclass
@@ -439,24 +451,34 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         return
     ensure_temp_tables(cursor)
     cursor.execute("TRUNCATE registry_tmp_physician, registry_tmp_location, registry_tmp_specialty, registry_tmp_new")
-    # Skip the per-table refresh triggers: the derived search columns of every physician whose
-    # locations or specialties this batch writes are computed once, in one UPDATE, at the end.
+    # Skip the per-table refresh triggers: a new physician's derived search columns are written by its
+    # INSERT (NEW_DERIVED_SQL); those of a changed one whose locations or specialties this batch writes
+    # are computed once, in one UPDATE, at the end.
     cursor.execute("SELECT set_config('oncodir.bulk_load', 'on', true)")
     physician_columns = ["npi", *PHYSICIAN_FIELDS, "nppes_snapshot"]
 
     # New physicians, then their locations and specialties (related rows after their physician).
     created = {}
     if new_physicians:
+        new_rows = []
+        for v in new_physicians:
+            v["centroid"] = (zip_centroid_text(v["zip_code"]) if v["address_line1"] else None) or (None, None)
+            primary = v["imported"]["primary_specialty"]
+            # In the refresh's order: the primary first, then by id.
+            order = sorted((code != primary, specialty_ids[code]) for code in v["imported"]["specialties"].split())
+            new_rows.append((v["npi"], *(v[n] for n in TRACKED_FIELDS), *v["centroid"], _array([i for _, i in order])))
         _copy(
             cursor,
             "registry_tmp_new",
-            ["npi", *TRACKED_FIELDS],
-            [(v["npi"], *(v[n] for n in TRACKED_FIELDS)) for v in new_physicians],
+            ["npi", *TRACKED_FIELDS, "latitude", "longitude", "specialty_ids"],
+            new_rows,
         )
+        cursor.execute("SELECT set_config('oncodir.refreshing', 'on', true)")
         cursor.execute(
             f"""INSERT INTO directory_physician ({", ".join(physician_columns)}, bio, languages, telehealth,
-                    source, created_at, updated_at)
-                SELECT npi, {", ".join(PHYSICIAN_FIELDS)}, {NEW_SNAPSHOT_SQL}, '', '{{}}', false, %s, %s, %s
+                    source, created_at, updated_at, {", ".join(NEW_DERIVED_COLUMNS)})
+                SELECT npi, {", ".join(PHYSICIAN_FIELDS)}, {NEW_SNAPSHOT_SQL}, '', '{{}}', false, %s, %s, %s,
+                       {NEW_DERIVED_SQL}
                 FROM registry_tmp_new ORDER BY npi
                 ON CONFLICT (npi) DO NOTHING
                 RETURNING npi, id""",  # noqa: S608
@@ -464,6 +486,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         )
         # A physician a curator added meanwhile is left alone: the next import compares it.
         ids = dict(cursor.fetchall())
+        cursor.execute("SELECT set_config('oncodir.refreshing', 'off', true)")
         result.created_npis = list(ids)
         created = {ids[v["npi"]]: (v["digest"], _new_state(v)) for v in new_physicians if v["npi"] in ids}
         result.created, result.unchanged = len(ids), result.unchanged + len(new_physicians) - len(ids)
@@ -522,7 +545,7 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
     if inserts:
         rows_out = []
         for physician_id, v in inserts:
-            lat, lng = zip_centroid_text(v["zip_code"]) or (None, None)
+            lat, lng = v.get("centroid") or zip_centroid_text(v["zip_code"]) or (None, None)
             rows_out.append((physician_id, "", *(v[n] for n in location_columns), lat, lng, True, True, stamp, stamp))
         _copy(
             cursor,
@@ -605,9 +628,9 @@ def _compare_and_write(cursor, rows, result, *, specialty_ids, wanted, run_id, d
         new_specialties = [entry for entry in new_specialties if entry[0] not in changed]
     if new_specialties:
         _copy(cursor, "directory_physicianspecialty", ["physician_id", "specialty_id", "is_primary"], new_specialties)
-    refresh_ids = {pid for pid, _ in inserts} | {current["id"] for current, _ in updates}
+    # New physicians were inserted with their derived columns: only the changed ones are refreshed.
+    refresh_ids = {pid for pid, _ in inserts if pid not in created} | {current["id"] for current, _ in updates}
     refresh_ids.update(pid for pid, _, _ in specialty_sets)
-    refresh_ids.update(pid for pid, _, _ in new_specialties)
     if refresh_ids:
         cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [_array(sorted(refresh_ids))])
     cursor.execute("SELECT set_config('oncodir.bulk_load', 'off', true)")

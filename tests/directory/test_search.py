@@ -250,6 +250,38 @@ def test_a_stale_write_cannot_clobber_derived_columns():
     assert physician.search_names.startswith("renamed")
 
 
+def test_an_insert_cannot_claim_derived_columns_unless_it_derives_them_as_a_refresh():
+    # given physicians inserted with derived columns that no related row backs
+    claim = "INSERT INTO directory_physician (npi, first_name, middle_name, last_name, name_suffix, credentials,"
+    claim += (
+        " sex, is_active, bio, languages, telehealth, source, nppes_snapshot, created_at, updated_at, location_text,"
+    )
+    claim += " accepting_new_patients, geo_cells, specialty_ids) VALUES (%s, 'Ann', '', 'Claim', '', '', '', true,"
+    claim += " '', '{}', false, 'manual', '{}', now(), now(), 'nowhere', true, '{1,2}', '{7}') RETURNING id"
+    with connection.cursor() as cursor:
+        # when an ordinary writer does it, then the database starts it from empty
+        cursor.execute(claim, ["1000000004"])
+        plain = Physician.objects.get(pk=cursor.fetchone()[0])
+        # when a bulk writer that derived them itself says so (the NPPES import), then they are kept
+        cursor.execute("SELECT set_config('oncodir.refreshing', 'on', true)")
+        cursor.execute(claim, ["1000000012"])
+        vouched = Physician.objects.get(pk=cursor.fetchone()[0])
+        cursor.execute("SELECT set_config('oncodir.refreshing', 'off', true)")
+    assert (plain.location_text, plain.accepting_new_patients, plain.geo_cells, plain.specialty_ids) == (
+        "",
+        False,
+        [],
+        [],
+    )
+    assert (vouched.location_text, vouched.accepting_new_patients, vouched.geo_cells, vouched.specialty_ids) == (
+        "nowhere",
+        True,
+        [1, 2],
+        [7],
+    )
+    assert "nowhere" in vouched.search_document  # the names and search columns are still the trigger's
+
+
 def test_bulk_sql_writers_keep_derived_columns_right():
     # given rows written with plain SQL, as COPY or an upsert would
     physician = PhysicianFactory(last_name="Bulk")

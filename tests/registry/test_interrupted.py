@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -92,9 +93,10 @@ def wait_for_killed_session() -> None:
 
 def subprocess_env() -> dict:
     database = settings.DATABASES["default"]
-    url = (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
-    )
+    host = database["HOST"] or "127.0.0.1"
+    url = f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
+    if host.startswith("/"):  # the embedded server's socket directory: libpq takes it as a parameter
+        url = f"postgres://{database['USER']}@:{database['PORT'] or 5432}/{database['NAME']}?host={quote(host)}"
     return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "oncodir.test_settings"}
 
 
