@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -30,7 +30,7 @@ from apps.directory.models import Physician, PracticeLocation
 
 from .centroids import zip_centroid_text
 from .models import KeptEdit, NppesRecord
-from .reader import Row
+from .reader import Row, Seen
 
 PHYSICIAN_FIELDS = (
     "first_name",
@@ -320,19 +320,21 @@ def _remember(cursor, digests: dict[int, str], *, forget: set[int], created: dic
 
 
 def apply_batch(
-    rows: list[Row],
+    rows: list[Row | Seen],
     *,
     specialty_ids: dict[str, int],
     wanted: frozenset[str],
     run_id: int,
     dry_run: bool,
     known: Container[str] | None = None,
+    parse: Callable[[Seen], Row | None] | None = None,
 ) -> BatchResult:
     """Write one batch (one row per NPI) inside the caller's transaction. `specialty_ids` maps every
     taxonomy code in the directory to its Specialty id; `wanted` are the codes this import manages: a
     physician's other specialties (and a primary among them) are a curator's, left as they are. `known`,
     when given, holds every NPI the directory may have: the ones it had when the import started and the
-    ones the import created since. The others are new (one a curator adds meanwhile is left alone)."""
+    ones the import created since. The others are new (one a curator adds meanwhile is left alone).
+    A Seen row (a record read before, not parsed) that is not unchanged is given to `parse` for its Row."""
     result = BatchResult()
     with connection.cursor() as cursor:
         # Physicians whose record and whose tracked fields are both what the last import saw: nothing to
@@ -341,6 +343,7 @@ def apply_batch(
         unchanged = _unchanged_since_last_import(cursor, listed) if listed else set()
         result.unchanged = len(unchanged)
         rows = [row for row in rows if row.npi not in unchanged]
+        rows = [parsed for row in rows if (parsed := parse(row) if isinstance(row, Seen) else row) is not None]
         if rows:
             _compare_and_write(
                 cursor,

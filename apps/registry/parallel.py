@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 
-from .reader import Reject, Row, Scanner, parse_record
+from .reader import Reject, Row, Scanner, Seen, read_record
 
 CHUNK_BYTES = 16 << 20  # one task: big enough to make its overhead negligible, small enough to spread
 MIN_BYTES = 64 << 20  # smaller files are scanned in the importing process
@@ -34,7 +34,7 @@ def worker_count() -> int:
 
 
 class ParallelRecords:
-    """The parsed records (Row or Reject, in file order, with their line numbers) of the plain NPPES file
+    """The read records (Row, Reject or Seen, in file order, with their line numbers) of the plain NPPES file
     at `path`, scanned by `workers` processes. `read` and `bytes_read` count what was handed out.
 
     `inherited_fds` are descriptors the workers must not keep open (the database connection's socket:
@@ -70,7 +70,7 @@ class ParallelRecords:
             workers, initializer=_start_worker, initargs=(job, tuple(inherited_fds))
         )
 
-    def __iter__(self) -> Iterator[Row | Reject]:
+    def __iter__(self) -> Iterator[Row | Reject | Seen]:
         line_base = 2  # the header is line 1
         with self._condition:
             self._submit()
@@ -143,7 +143,7 @@ def _scan_chunk(index: int, start: int, stop: int) -> tuple[int, int, int, list]
         records, lines, found = scanner.scan_range(stream, start, stop)
     items = []
     for line_no, raw in found:
-        parsed = parse_record(line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states)
+        parsed = read_record(line_no, raw, scanner, codes=codes, states=states)
         if parsed is not None:
             items.append(parsed)
     return index, records, lines, items

@@ -18,7 +18,7 @@ import datetime
 import hashlib
 import re
 import zipfile
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -151,8 +151,17 @@ class Scanner:
     `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar).
     """
 
-    def __init__(self, stream: BinaryIO, *, codes: frozenset[str], known_npis: Iterable[str] = ()):
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        codes: frozenset[str],
+        known_npis: Iterable[str] = (),
+        remembered: Mapping[str, str] | None = None,
+    ):
         self.stream = stream
+        # {record digest: NPI} of the records an earlier import read for these codes (see read_record).
+        self.remembered = remembered or {}
         self.read = 0
         self.bytes_read = 0
         header = stream.readline()
@@ -335,12 +344,10 @@ class Records:
     def bytes_read(self) -> int:
         return self.scanner.bytes_read
 
-    def __iter__(self) -> Iterator["Row | Reject"]:
+    def __iter__(self) -> Iterator["Row | Reject | Seen"]:
         scanner = self.scanner
         for line_no, raw in scanner.candidates(self.limit):
-            parsed = parse_record(
-                line_no, raw, scanner.columns, codes=self.codes, known_npis=scanner.known_npis, states=self.states
-            )
+            parsed = read_record(line_no, raw, scanner, codes=self.codes, states=self.states)
             if parsed is not None:
                 yield parsed
 
@@ -394,6 +401,34 @@ class Reject(NamedTuple):
     line_no: int
     npi: str
     reason: str
+
+
+class Seen(NamedTuple):
+    """A record whose very bytes an earlier import read for the same codes: it is parsed (Seen.parse)
+    only if its physician turns out to have changed since, which is rare from one file to the next."""
+
+    line_no: int
+    npi: str
+    digest: str
+    raw: bytes
+
+    def parse(self, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]) -> "Row | Reject | None":
+        return parse_record(
+            self.line_no, self.raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states
+        )
+
+
+def read_record(
+    line_no: int, raw: bytes, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]
+) -> "Row | Reject | Seen | None":
+    """parse_record, or a Seen for a record the scanner's `remembered` digests know (hashing a record
+    costs a few microseconds, parsing its 330 fields about fifty)."""
+    if scanner.remembered:
+        digest = record_digest(raw, codes)
+        npi = scanner.remembered.get(digest)
+        if npi is not None:
+            return Seen(line_no, npi, digest, raw)
+    return parse_record(line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states)
 
 
 def record_digest(raw: bytes, codes: frozenset[str]) -> str:

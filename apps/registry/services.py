@@ -16,9 +16,9 @@ from apps.directory import reference
 from apps.directory.models import Physician, Specialty
 
 from . import batch as batches
-from .models import ImportRun, KeptEdit
+from .models import ImportRun, KeptEdit, NppesRecord
 from .parallel import MIN_BYTES, ParallelRecords, worker_count
-from .reader import NppesFileError, Records, Reject, Row, Scanner, open_nppes
+from .reader import NppesFileError, Records, Reject, Row, Scanner, Seen, open_nppes
 
 # One import at a time: a session-level advisory lock, released when the process ends however it ends.
 IMPORT_LOCK_KEY = 0x0DC0_6E91
@@ -213,7 +213,9 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
     with open_nppes(path) as (stream, size, name):
         run.file_name = name[:500]
         run.save(update_fields=["file_name"])
-        scanner = Scanner(stream, codes=codes, known_npis=known_npis)
+        # Records read before: whether their physician is unchanged is decided without parsing them.
+        remembered = dict(NppesRecord.objects.values_list("digest", "physician__npi").iterator(chunk_size=10000))
+        scanner = Scanner(stream, codes=codes, known_npis=known_npis, remembered=remembered)
         if workers is None:
             workers = worker_count() if size >= MIN_BYTES else 0
         # Ranges of a plain file in the published quoted layout can be scanned apart; --limit counts
@@ -230,10 +232,19 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             )
         else:
             records = Records(scanner, limit=limit, codes=codes, states=states)
-        pending: dict[str, Row] = {}
+        pending: dict[str, Row | Seen] = {}
         batch_rows = min(batch_size, FIRST_BATCH_SIZE)
         created: set[str] = set()  # NPIs this run added, which a later row of the file may update
         known = _Either(scanner.known_npis, created)
+
+        def parse(seen: Seen) -> Row | None:
+            """A Seen record whose physician changed since: read in full after all."""
+            parsed = seen.parse(scanner, codes=codes, states=states)
+            if isinstance(parsed, Reject):
+                run.rejected += 1
+                rejects.write(parsed)
+                return None
+            return parsed
 
         def flush() -> None:
             nonlocal batch_rows
@@ -248,6 +259,7 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
                     run_id=run.pk,
                     dry_run=dry_run,
                     known=known,
+                    parse=parse,
                 )
                 created.update(result.created_npis)
                 for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):

@@ -297,6 +297,42 @@ def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path, re
         assert NppesRecord.objects.count() == 7
 
 
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
+def test_records_read_before_are_parsed_only_when_their_physician_changed(import_nppes, tmp_path, monkeypatch, workers):
+    from apps.registry import reader
+
+    parsed = []
+    parse_record = reader.parse_record
+
+    def counting(line_no, raw, *args, **kwargs):
+        parsed.append(raw[:12].decode())  # in this process: the Seen records the importer parses
+        return parse_record(line_no, raw, *args, **kwargs)
+
+    # Given an imported file
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 6)])
+    import_nppes(path, "--workers", workers)
+    monkeypatch.setattr(reader, "parse_record", counting)
+
+    # When it is imported again: then no record is parsed, and all are unchanged
+    run = import_nppes(path, "--workers", "0")
+    assert (parsed, run.matched, run.unchanged, run.updated) == ([], 5, 5, 0)
+
+    # When a curator edits one physician and the same file comes again
+    Physician.objects.filter(npi=npi(2)).update(first_name="EDITED")
+    run = import_nppes(path, "--workers", "0")
+
+    # Then only that record is parsed, and compared in full: the edit is kept and listed
+    assert parsed == [f'"{npi(2)}"']
+    assert (run.matched, run.unchanged, run.updated) == (5, 5, 0)
+    assert list(KeptEdit.objects.values_list("physician__npi", "field")) == [(npi(2), "first_name")]
+
+    # And with another file, every changed record is parsed as usual
+    parsed.clear()
+    changed = write_nppes(tmp_path / "g.csv", [row(npi(n), last=f"OTHER{n}") for n in range(1, 6)])
+    run = import_nppes(changed, "--workers", "0")
+    assert (len(parsed), run.updated) == (5, 5)
+
+
 def test_a_registry_change_updates_only_that_physician(import_nppes, tmp_path):
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1)), row(npi(2))]))
     before = Physician.objects.get(npi=npi(2)).updated_at
