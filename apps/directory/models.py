@@ -167,20 +167,16 @@ class PhysicianQuerySet(models.QuerySet):
         return self.filter(languages__contains=[language])
 
     def for_listing(self):
-        """What a result row shows, in a fixed number of queries whatever the page size: the lists
-        `specialty_links` (PhysicianSpecialty, primary first), `location_list` (primary first) and
-        `cancer_type_list`. Plain lists (to_attr): a related manager per physician and relation cost
-        more than the queries themselves."""
-        return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(*_listing_prefetches())
-
-    def for_search_page(self):
-        """A result row of the search page: the physician and its `location_list`, in two queries. The page
-        names specialties and cancer types from the physician's own id arrays (its form has both tables)."""
+        """A result row (search page, API list): the physician and its `location_list` (primary first, a
+        plain list: a related manager per physician cost more than the query), in two queries whatever the
+        page size. Its specialties and cancer types are named from its own id arrays and the reference
+        tables (reference.describe_listing), not read again."""
         return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(_locations_prefetch())
 
     def for_profile(self):
-        """Everything the profile page shows, in a fixed number of queries: what for_listing() gives, and
-        the certifications and affiliations."""
+        """Everything the profile page shows, in a fixed number of queries: `specialty_links`
+        (PhysicianSpecialty, primary first), `location_list`, `cancer_type_list`, the certifications and
+        the affiliations."""
         return self.prefetch_related(
             *_listing_prefetches(),
             models.Prefetch(

@@ -8,7 +8,7 @@ once; other processes within MAX_AGE_SECONDS) or when import_nucc runs.
 import time
 from dataclasses import dataclass
 
-from .models import CancerType, Specialty
+from .models import CancerType, Physician, PhysicianSpecialty, Specialty
 
 MAX_AGE_SECONDS = 60
 
@@ -32,6 +32,37 @@ def reference_data() -> ReferenceData:
         )
         _loaded = (now, data)
     return _loaded[1]
+
+
+@dataclass(frozen=True)
+class SpecialtyLink:
+    """A physician's specialty as a result row shows it (PhysicianSpecialty's fields that matter there)."""
+
+    specialty: Specialty
+    is_primary: bool
+
+
+def describe_listing(physicians: list[Physician]) -> None:
+    """Give each physician of a result page (read with for_listing()) `specialty_links` (primary first,
+    then by specialty id) and `cancer_type_list` (by name) from its id arrays and the reference tables:
+    one small query for which specialty is primary, instead of two prefetches building about a hundred
+    model instances a page (half of an API list request's time)."""
+    if not physicians:
+        return
+    reference = reference_data()
+    specialties = {s.id: s for s in reference.specialties}
+    primary = dict(
+        PhysicianSpecialty.objects.filter(physician_id__in=[p.pk for p in physicians], is_primary=True).values_list(
+            "physician_id", "specialty_id"
+        )
+    )
+    for physician in physicians:
+        first = primary.get(physician.pk)
+        physician.specialty_links = [
+            SpecialtyLink(specialties[pk], pk == first) for pk in physician.specialty_ids if pk in specialties
+        ]
+        treated = set(physician.cancer_type_ids)
+        physician.cancer_type_list = [c for c in reference.cancer_types if c.id in treated]
 
 
 def forget(**kwargs) -> None:

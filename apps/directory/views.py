@@ -49,7 +49,7 @@ def physician_list(request):
         if narrow:  # every match's id, in order: the page's physicians are read by id
             page, page_notice = _page(narrow.ids, request.GET.get("page"))
             ids = page.object_list
-            listed = Physician.objects.filter(id__in=ids).for_search_page().in_bulk() if ids else {}
+            listed = Physician.objects.filter(id__in=ids).for_listing().in_bulk() if ids else {}
             results = [listed[pk] for pk in ids]
             for physician in results:
                 physician.distance_miles = narrow.distances.get(physician.pk)
@@ -57,7 +57,7 @@ def physician_list(request):
             # Sorted by name, the page walks the name index and stops: counting apart is cheaper then.
             count_with_page = filterset.effective_sort != "name"
             page, page_notice = _page(
-                filterset.qs.for_search_page(), request.GET.get("page"), count_with_page=count_with_page
+                filterset.qs.for_listing(), request.GET.get("page"), count_with_page=count_with_page
             )
             results = list(page.object_list)
         if page_notice:

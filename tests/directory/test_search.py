@@ -16,7 +16,9 @@ from apps.directory.models import (
     PhysicianSpecialty,
     PracticeLocation,
     SearchTerm,
+    Specialty,
 )
+from apps.directory.reference import describe_listing, reference_data
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
@@ -322,13 +324,42 @@ def _physicians_with(count: int, locations: int, certifications: int):
 @pytest.mark.parametrize(("count", "locations"), [(2, 1), (12, 5)], ids=["few", "many"])
 def test_for_listing_runs_a_fixed_number_of_queries(django_assert_num_queries, count, locations):
     _physicians_with(count, locations, 1)
-    with django_assert_num_queries(4):
+    reference_data()  # the reference tables are kept per process: read once, not per page
+    with django_assert_num_queries(3):
         rows = list(Physician.objects.active().for_listing())
+        describe_listing(rows)
         for physician in rows:
-            [ps.specialty.display_name for ps in physician.specialty_links]
+            [(link.specialty.display_name, link.is_primary) for link in physician.specialty_links]
             [loc.city for loc in physician.location_list]
             [c.name for c in physician.cancer_type_list]
     assert len(rows) == count
+
+
+def test_listing_details_are_what_the_profile_reads_from_the_related_rows():
+    # given physicians with several specialties (a primary among them or none) and cancer types
+    oncology = list(Specialty.objects.exclude(category="").order_by("-id")[:3])
+    with_primary, without = PhysicianFactory(cancers=["lung", "breast"]), PhysicianFactory(cancers=[])
+    for physician, primary in ((with_primary, oncology[1]), (without, None)):
+        physician.physician_specialties.all().delete()
+        for listed in oncology:
+            PhysicianSpecialty.objects.create(physician=physician, specialty=listed, is_primary=listed == primary)
+    # when a page of them is described for a listing
+    rows = list(Physician.objects.filter(pk__in=[with_primary.pk, without.pk]).order_by("pk").for_listing())
+    describe_listing(rows)
+    # then each has the specialties and cancer types its related rows say: the primary first, then by id
+    for row in rows:
+        profile = Physician.objects.for_profile().get(pk=row.pk)
+        links = [(link.specialty.code, link.is_primary) for link in row.specialty_links]
+        related = [(link.specialty.code, link.is_primary) for link in profile.specialty_links]
+        assert sorted(links) == sorted(related) and len(links) == 3
+        assert [c.slug for c in row.cancer_type_list] == [c.slug for c in profile.cancer_type_list]
+    by_id = sorted(oncology, key=lambda s: s.id)
+    assert [(link.specialty, link.is_primary) for link in rows[0].specialty_links] == [
+        (oncology[1], True),
+        *((s, False) for s in by_id if s != oncology[1]),
+    ]
+    assert [(link.specialty, link.is_primary) for link in rows[1].specialty_links] == [(s, False) for s in by_id]
+    assert [c.slug for c in rows[0].cancer_type_list] == ["breast", "lung"]
 
 
 @pytest.mark.parametrize(("locations", "certifications"), [(1, 1), (6, 5)], ids=["few", "many"])

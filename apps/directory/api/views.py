@@ -10,6 +10,7 @@ from apps.common.openapi import READ_ERRORS, error_responses
 from apps.common.pagination import KeysetPagination
 from apps.directory.filters import PhysicianFilterSet
 from apps.directory.models import Board, CancerType, Physician, Specialty, SpecialtyCategory
+from apps.directory.reference import describe_listing
 
 from . import serializers
 from .schema import PhysicianSearchSchema, clean_search_query
@@ -65,6 +66,11 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return Physician.objects.active().for_profile()
         return Physician.objects.active().for_listing()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        describe_listing(page)
+        return page
 
     def filter_queryset(self, queryset):
         if self.action != "list":

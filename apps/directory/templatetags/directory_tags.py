@@ -1,5 +1,7 @@
 """Template helpers of the public directory pages."""
 
+from functools import lru_cache
+
 from django import template
 from django.forms.widgets import CheckboxInput, Input
 from django.utils.html import escape
@@ -15,10 +17,20 @@ def select_options(field):
     current = field.value()
     current = "" if current is None else str(current)
     options = (
-        f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>{escape(label)}</option>'
-        for value, label in field.field.widget.choices
+        f"{start} selected{end}" if value == current else start + end
+        for value, start, end in _escaped_options(tuple(field.field.widget.choices))
     )
-    return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped above
+    return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped in _escaped_options
+
+
+@lru_cache(maxsize=64)
+def _escaped_options(choices: tuple) -> tuple[tuple[str, str, str], ...]:
+    """(value, '<option value="…"', '>label</option>') for each choice, escaped once per process: the menus
+    (languages, specialties, cancer types) are the same on every page, and escaping them was most of the
+    time spent on them."""
+    return tuple(
+        (str(value), f'<option value="{escape(value)}"', f">{escape(label)}</option>") for value, label in choices
+    )
 
 
 @register.simple_tag
