@@ -180,7 +180,9 @@ class PhysicianFilterSet(django_filters.FilterSet):
         origin = form.origin
         if origin:
             near = queryset.near if measure else queryset.in_cells_around
-            queryset = near(*origin, float(data["radius"]), accepting=bool(data.get("accepting")))
+            queryset = near(
+                *origin, float(data["radius"]), accepting=bool(data.get("accepting")), coarse=bool(data.get("q"))
+            )
         return queryset
 
     def order(self, queryset):

@@ -137,15 +137,16 @@ class PhysicianQuerySet(models.QuerySet):
         and word order. Annotates `search_rank` (higher is better); an empty text matches everything."""
         return search_sql.apply_text_search(self, text)
 
-    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False):
+    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
         """Physicians with a practice location within `miles` of (lat, lng), annotated with
         `distance_miles` of the nearest such location. With accepting=True only locations accepting
-        new patients count, so "accepting near 10001" means accepting at a practice near 10001."""
-        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting)
+        new patients count, so "accepting near 10001" means accepting at a practice near 10001.
+        coarse=True when another filter is the selective one (a name): see search.query_cells."""
+        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting, coarse=coarse)
 
-    def in_cells_around(self, lat: float, lng: float, miles: float, *, accepting: bool = False):
+    def in_cells_around(self, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
         """A cheap superset of near(): physicians with a location in the map cells covering the circle."""
-        return search_sql.apply_cells(self, lat, lng, miles, accepting=accepting)
+        return search_sql.apply_cells(self, lat, lng, miles, accepting=accepting, coarse=coarse)
 
     def accepting_new_patients(self):
         return self.filter(accepting_new_patients=True)

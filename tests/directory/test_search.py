@@ -1,6 +1,7 @@
 """PhysicianQuerySet search methods and the database-maintained search columns they rely on."""
 
 import datetime
+import itertools
 import math
 
 import pytest
@@ -394,8 +395,8 @@ def test_query_cells_cover_every_point_inside_the_circle(origin):
     """The Python cells of a circle always include the SQL cell of any point inside it."""
     from apps.directory.search import query_cells
 
-    for miles in (1, 10, 25, 60, 150, 500):
-        cells = query_cells(*origin, miles)
+    for miles, coarse in itertools.product((1, 10, 25, 60, 150, 500), (False, True)):
+        cells = query_cells(*origin, miles, coarse=coarse)
         points = [
             _destination(*origin, miles * fraction, bearing)
             for fraction in (0.5, 0.99)
@@ -407,7 +408,20 @@ def test_query_cells_cover_every_point_inside_the_circle(origin):
                 " FROM unnest(%s::float8[], %s::float8[]) AS p(lat, lng)",
                 [cells, [p[0] for p in points], [p[1] for p in points]],
             )
-            assert cursor.fetchone()[0] is True, (origin, miles)
+            assert cursor.fetchone()[0] is True, (origin, miles, coarse)
+
+
+def test_a_name_search_near_a_zip_looks_up_fewer_larger_cells():
+    from apps.directory.search import MAX_COARSE_FINE_CELLS, query_cells
+
+    # given 50 miles around ZIP 10001: 80 cells of the first level (0.2 degrees)
+    origin = zip_centroid("10001")
+    fine, coarse = query_cells(*origin, 50), query_cells(*origin, 50, coarse=True)
+    # then a search whose name is the selective filter uses the second level's (0.8 degrees) instead
+    assert len(fine) == 80 and all(cell < 20_000_000 for cell in fine)
+    assert len(coarse) <= MAX_COARSE_FINE_CELLS and all(20_000_000 <= cell < 30_000_000 for cell in coarse)
+    # and a small circle keeps its few fine cells either way
+    assert query_cells(40.75, -73.99, 5, coarse=True) == query_cells(40.75, -73.99, 5)
 
 
 def test_search_works_as_the_first_statement_of_a_new_connection():
