@@ -13,6 +13,7 @@ How far they read ahead is bounded by the rows waiting to be written, so memory 
 import copy
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -127,6 +128,10 @@ class ParallelRecords:
 def _start_worker(job: tuple, inherited_fds: tuple[int, ...]) -> None:
     global _job
     _job = job
+    # A fork keeps the parent's Python signal handlers: with the embedded server's (SIGTERM raising
+    # SystemExit), the pool's terminate() could wait forever on a worker unwinding from a blocked read.
+    # A worker told to stop just stops.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Point the inherited descriptors at /dev/null (closing them would let the numbers be reused under
     # objects that still hold them). A worker whose parent dies sees its task queue end, and exits.
     if inherited_fds:

@@ -208,3 +208,32 @@ def test_parallel_scan_reads_exactly_what_one_scan_reads(monkeypatch, tmp_path, 
     assert found == expected
     assert len(expected) > 10
     assert (records.read, records.bytes_read) == (one.read, len(text.encode()))
+
+
+def test_scan_workers_take_sigterm_as_told_whatever_the_importer_does_with_it(tmp_path):
+    import signal
+    import sys
+    import time
+
+    from apps.registry import parallel
+
+    path = tmp_path / "npidata.csv"
+    path.write_bytes(mixed_file().encode())
+    # Given an importer that turns SIGTERM into an exception, as the embedded server's set-up does
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        with path.open("rb") as stream:
+            records = parallel.ParallelRecords(
+                path=path, scanner=Scanner(stream, codes=CODES), codes=CODES, states=frozenset(), workers=2, max_rows=3
+            )
+            try:
+                # Then its scan workers have SIGTERM's default action: terminate() ends them at once
+                # (with the inherited handler, it could wait forever on one unwinding from a blocked read)
+                assert {records._pool.apply(signal.getsignal, (signal.SIGTERM,)) for _ in range(4)} == {signal.SIG_DFL}
+                next(iter(records))  # a scan in flight
+            finally:
+                started = time.monotonic()
+                records.close()
+            assert time.monotonic() - started < 10
+    finally:
+        signal.signal(signal.SIGTERM, previous)
