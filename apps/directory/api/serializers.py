@@ -1,8 +1,9 @@
 """What the directory API shows: explicit fields only, never the curation internals.
 
 The list item is the search result row; the detail is everything the public profile page shows. Both
-read only what ``for_listing()`` / ``for_profile()`` prefetch, so the query count never grows with the
-page size or with a physician's certifications and locations.
+read only what was fetched with the page (``for_listing()`` and ``reference.describe_listing()``, or
+``for_profile()``), so the query count never grows with the page size or with a physician's
+certifications and locations.
 """
 
 from django.urls import reverse
