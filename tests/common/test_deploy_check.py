@@ -5,10 +5,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
+
+from tests.databases import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -22,10 +23,7 @@ PRODUCTION = {
 @pytest.fixture
 def production(db) -> dict[str, str]:
     """PRODUCTION plus a DATABASE_URL for the test database (drf-spectacular's check builds the schema)."""
-    database = connection.settings_dict
-    host = quote(database["HOST"] or "127.0.0.1", safe="")
-    url = f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
-    return PRODUCTION | {"DATABASE_URL": url}
+    return PRODUCTION | {"DATABASE_URL": database_url(connection.settings_dict)}
 
 
 def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:

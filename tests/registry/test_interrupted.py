@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from io import StringIO
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.db import connection
 
 from apps.directory.models import Physician
 from apps.registry.models import ImportRun, KeptEdit
+from tests.databases import database_url
 
 from .nppes_files import deactivated_row, npi, row, write_nppes
 
@@ -92,11 +92,7 @@ def wait_for_killed_session() -> None:
 
 
 def subprocess_env() -> dict:
-    database = settings.DATABASES["default"]
-    host = database["HOST"] or "127.0.0.1"
-    url = f"postgres://{database['USER']}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
-    if host.startswith("/"):  # the embedded server's socket directory: libpq takes it as a parameter
-        url = f"postgres://{database['USER']}@:{database['PORT'] or 5432}/{database['NAME']}?host={quote(host)}"
+    url = database_url(settings.DATABASES["default"])
     return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "oncodir.test_settings"}
 
 
