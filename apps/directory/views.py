@@ -18,6 +18,7 @@ from . import forms as search_forms
 from .filters import PARAMETERS, PhysicianFilterSet
 from .geo import zip_centroid
 from .models import Physician
+from .reference import describe_listing
 
 RESULTS_PER_PAGE = 20
 # earth_distance() uses a sphere of this radius (earthdistance's earth()); the profile uses the same, so a
@@ -250,14 +251,11 @@ def _facet_links(params: QueryDict, query_strings, name: str, choices, counts: d
 
 
 def _describe_results(results, form) -> None:
-    """What each result row shows besides the physician: specialty and cancer type names (from the id
-    arrays, primary specialty first) and one location: the nearest to the searched ZIP, else the primary."""
-    specialties = {s.id: s for s in form.specialties}
+    """What each result row shows besides the physician: specialty and cancer type names (describe_listing)
+    and one location: the nearest to the searched ZIP, else the primary."""
+    describe_listing(results)
     origin = form.origin
     for physician in results:
-        physician.specialty_list = [specialties[pk] for pk in physician.specialty_ids if pk in specialties]
-        treated = set(physician.cancer_type_ids)
-        physician.cancer_type_list = [c for c in form.cancer_types if c.id in treated]  # already by name
         locations = physician.location_list
         physician.shown_location = _nearest_location(physician, origin) if origin else next(iter(locations), None)
 

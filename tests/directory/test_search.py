@@ -328,7 +328,7 @@ def test_for_listing_runs_a_fixed_number_of_queries(django_assert_num_queries, c
     reference_data()  # the reference tables are kept per process: read once, not per page
     with django_assert_num_queries(3):
         rows = list(Physician.objects.active().for_listing())
-        describe_listing(rows)
+        describe_listing(rows, links=True)
         for physician in rows:
             [(link.specialty.display_name, link.is_primary) for link in physician.specialty_links]
             [loc.city for loc in physician.location_list]
@@ -346,7 +346,7 @@ def test_listing_details_are_what_the_profile_reads_from_the_related_rows():
             PhysicianSpecialty.objects.create(physician=physician, specialty=listed, is_primary=listed == primary)
     # when a page of them is described for a listing
     rows = list(Physician.objects.filter(pk__in=[with_primary.pk, without.pk]).order_by("pk").for_listing())
-    describe_listing(rows)
+    describe_listing(rows, links=True)
     # then each has the specialties and cancer types its related rows say: the primary first, then by id
     for row in rows:
         profile = Physician.objects.for_profile().get(pk=row.pk)
@@ -360,6 +360,17 @@ def test_listing_details_are_what_the_profile_reads_from_the_related_rows():
         *((s, False) for s in by_id if s != oncology[1]),
     ]
     assert [(link.specialty, link.is_primary) for link in rows[1].specialty_links] == [(s, False) for s in by_id]
+    # and the names alone (what the search page shows) are the same specialties, in the same order
+    assert [[link.specialty for link in row.specialty_links] for row in rows] == [row.specialty_list for row in rows]
+
+
+def test_describing_a_listing_without_links_runs_no_query(django_assert_num_queries):
+    _physicians_with(3, 1, 0)
+    reference_data()
+    rows = list(Physician.objects.active().for_listing())
+    with django_assert_num_queries(0):
+        describe_listing(rows)
+    assert all(row.specialty_list and row.cancer_type_list for row in rows)
     assert [c.slug for c in rows[0].cancer_type_list] == ["breast", "lung"]
 
 

@@ -69,7 +69,7 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        describe_listing(page)
+        describe_listing(page, links=True)
         return page
 
     def filter_queryset(self, queryset):
