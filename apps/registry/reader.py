@@ -414,7 +414,13 @@ class Seen(NamedTuple):
 
     def parse(self, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]) -> "Row | Reject | None":
         return parse_record(
-            self.line_no, self.raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states
+            self.line_no,
+            self.raw,
+            scanner.columns,
+            codes=codes,
+            known_npis=scanner.known_npis,
+            states=states,
+            digest=self.digest,
         )
 
 
@@ -423,12 +429,15 @@ def read_record(
 ) -> "Row | Reject | Seen | None":
     """parse_record, or a Seen for a record the scanner's `remembered` digests know (hashing a record
     costs a few microseconds, parsing its 330 fields about fifty)."""
+    digest = None
     if scanner.remembered:
         digest = record_digest(raw, codes)
         npi = scanner.remembered.get(digest)
         if npi is not None:
             return Seen(line_no, npi, digest, raw)
-    return parse_record(line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states)
+    return parse_record(
+        line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states, digest=digest
+    )
 
 
 def record_digest(raw: bytes, codes: frozenset[str]) -> str:
@@ -479,8 +488,10 @@ def parse_record(
     codes: frozenset[str],
     known_npis: Container[str],
     states: frozenset[str],
+    digest: str | None = None,
 ) -> Row | Reject | None:
-    """The Row for a candidate record, a Reject when it is ours but bad, None when it is not ours."""
+    """The Row for a candidate record, a Reject when it is ours but bad, None when it is not ours.
+    `digest`: record_digest(raw, codes), when the caller has it already."""
     try:
         fields = next(csv.reader([_decode(raw)], strict=True))
     except csv.Error:
@@ -561,5 +572,5 @@ def parse_record(
         primary_specialty=primary,
         taxonomies=tuple(listed),
         registry_primary=registry_primary,
-        digest=record_digest(raw, codes),
+        digest=digest or record_digest(raw, codes),
     )
