@@ -37,6 +37,8 @@ class ReferralFactory(factory.django.DjangoModelFactory):
 # Strings that appear only in the clinical content and the patient's identity: never in emails,
 # URLs, logs, or the pages and API answers of people who may not see them.
 CLINICAL_MARKERS = ("Quilliam", "BI-RADS", "Lisinopril", "Penicillin", "MRN-778812", "C50.911", "1961")
+# And in the oncologist's outcome, once there is one.
+OUTCOME_MARKERS = ("Invasive ductal carcinoma", "Neoadjuvant", "ER-positive", "Dear Dr")
 
 
 def make_referral(status: str = Status.DRAFT, **kwargs) -> Referral:
@@ -55,6 +57,8 @@ def make_referral(status: str = Status.DRAFT, **kwargs) -> Referral:
     if status in (Status.COMPLETED, Status.ACKNOWLEDGED):
         fields["outcome_findings"] = "Invasive ductal carcinoma, grade 2."
         fields["outcome_recommendations"] = "Neoadjuvant chemotherapy."
+        fields["outcome_diagnosis"] = "ER-positive breast cancer, stage IIA."
+        fields["outcome_letter"] = "Dear Dr Patel, I saw your patient today."
     fields.update(kwargs)
     return ReferralFactory(**fields)
 

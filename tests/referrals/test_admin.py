@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from apps.referrals.models import AccessLog, Referral
 
-from .factories import CLINICAL_MARKERS, make_referral
+from .factories import CLINICAL_MARKERS, OUTCOME_MARKERS, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,21 @@ def test_a_curator_with_the_permission_sees_clinical_content_read_only(client, c
     assert response.status_code == 403
     referral.refresh_from_db()
     assert referral.status == "under_review"
+
+
+def test_the_outcome_is_clinical_content_too(client, curator, clinical_curator):
+    referral = make_referral("completed")
+    url = reverse("admin:referrals_referral_change", args=[referral.pk])
+    client.force_login(curator)
+    page = client.get(url)
+    assert page.status_code == 200
+    for marker in OUTCOME_MARKERS:
+        assert marker.encode() not in page.content
+
+    client.force_login(clinical_curator)
+    page = client.get(url)
+    for marker in OUTCOME_MARKERS:
+        assert marker.encode() in page.content
 
 
 def test_the_admin_never_lists_drafts_or_lets_anyone_delete(client, curator):

@@ -33,7 +33,8 @@ def test_each_transition_sends_one_email_to_the_other_party_without_clinical_con
     assert f"/referrals/{referral.pk}/" in email.body
     assert referral.reference in email.subject
     for marker in CLINICAL_MARKERS + tuple(
-        action_kwargs(action).get(k, "") or "x" * 99 for k in ("reason", "question", "answer", "comment")
+        action_kwargs(action).get(k, "") or "x" * 99
+        for k in ("reason", "question", "answer", "comment", "findings", "recommendations")
     ):
         assert marker not in email.body
         assert marker not in email.subject
