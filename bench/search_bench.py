@@ -149,7 +149,10 @@ def measure(name: str, runs: int, warmup: int) -> None:
     from apps.directory.views import physician_list
 
     factory = RequestFactory()
-    raw = psycopg2.connect(database_url(name), options="-c jit=off")  # as the app's connections (settings)
+    from django.conf import settings
+
+    # The same session settings as the app's connections (no JIT, no parallel plans by default).
+    raw = psycopg2.connect(database_url(name), options=settings.DATABASES["default"]["OPTIONS"]["options"])
     raw.autocommit = True
     with raw.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM directory_physician")

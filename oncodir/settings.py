@@ -85,9 +85,14 @@ else:
     from oncodir.database import embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR)}
-# JIT compilation pays off for long analytical queries; for our short searches its compile time is pure
-# latency (measured: combined search p95 118 -> 91 ms at 1,000,000 physicians with it off).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Many short searches at once. JIT compilation pays off for long analytical queries; for ours its compile
+# time is pure latency (combined search p95 118 -> 91 ms at 1,000,000 physicians with it off). A parallel
+# plan starts worker processes that cost more than they save at the directory's size, and takes cores from
+# the other requests (API bench, 100,000 physicians: specialty + ZIP 42 -> 87 requests/s without).
+DATABASE_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", default=0)
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c jit=off -c max_parallel_workers_per_gather={DATABASE_PARALLEL_WORKERS}"
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
