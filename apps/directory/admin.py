@@ -242,8 +242,11 @@ class PhysicianAdmin(SimpleHistoryAdmin):
         SpecialtyFilter, LocationStateFilter, "is_active", CertificationStatusFilter, VerificationFilter, "source",
         "telehealth",
     )  # fmt: skip
-    search_fields = ("first_name__unaccent", "last_name__unaccent")
-    search_help_text = "An NPI (or its first digits), or names: accents and case do not matter."
+    search_fields = ("search_document",)  # shows the search box; get_search_results does the searching
+    search_help_text = (
+        "An NPI (or its first digits), or names, practices, hospitals and cities, as the public search reads "
+        "them: typos, accents, case and word order do not matter."
+    )
     show_full_result_count = False
     list_per_page = 50
     ordering = ("last_name", "first_name", "npi")
@@ -276,7 +279,9 @@ class PhysicianAdmin(SimpleHistoryAdmin):
         if term.isdigit():
             # An NPI, whole or its first digits: one index lookup instead of scanning every name.
             return queryset.filter(npi__startswith=term), False
-        return super().get_search_results(request, queryset, search_term)
+        # The public search's own QuerySet method, through its index (a substring scan of every name took
+        # 2.2 s at 1,000,000 physicians). The changelist keeps its own order.
+        return queryset.search(term), False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

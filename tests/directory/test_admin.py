@@ -168,6 +168,25 @@ def test_search_by_name_ignores_accents_and_case(admin_client, physician, query)
     assert listed(response) == {physician.npi}
 
 
+@pytest.mark.parametrize("query", ["smtih", "smi", "cambridge", "García Cambridge", "dr smith"])
+def test_search_is_the_public_search(admin_client, physician, query):
+    # Typos, prefixes, practice cities and names and word order, as the search page reads them.
+    smith = PhysicianFactory(first_name="Anna", last_name="Smith")
+    PracticeLocationFactory(physician=smith, city="Denver", state="CO", zip_code="80202", is_primary=True)
+
+    response = admin_client.get(CHANGELIST, {"q": query})
+
+    expected = {"smtih": {smith.npi}, "smi": {smith.npi}, "dr smith": {smith.npi}}.get(query, {physician.npi})
+    assert listed(response) == expected
+    assert listed(response) == set(Physician.objects.search(query).values_list("npi", flat=True))
+
+
+def test_search_lists_deactivated_physicians_too(admin_client, physician):
+    services.physicians_deactivate(physicians=Physician.objects.filter(pk=physician.pk), by=None)
+
+    assert listed(admin_client.get(CHANGELIST, {"q": "garcia"})) == {physician.npi}
+
+
 def test_search_by_npi_finds_exactly_that_physician(admin_client, physician):
     other = PhysicianFactory()
 
