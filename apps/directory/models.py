@@ -332,12 +332,9 @@ class Physician(TimeStampedModel):
                 name="physician_text_cells_gin",
                 condition=Q(is_active=True),
             ),
-            # sort=name, and deep pages of broad searches, walk this index in order.
-            models.Index(
-                fields=["last_name", "first_name", "npi"],
-                name="physician_active_name_idx",
-                condition=Q(is_active=True),
-            ),
+            # sort=name, deep pages of broad searches and the admin's list (inactive physicians included)
+            # walk this index in order.
+            models.Index(fields=["last_name", "first_name", "npi"], name="physician_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(
