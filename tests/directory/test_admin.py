@@ -181,6 +181,17 @@ def test_search_is_the_public_search(admin_client, physician, query):
     assert listed(response) == set(Physician.objects.search(query).values_list("npi", flat=True))
 
 
+def test_search_lists_the_best_match_first_unless_a_column_is_chosen(admin_client):
+    johnson = PhysicianFactory(first_name="Ann", last_name="Johnson")
+    jonson = PhysicianFactory(first_name="Ann", last_name="Jonson")
+
+    ranked = admin_client.get(CHANGELIST, {"q": "jonson"})
+    by_name = admin_client.get(CHANGELIST, {"q": "jonson", "o": "1"})  # the "name" column
+
+    assert [p.npi for p in ranked.context["cl"].result_list] == [jonson.npi, johnson.npi]
+    assert [p.npi for p in by_name.context["cl"].result_list] == [johnson.npi, jonson.npi]
+
+
 def test_search_lists_deactivated_physicians_too(admin_client, physician):
     services.physicians_deactivate(physicians=Physician.objects.filter(pk=physician.pk), by=None)
 
