@@ -6,7 +6,7 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -352,43 +352,72 @@ class PhysicianAdmin(SimpleHistoryAdmin):
 # --- the rows around a physician, each also editable on its own ---------------------------------------
 
 
+class PhysicianRowSearch:
+    """Search for tables of rows that belong to a physician: by the physician, as the public search finds
+    physicians (an NPI or its first digits: an index lookup), or by the row's own `row_search_fields`
+    (substrings, any case). A substring scan of unaccented last names over the join took 0.9 s for the
+    practice locations of 100,000 physicians."""
+
+    row_search_fields: tuple[str, ...] = ()
+    search_help_text = "The physician (an NPI, a name, a practice or a city, as the public search reads them)"
+
+    def get_search_fields(self, request):
+        return ("physician__search_document", *self.row_search_fields)  # shows the search box
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            found = Q(physician__npi__startswith=term)
+        else:
+            found = Q(physician__in=Physician.objects.search(term).values("pk"))
+        for field in self.row_search_fields:
+            found |= Q(**{f"{field}__icontains": term})
+        return queryset.filter(found), False
+
+
 @admin.register(PhysicianSpecialty)
-class PhysicianSpecialtyAdmin(SimpleHistoryAdmin):
+class PhysicianSpecialtyAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     list_display = ("physician", "specialty", "is_primary")
     list_select_related = ("physician", "specialty")
     list_filter = ("is_primary", "specialty__category")
-    search_fields = ("=physician__npi", "physician__last_name__unaccent", "specialty__code")
+    row_search_fields = ("specialty__code",)
+    search_help_text = f"{PhysicianRowSearch.search_help_text}, or a NUCC code."
     autocomplete_fields = ("physician", "specialty")
     show_full_result_count = False
 
 
 @admin.register(PracticeLocation)
-class PracticeLocationAdmin(SimpleHistoryAdmin):
+class PracticeLocationAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     form = PracticeLocationForm
     fields = ("physician", *PracticeLocationForm.Meta.fields)
     list_display = ("physician", "name", "city", "state", "zip_code", "phone", "accepting_new_patients", "is_primary")
     list_select_related = ("physician",)
     list_filter = ("is_primary", "accepting_new_patients", "state")
-    search_fields = ("=physician__npi", "physician__last_name__unaccent", "name", "city", "=zip_code")
+    row_search_fields = ("name", "city", "zip_code")
+    search_help_text = f"{PhysicianRowSearch.search_help_text}, or the location's name, city or ZIP code."
     autocomplete_fields = ("physician",)
     show_full_result_count = False
 
 
 @admin.register(BoardCertification)
-class BoardCertificationAdmin(SimpleHistoryAdmin):
+class BoardCertificationAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     list_display = ("physician", "board", "certificate_name", "status", "moc_status", "expires_on", "verified_on")
     list_select_related = ("physician", "board")
     list_filter = ("status", "moc_status", "board")
-    search_fields = ("=physician__npi", "physician__last_name__unaccent", "certificate_name")
+    row_search_fields = ("certificate_name",)
+    search_help_text = f"{PhysicianRowSearch.search_help_text}, or the certificate's name."
     autocomplete_fields = ("physician", "board")
     show_full_result_count = False
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(admin.ModelAdmin):
+class AffiliationAdmin(PhysicianRowSearch, admin.ModelAdmin):
     list_display = ("physician", "institution")
     list_select_related = ("physician", "institution")
-    search_fields = ("=physician__npi", "physician__last_name__unaccent", "institution__name")
+    row_search_fields = ("institution__name",)
+    search_help_text = f"{PhysicianRowSearch.search_help_text}, or the institution's name."
     autocomplete_fields = ("physician", "institution")
     show_full_result_count = False
 

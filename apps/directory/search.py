@@ -85,24 +85,32 @@ class AtMost(Func):
     output_field = BooleanField()
 
 
+class MatchesSearch(Func):
+    """`vector @@ (SELECT directory_search_tsquery(text))`: the tsquery is built once per statement (an
+    InitPlan), not once per row, and the vector column is named as the query aliases it (a subquery too)."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        vector, vector_params = compiler.compile(self.source_expressions[0])
+        text, text_params = compiler.compile(self.source_expressions[1])
+        return f"{vector} @@ (SELECT directory_search_tsquery({text}))", (*vector_params, *text_params)
+
+
 def apply_text_search(queryset, text: str):
     """Filter by the words of `text` and annotate `search_rank`; no words means no filter (rank 0)."""
     words = search_words(text)
     if not words:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
-    query_text = " ".join(words)
-    return queryset.filter(
-        RawSQL(
-            "directory_physician.search_vector @@ (SELECT directory_search_tsquery(%s))",
-            (query_text,),
-            output_field=BooleanField(),
-        )
-    ).annotate(
+    query_text = Value(" ".join(words))
+    return queryset.filter(MatchesSearch(F("search_vector"), query_text)).annotate(
         # Ranked by the name alone: "Smith" lists Dr Smith before the Smith Cancer Center's staff, and the
         # short name keeps the ranking cheap (places only decide whether a physician matches).
-        search_rank=RawSQL(
-            "word_similarity(directory_normalize(%s), directory_physician.search_names)",
-            (query_text,),
+        search_rank=Func(
+            Func(query_text, function="directory_normalize"),
+            F("search_names"),
+            function="word_similarity",
             output_field=FloatField(),
         )
     )

@@ -143,6 +143,45 @@ def test_every_other_directory_changelist_runs_a_fixed_number_of_queries(
     assert response.context["cl"].result_count > 0
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("garcia", {"Boston", "Cambridge"}),  # the physician, as the public search finds her
+        ("smtih", {"Denver"}),  # with a typo
+        ("Cambridge", {"Boston", "Cambridge"}),  # her practice city: the public search reads it
+        ("denv", {"Denver"}),  # a city's first letters
+        ("80202", {"Denver"}),  # a ZIP code
+        ("Back Bay", {"Boston", "Cambridge"}),  # a practice's name: hers, so all her locations
+    ],
+)
+def test_practice_locations_are_searched_by_physician_and_by_their_own_fields(admin_client, physician, query, expected):
+    smith = PhysicianFactory(first_name="Anna", last_name="Smith")
+    PracticeLocationFactory(physician=smith, city="Denver", state="CO", zip_code="80202", is_primary=True)
+    physician.locations.filter(city="Boston").update(name="Back Bay Clinic")
+
+    response = admin_client.get("/admin/directory/practicelocation/", {"q": query})
+
+    assert response.status_code == 200
+    assert {location.city for location in response.context["cl"].result_list} == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/directory/physicianspecialty/", "/admin/directory/boardcertification/", "/admin/directory/affiliation/"],
+)
+def test_rows_around_physicians_are_found_by_npi_prefix_and_by_name(admin_client, physician, url):
+    other = PhysicianFactory(first_name="Anna", last_name="Smith")
+    PhysicianSpecialty.objects.get_or_create(physician=other, specialty=specialty("207RX0202X"))
+    BoardCertificationFactory(physician=other)
+    AffiliationFactory(physician=other)
+    PhysicianSpecialty.objects.get_or_create(physician=physician, specialty=specialty("207RX0202X"))
+
+    for query in (physician.npi, "garcia"):
+        response = admin_client.get(url, {"q": query})
+        assert response.status_code == 200
+        assert {row.physician_id for row in response.context["cl"].result_list} == {physician.pk}, query
+
+
 def test_the_change_form_and_history_pages_answer(admin_client, django_assert_max_num_queries, physician):
     with django_assert_max_num_queries(25):
         response = admin_client.get(change_url(physician))
