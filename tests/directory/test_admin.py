@@ -231,6 +231,18 @@ def test_search_lists_the_best_match_first_unless_a_column_is_chosen(admin_clien
     assert [p.npi for p in by_name.context["cl"].result_list] == [johnson.npi, jonson.npi]
 
 
+def test_physician_autocomplete_uses_the_same_search(admin_client, physician):
+    PhysicianFactory(first_name="Anna", last_name="Smith")
+
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "directory", "model_name": "practicelocation", "field_name": "physician", "term": "garica"},
+    )
+
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(physician.pk)]
+
+
 def test_search_lists_deactivated_physicians_too(admin_client, physician):
     services.physicians_deactivate(physicians=Physician.objects.filter(pk=physician.pk), by=None)
 
