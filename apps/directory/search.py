@@ -11,7 +11,6 @@ import math
 import re
 
 from django.db.models import BooleanField, F, FloatField, Func, Min, Value
-from django.db.models.expressions import RawSQL
 
 METERS_PER_MILE = 1609.344
 
@@ -195,9 +194,22 @@ def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bo
     return queryset.filter(_in_cells(cells, accepting=accepting))
 
 
-def _in_cells(cells: list[int], *, accepting: bool) -> RawSQL:
-    """`cells && %s` with the cells as one array parameter: the ORM's __overlap makes each of the 80 cells
-    an expression of its own, which cost more than the rest of the search's SQL."""
-    column = "accepting_geo_cells" if accepting else "geo_cells"
-    sql = f"directory_physician.{column} && %s::integer[]"  # the column is one of two constants
-    return RawSQL(sql, (cells,), output_field=BooleanField())  # noqa: S611
+class _OverlapsArray(Func):
+    """`column && %s::integer[]` with the array as one parameter: the ORM's __overlap makes each of the 80
+    cells an expression of its own, which cost more than the rest of the search's SQL. The column is named
+    as the query aliases it (a subquery too)."""
+
+    arity = 1
+    output_field = BooleanField()
+
+    def __init__(self, column, values: list[int]):
+        super().__init__(column)
+        self.values = values
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} && %s::integer[]", (*params, self.values)
+
+
+def _in_cells(cells: list[int], *, accepting: bool) -> _OverlapsArray:
+    return _OverlapsArray(F("accepting_geo_cells" if accepting else "geo_cells"), cells)

@@ -175,6 +175,22 @@ def test_near_with_accepting_counts_only_nearby_accepting_locations():
     assert far.distance_miles > 70
 
 
+def test_the_search_filters_work_inside_a_subquery():
+    # The admin asks for the rows of the physicians a search finds: the physician table is aliased there.
+    nyc = zip_centroid("10001")
+    smith = PhysicianFactory(first_name="Anna", last_name="Smith")
+    manhattan = PracticeLocationFactory(physician=smith, zip_code="10001", is_primary=True)
+    PracticeLocationFactory(physician=PhysicianFactory(last_name="Jones"), zip_code="02116", is_primary=True)
+
+    for found in (
+        Physician.objects.search("smtih"),
+        Physician.objects.in_cells_around(*nyc, 25),
+        Physician.objects.in_cells_around(*nyc, 25, accepting=True),
+    ):
+        rows = PracticeLocation.objects.filter(physician__in=found.values("pk"))
+        assert list(rows) == [manhattan]
+
+
 # -- the database keeps the derived columns ----------------------------------------------------------------
 
 
