@@ -359,10 +359,8 @@ class PhysicianRowSearch:
     practice locations of 100,000 physicians."""
 
     row_search_fields: tuple[str, ...] = ()
+    search_fields = ("physician__search_document",)  # shows the search box; get_search_results searches
     search_help_text = "The physician (an NPI, a name, a practice or a city, as the public search reads them)"
-
-    def get_search_fields(self, request):
-        return ("physician__search_document", *self.row_search_fields)  # shows the search box
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
