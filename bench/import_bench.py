@@ -6,12 +6,15 @@
 Generates the file once into bench/out/ (git-ignored; about 1% of the rows carry an oncology code, every
 value double-quoted, dates MM/DD/YYYY, organisations and deactivated NPIs mixed in), then measures in
 the same run, on the same file: `wc -l`, a raw psycopg2 COPY of the matched rows into a scratch table, the
-first import (rows per second, peak memory of the import process) and a re-import of the unchanged
-file. Uses the database oncodir_bench_b, created and dropped here.
+csv module parsing every field of 100,000 rows (this machine's speed, as the issue's targets assume one), the
+first import (rows per second, peak memory of the import process), a re-import of the unchanged file
+(which reads only the records the first import's scan found: apps.registry.memo) and a re-import of the
+same bytes after a `touch`, which scans the whole file again. Uses the database oncodir_bench_b, created and dropped here.
 """
 
 import argparse
 import csv
+import itertools
 import os
 import random
 import subprocess
@@ -277,6 +280,15 @@ def raw_copy(matched_path: Path) -> float:
     return elapsed
 
 
+def csv_parse_rate(path: Path, rows: int = 100_000) -> float:
+    """Rows per second of the csv module parsing every field of the file's first `rows` rows: the issue's
+    yardstick for this machine's speed (about 180,000 a second on the machine it was written on)."""
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as handle:
+        parsed = sum(1 for _ in itertools.islice(csv.reader(handle), 1, rows + 1))
+    return parsed / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 rows instead of 1,000,000")
@@ -304,27 +316,37 @@ def main() -> None:
 
         wc, _, _, _ = _timed_child(["wc", "-l", str(path)])
         copy = raw_copy(matched_path)
+        csv_rate = csv_parse_rate(path)
         command = [python, "manage.py", "import_nppes", str(path), "--no-progress"]
         load = os.getloadavg()[0]
         first, first_mb, first_out, first_cpu = _timed_child(command)
         again, again_mb, again_out, again_cpu = _timed_child(command)
+        os.utime(path)  # the same bytes, but no longer provably unchanged: scanned in full again
+        touched, touched_mb, touched_out, _ = _timed_child(command)
         print(f"import output: {first_out}")
         print(f"re-import output: {again_out}")
+        print(f"re-import of the touched file: {touched_out}")
 
         print(f"wc -l                       {wc:8.2f} s  {rows / wc:>12,.0f} rows/s")
         print(f"raw COPY of {matched:,} matched rows {copy:8.2f} s")
+        print(f"csv module, every field     {csv_rate:>21,.0f} rows/s (first 100,000 rows)")
         print(f"first import                {first:8.2f} s  {rows / first:>12,.0f} rows/s  peak {first_mb:,.0f} MB")
         print(f"re-import (unchanged)       {again:8.2f} s  {rows / again:>12,.0f} rows/s  peak {again_mb:,.0f} MB")
+        print(
+            f"re-import (touched)         {touched:8.2f} s  {rows / touched:>12,.0f} rows/s  peak {touched_mb:,.0f} MB"
+        )
         print(
             f"import process CPU time      first {first_cpu:.2f} s ({rows / first_cpu:,.0f} rows per CPU second), "
             f"re-import {again_cpu:.2f} s; load average at start {load:.1f} on {os.cpu_count()} cores"
         )
         print(f"ratio import / wc -l        {first / wc:8.1f}")
         print(f"ratio import / raw COPY     {first / copy:8.1f}")
+        print(f"ratio import / csv module   {rows / first / csv_rate:8.1f}x the rows per second")
         print(f"ratio re-import / import    {again / first:8.2f}")
+        print(f"ratio touched / import      {touched / first:8.2f}")
         verdicts = [
             ("first import >= 300,000 rows/s", rows / first >= TARGET_ROWS_PER_SECOND),
-            ("peak memory < 200 MB", max(first_mb, again_mb) < TARGET_PEAK_MB),
+            ("peak memory < 200 MB", max(first_mb, again_mb, touched_mb) < TARGET_PEAK_MB),
             ("re-import < half the first import", again < first / 2),
         ]
         for label, ok in verdicts:

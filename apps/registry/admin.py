@@ -15,6 +15,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "started_at",
         "duration",
         "read",
+        "scan_reused",
         "matched",
         "created",
         "updated",

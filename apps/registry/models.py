@@ -40,6 +40,11 @@ class ImportRun(models.Model):
         default=0, help_text="Rows superseded by a later row with the same NPI in the same file."
     )
     rejects_path = models.CharField("rejects file", max_length=500, blank=True)
+    scan_reused = models.BooleanField(
+        "scan reused",
+        default=False,
+        help_text="The file was unchanged since an earlier run scanned it: only the records that scan found were read.",
+    )
     message = models.TextField(blank=True, help_text="Why the run failed, or what it was limited to.")
 
     class Meta:
@@ -130,3 +135,26 @@ class NppesRecord(models.Model):
 
     def __str__(self):
         return f"{self.physician_id}: {self.digest}"
+
+
+class ScannedFile(models.Model):
+    """A plain NPPES file an import scanned in full, and where the scan found its candidate records. An
+    import of the same path, unchanged since (same size, inode and change time), reads just those
+    records instead of scanning the whole file again (apps.registry.memo)."""
+
+    path = models.CharField(max_length=1000, unique=True)
+    size = models.PositiveBigIntegerField()
+    device = models.PositiveBigIntegerField()
+    inode = models.PositiveBigIntegerField()
+    modified_ns = models.BigIntegerField()
+    changed_ns = models.BigIntegerField()
+    scan_version = models.PositiveIntegerField()
+    codes_key = models.CharField(max_length=64, help_text="Digest of the taxonomy codes the scan looked for.")
+    records = models.PositiveBigIntegerField(help_text="Data records in the file.")
+    found = models.BinaryField(help_text="Line, offset, length and NPI of each candidate record (64-bit integers).")
+    known_npis = models.BinaryField(help_text="The directory's NPIs when the file was scanned (64-bit integers).")
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    scanned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.path

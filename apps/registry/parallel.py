@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from array import array
 from collections.abc import Iterable, Iterator
 
 from .reader import Reject, Row, Scanner, Seen, read_record
@@ -36,7 +37,8 @@ def worker_count() -> int:
 
 class ParallelRecords:
     """The read records (Row, Reject or Seen, in file order, with their line numbers) of the plain NPPES file
-    at `path`, scanned by `workers` processes. `read` and `bytes_read` count what was handed out.
+    at `path`, scanned by `workers` processes. `read` and `bytes_read` count what was handed out, `found`
+    notes the candidates handed out as Scanner.found does.
 
     `inherited_fds` are descriptors the workers must not keep open (the database connection's socket:
     the server must see it close when the importer dies, whatever its workers do)."""
@@ -59,6 +61,7 @@ class ParallelRecords:
         self._limit_in_flight = 2 * workers
         self.read = 0
         self.bytes_read = scanner.data_start
+        self.found = array("q")
         self._done: dict[int, tuple] = {}
         self._waiting_rows = 0
         self._in_flight = 0
@@ -81,11 +84,14 @@ class ParallelRecords:
                     self._condition.wait()
                 if self._error is not None:
                     raise self._error
-                records, lines, items = self._done.pop(index)
+                records, lines, items, found = self._done.pop(index)
                 self._waiting_rows -= len(items)
                 self._submit()
             for item in items:
                 yield item._replace(line_no=line_base + item.line_no)
+            found = array("q", found)
+            found[::4] = array("q", (line_base + line_no for line_no in found[::4]))
+            self.found.extend(found)
             line_base += lines
             self.read += records
             self.bytes_read += stop - start
@@ -141,7 +147,7 @@ def _start_worker(job: tuple, inherited_fds: tuple[int, ...]) -> None:
         os.close(null)
 
 
-def _scan_chunk(index: int, start: int, stop: int) -> tuple[int, int, int, list]:
+def _scan_chunk(index: int, start: int, stop: int) -> tuple[int, int, int, list, bytes]:
     path, scanner, codes, states = _job
     scanner = copy.copy(scanner)
     with open(path, "rb") as stream:
@@ -151,4 +157,4 @@ def _scan_chunk(index: int, start: int, stop: int) -> tuple[int, int, int, list]
         parsed = read_record(line_no, raw, scanner, codes=codes, states=states)
         if parsed is not None:
             items.append(parsed)
-    return index, records, lines, items
+    return index, records, lines, items, scanner.found.tobytes()

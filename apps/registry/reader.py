@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import re
 import zipfile
+from array import array
 from collections.abc import Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,7 +149,9 @@ class Columns:
 class Scanner:
     """Walks the records of an open NPPES stream, yielding only those that could match.
 
-    `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar).
+    `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar), and
+    `found` holds (line number, offset, length, NPI or 0) of each candidate yielded, four numbers a
+    record, so that a later import of the unchanged file can read just those (apps.registry.memo).
     """
 
     def __init__(
@@ -164,6 +167,7 @@ class Scanner:
         self.remembered = remembered or {}
         self.read = 0
         self.bytes_read = 0
+        self.found = array("q")
         header = stream.readline()
         if not header.strip():
             raise NppesFileError("The file is empty.")
@@ -198,6 +202,7 @@ class Scanner:
                 return 0, 0, []
         stream.seek(start)
         self.read = 0
+        self.found = array("q")  # this range's own: a worker's scanner is a shallow copy
         found = list(self._scan(stream.read, line_no=0, limit=None, offset=start, stop_at=stop))
         return self.read, self.line_no, found
 
@@ -208,6 +213,7 @@ class Scanner:
         on physical line `line_no`. With `stop_at`, the scan ends before the first record at or after that
         offset whose line starts with a quoted NPI (where a parallel scan of the next range begins)."""
         hit_pattern, npi_keys, npi_width = self._hit_pattern, self._npi_keys, self._npi_width
+        note = self._note
         carry = b""
         base = offset  # stream offset of buf[0]
         self.line_no = line_no
@@ -266,7 +272,7 @@ class Scanner:
                     records += 1
                     extra += lines - 1
                     if next_hit < stop or (npi_keys and buf[start : start + npi_width] in npi_keys):
-                        yield first, buf[start:stop].rstrip(b"\r\n")
+                        yield note(first, base + start, buf[start:stop])
                         while hits[hit_index] < stop:
                             hit_index += 1
                         next_hit = hits[hit_index]
@@ -276,12 +282,12 @@ class Scanner:
                     break
                 records += 1
                 if next_hit < stop:
-                    yield line_no + records - 1 + extra, buf[start:stop].rstrip(b"\r\n")
+                    yield note(line_no + records - 1 + extra, base + start, buf[start:stop])
                     while hits[hit_index] < stop:
                         hit_index += 1
                     next_hit = hits[hit_index]
                 elif npi_keys and buf[start : start + npi_width] in npi_keys:
-                    yield line_no + records - 1 + extra, buf[start:stop].rstrip(b"\r\n")
+                    yield note(line_no + records - 1 + extra, base + start, buf[start:stop])
                 start = stop + 1
             else:
                 if not finished:
@@ -292,6 +298,13 @@ class Scanner:
             if records == room or finished or (at_eof and not carry):
                 return
             base += len(buf) - len(carry)
+
+    def _note(self, line_no: int, offset: int, record: bytes) -> tuple[int, bytes]:
+        """(line number, record without its line end), noted in `found`."""
+        raw = record.rstrip(b"\r\n")
+        npi = raw[1:11] if self.columns.quoted else raw[:10]
+        self.found.extend((line_no, offset, len(raw), int(npi) if npi.isdigit() and len(npi) == 10 else 0))
+        return line_no, raw
 
 
 def _trie(words: list[bytes]) -> bytes:
@@ -344,6 +357,10 @@ class Records:
     def bytes_read(self) -> int:
         return self.scanner.bytes_read
 
+    @property
+    def found(self) -> array:
+        return self.scanner.found
+
     def __iter__(self) -> Iterator["Row | Reject | Seen"]:
         scanner = self.scanner
         for line_no, raw in scanner.candidates(self.limit):
@@ -364,6 +381,9 @@ class KnownNpis:
 
     def __contains__(self, npi: str) -> bool:
         return self._form.format(npi).encode() in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return (key.strip(b'",').decode() for key in self._keys)
 
 
 class Row(NamedTuple):

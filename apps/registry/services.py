@@ -16,6 +16,7 @@ from apps.directory import reference
 from apps.directory.models import Physician, Specialty
 
 from . import batch as batches
+from . import memo
 from .models import ImportRun, KeptEdit, NppesRecord
 from .parallel import MIN_BYTES, ParallelRecords, worker_count
 from .reader import NppesFileError, Records, Reject, Row, Scanner, Seen, open_nppes
@@ -210,17 +211,23 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
     states = frozenset(code for code, _ in STATE_CHOICES)
     with connection.cursor() as cursor:
         batches.ensure_temp_tables(cursor)
+    stamp, started_ns = (memo.FileStamp.of(path), time.time_ns()) if path.is_file() else (None, 0)
     with open_nppes(path) as (stream, size, name):
         run.file_name = name[:500]
         run.save(update_fields=["file_name"])
         # Records read before: whether their physician is unchanged is decided without parsing them.
         remembered = dict(NppesRecord.objects.values_list("digest", "physician__npi").iterator(chunk_size=10000))
         scanner = Scanner(stream, codes=codes, known_npis=known_npis, remembered=remembered)
+        plain = name == path.name  # not a zip member
+        recalled = memo.recall(path, codes=codes, scanner=scanner) if plain and limit is None else None
         if workers is None:
             workers = worker_count() if size >= MIN_BYTES else 0
         # Ranges of a plain file in the published quoted layout can be scanned apart; --limit counts
         # records from the start, so it reads in order.
-        if workers and name == path.name and scanner.columns.quoted and limit is None:
+        if recalled is not None:
+            run.scan_reused = True
+            records = memo.RecalledRecords(path=path, memo=recalled, scanner=scanner, codes=codes, states=states)
+        elif workers and plain and scanner.columns.quoted and limit is None:
             records = ParallelRecords(
                 path=path,
                 scanner=scanner,
@@ -290,6 +297,10 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
             if bar is not None:
                 bar.update(records.bytes_read, records.read)
                 bar.close()
+        if plain and limit is None and recalled is None:
+            memo.remember(
+                path, stamp=stamp, started_ns=started_ns, codes=codes, scanner=scanner, records=records, run=run
+            )
     run.read = records.read
     run.rejects_path = str(rejects.path) if rejects.written else ""
     run.status = ImportRun.Status.SUCCEEDED

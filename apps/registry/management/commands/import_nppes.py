@@ -81,5 +81,9 @@ class Command(BaseCommand):
             f"reactivated {run.reactivated:,}, rejected {run.rejected:,}, duplicates {run.duplicates:,} "
             f"in {elapsed:.1f}s ({run.read / max(elapsed, 1e-9):,.0f} rows/s); import run {run.pk}"
         )
+        if run.scan_reused:
+            self.stdout.write(
+                "The file is unchanged since an import scanned it: only the records found then were read."
+            )
         if run.rejects_path:
             self.stdout.write(f"Rejected rows: {run.rejects_path}")
