@@ -27,6 +27,7 @@ from .reader import Reject, Row, Scanner, Seen, read_record
 SCAN_VERSION = 1  # raise it when the scanner's choice of candidates changes
 RACY_SECONDS = 2.0  # a file changed less than this before its scan began is scanned again next time
 FIELDS = 4  # numbers per candidate in Scanner.found: line, offset, length, NPI (0 when not one)
+KEEP = 10  # files remembered, the most recently scanned: a re-import is of a recent file
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def remember(
             "import_run": run,
         },
     )
+    stale = ScannedFile.objects.order_by("-scanned_at", "-pk").values_list("pk", flat=True)[KEEP:]
+    ScannedFile.objects.filter(pk__in=list(stale)).delete()
     return True
 
 

@@ -160,3 +160,15 @@ def test_zips_and_limited_runs_always_scan(import_nppes, tmp_path, trusted_at_on
     assert [run.scan_reused for run in runs] == [False, False]
     assert [run.matched for run in runs] == [2, 2]
     assert not ScannedFile.objects.exists()
+
+
+def test_only_the_most_recently_scanned_files_are_remembered(import_nppes, tmp_path, trusted_at_once, monkeypatch):
+    monkeypatch.setattr(memo, "KEEP", 2)
+    paths = [write_nppes(tmp_path / f"f{n}.csv", [row(npi(n))]) for n in range(1, 4)]
+
+    for path in paths:
+        import_nppes(path)
+
+    assert sorted(ScannedFile.objects.values_list("path", flat=True)) == [str(path.resolve()) for path in paths[1:]]
+    assert import_nppes(paths[2]).scan_reused
+    assert not import_nppes(paths[0]).scan_reused
