@@ -109,7 +109,7 @@ class RecalledRecords:
     def __init__(self, *, path: Path, memo: ScannedFile, scanner: Scanner, codes, states):
         self.path, self.scanner, self.codes, self.states = path, scanner, codes, states
         self.found = array("q", bytes(memo.found))
-        self.total = memo.records
+        self.total, self.size = memo.records, memo.size
         self.read = 0
         self.bytes_read = scanner.data_start
 
@@ -124,7 +124,7 @@ class RecalledRecords:
                 parsed = read_record(line_no, raw, scanner, codes=self.codes, states=self.states)
                 if parsed is not None:
                     yield parsed
-        self.read = self.total
+        self.read, self.bytes_read = self.total, self.size
 
     def close(self) -> None:
         pass

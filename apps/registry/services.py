@@ -219,14 +219,15 @@ def _run_nppes(run, *, path, dry_run, limit, specialty_ids, rejects, batch_size,
         remembered = dict(NppesRecord.objects.values_list("digest", "physician__npi").iterator(chunk_size=10000))
         scanner = Scanner(stream, codes=codes, known_npis=known_npis, remembered=remembered)
         plain = name == path.name  # not a zip member
+        # A plain file scanned in full before and unchanged since: read where that scan found candidates.
         recalled = memo.recall(path, codes=codes, scanner=scanner) if plain and limit is None else None
         if workers is None:
             workers = worker_count() if size >= MIN_BYTES else 0
-        # Ranges of a plain file in the published quoted layout can be scanned apart; --limit counts
-        # records from the start, so it reads in order.
         if recalled is not None:
             run.scan_reused = True
             records = memo.RecalledRecords(path=path, memo=recalled, scanner=scanner, codes=codes, states=states)
+        # Ranges of a plain file in the published quoted layout can be scanned apart; --limit counts
+        # records from the start, so it reads in order.
         elif workers and plain and scanner.columns.quoted and limit is None:
             records = ParallelRecords(
                 path=path,
