@@ -6,7 +6,7 @@
 Generates the file once into bench/out/ (git-ignored; about 1% of the rows carry an oncology code, every
 value double-quoted, dates MM/DD/YYYY, organisations and deactivated NPIs mixed in), then measures in
 the same run, on the same file: `wc -l`, a raw psycopg2 COPY of the matched rows into a scratch table, the
-csv module parsing every field of 100,000 rows (this machine's speed, as the issue's targets assume one), the
+csv module parsing every field of 50,000 rows (this machine's speed, as the issue's targets assume one), the
 first import (rows per second, peak memory of the import process), a re-import of the unchanged file
 (which reads only the records the first import's scan found: apps.registry.memo) and a re-import of the
 same bytes after a `touch`, which scans the whole file again. Uses the database oncodir_bench_b, created and dropped here.
@@ -32,6 +32,9 @@ OUT = ROOT / "bench" / "out"
 DATABASE = "oncodir_bench_b"
 SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGET_ROWS_PER_SECOND = 300_000
+# The issue sets the target on a machine where the csv module parses 180,000 of these rows a second; the
+# same target on this machine is that many times this machine's own csv rate.
+ISSUE_CSV_ROWS_PER_SECOND = 180_000
 TARGET_PEAK_MB = 200
 
 ONCOLOGY = ["207RX0202X", "207RH0003X", "2085R0001X", "207RH0000X", "2086X0206X", "207VX0201X", "2080P0207X"]
@@ -280,13 +283,17 @@ def raw_copy(matched_path: Path) -> float:
     return elapsed
 
 
-def csv_parse_rate(path: Path, rows: int = 100_000) -> float:
-    """Rows per second of the csv module parsing every field of the file's first `rows` rows: the issue's
-    yardstick for this machine's speed (about 180,000 a second on the machine it was written on)."""
-    started = time.perf_counter()
-    with path.open(newline="", encoding="utf-8") as handle:
-        parsed = sum(1 for _ in itertools.islice(csv.reader(handle), 1, rows + 1))
-    return parsed / (time.perf_counter() - started)
+def csv_parse_rate(path: Path, rows: int = 50_000, runs: int = 3) -> float:
+    """Rows per second of the csv module parsing every field of the file's first `rows` rows, the best of
+    `runs`: the issue's yardstick for this machine's speed (about 180,000 a second on the machine it was
+    written on)."""
+    best = 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        with path.open(newline="", encoding="utf-8") as handle:
+            parsed = sum(1 for _ in itertools.islice(csv.reader(handle), 1, rows + 1))
+        best = max(best, parsed / (time.perf_counter() - started))
+    return best
 
 
 def main() -> None:
@@ -329,7 +336,7 @@ def main() -> None:
 
         print(f"wc -l                       {wc:8.2f} s  {rows / wc:>12,.0f} rows/s")
         print(f"raw COPY of {matched:,} matched rows {copy:8.2f} s")
-        print(f"csv module, every field     {csv_rate:>21,.0f} rows/s (first 100,000 rows)")
+        print(f"csv module, every field     {csv_rate:>21,.0f} rows/s (first 50,000 rows, best of 3)")
         print(f"first import                {first:8.2f} s  {rows / first:>12,.0f} rows/s  peak {first_mb:,.0f} MB")
         print(f"re-import (unchanged)       {again:8.2f} s  {rows / again:>12,.0f} rows/s  peak {again_mb:,.0f} MB")
         print(
@@ -344,8 +351,13 @@ def main() -> None:
         print(f"ratio import / csv module   {rows / first / csv_rate:8.1f}x the rows per second")
         print(f"ratio re-import / import    {again / first:8.2f}")
         print(f"ratio touched / import      {touched / first:8.2f}")
+        scaled = TARGET_ROWS_PER_SECOND * csv_rate / ISSUE_CSV_ROWS_PER_SECOND
         verdicts = [
             ("first import >= 300,000 rows/s", rows / first >= TARGET_ROWS_PER_SECOND),
+            (
+                f"first import >= 300,000 rows/s scaled to this machine's csv rate ({scaled:,.0f} rows/s)",
+                rows / first >= scaled,
+            ),
             ("peak memory < 200 MB", max(first_mb, again_mb, touched_mb) < TARGET_PEAK_MB),
             ("re-import < half the first import", again < first / 2),
         ]
