@@ -80,6 +80,18 @@ def deactivated_row(number: str, *, on="06/01/2024", reactivated="") -> dict:
     return {layout.NPI: number, layout.DEACTIVATION_DATE: on, layout.REACTIVATION_DATE: reactivated}
 
 
+def mixed_rows() -> list[dict]:
+    """150 rows of every kind: new, deactivated, of another specialty, rejected (no last name), two over
+    two lines, and a duplicate NPI (the later row wins). Against a directory built from
+    `[row(npi(n)) for n in range(1, 40, 3)]`, some change known physicians."""
+    rows = [row(npi(n), last=f"NEW{n}", line2="SUITE 1\r\nBACK" if n % 11 == 0 else "") for n in range(1, 150)]
+    rows[3] = deactivated_row(npi(4))
+    rows[20] = row(npi(21), codes=(("363L00000X", "Y"),))
+    rows[30] = row(npi(31), last="")
+    rows.append(row(npi(7), last="DUPLICATE WINS"))
+    return rows
+
+
 def csv_text(rows, *, current=True, newline="\r\n", quote_all=True) -> str:
     header = layout.nppes_header(current=current)
     buffer = io.StringIO()

@@ -13,7 +13,7 @@ from apps.directory.models import Physician, PhysicianSpecialty, PracticeLocatio
 from apps.registry.models import ImportRun, KeptEdit, NppesRecord
 from tests.factories import PhysicianFactory
 
-from .nppes_files import SAMPLE, deactivated_row, npi, row, write_nppes, wrong_check_digit, zip_nppes
+from .nppes_files import SAMPLE, deactivated_row, mixed_rows, npi, row, write_nppes, wrong_check_digit, zip_nppes
 
 pytestmark = pytest.mark.django_db
 
@@ -798,33 +798,19 @@ def test_new_physicians_of_the_real_sample_get_the_columns_a_refresh_derives(imp
 def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_path, monkeypatch):
     from apps.registry import parallel
 
-    from .test_interrupted import directory_state
+    from .test_interrupted import directory_state, forget_directory
 
     # Given a directory from an earlier import, and a file of many rows: new, changed, deactivated,
     # duplicated, rejected, multi-line, and not ours
     import_nppes(write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 40, 3)]))
-    rows = [row(npi(n), last=f"NEW{n}", line2="SUITE 1\r\nBACK" if n % 11 == 0 else "") for n in range(1, 150)]
-    rows[3] = deactivated_row(npi(4))
-    rows[20] = row(npi(21), codes=(("363L00000X", "Y"),))
-    rows[30] = row(npi(31), last="")
-    rows.append(row(npi(7), last="DUPLICATE WINS"))
-    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", rows)
+    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", mixed_rows())
     before = directory_state()
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 20_000)  # ranges of a dozen rows, cut anywhere
 
     # When it is imported by scan workers, and again from the same start by this process alone
     parallel_run = import_nppes(path, "--workers", "2", "--batch-size", "25", "--rejects", str(tmp_path / "p.csv"))
     parallel_state = directory_state()
-    with connection.cursor() as cursor:  # in the test's transaction: DELETE, not TRUNCATE
-        for table in (
-            "registry_keptedit",
-            "registry_nppesrecord",
-            "directory_physicianspecialty",
-            "directory_practicelocation",
-        ):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        for table in ("directory_physician", "directory_historicalphysician", "directory_historicalpracticelocation"):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    forget_directory()
     import_nppes(tmp_path / "earlier.csv")
     assert directory_state() == before
     single_run = import_nppes(path, "--workers", "0", "--batch-size", "25", "--rejects", str(tmp_path / "s.csv"))

@@ -78,6 +78,21 @@ def wipe_directory() -> None:
         )
 
 
+def forget_directory() -> None:
+    """wipe_directory inside a test's transaction (DELETE: TRUNCATE would wait for the transaction's locks)."""
+    with connection.cursor() as cursor:
+        for table in (
+            "registry_keptedit",
+            "registry_nppesrecord",
+            "directory_physicianspecialty",
+            "directory_practicelocation",
+            "directory_physician",
+            "directory_historicalphysician",
+            "directory_historicalpracticelocation",
+        ):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
 def wait_for_killed_session() -> None:
     """The killed client's server session lives on until it notices the closed socket."""
     deadline = time.monotonic() + 30

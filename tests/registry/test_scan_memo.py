@@ -4,15 +4,14 @@ and the import ends exactly as a full scan would; any doubt about the file or th
 import os
 
 import pytest
-from django.db import connection
 
 from apps.directory.models import Physician
 from apps.registry import memo, parallel
 from apps.registry.models import ScannedFile
 from tests.factories import PhysicianFactory
 
-from .nppes_files import deactivated_row, npi, row, write_nppes, zip_nppes
-from .test_interrupted import directory_state
+from .nppes_files import mixed_rows, npi, row, write_nppes, zip_nppes
+from .test_interrupted import directory_state, forget_directory
 
 pytestmark = pytest.mark.django_db
 REUSED_MESSAGE = "only the records found then were read"
@@ -22,20 +21,6 @@ REUSED_MESSAGE = "only the records found then were read"
 def trusted_at_once(monkeypatch):
     """Files a test has just written count as settled (in real use a file is seconds old at least)."""
     monkeypatch.setattr(memo, "RACY_SECONDS", 0)
-
-
-def forget_directory() -> None:
-    with connection.cursor() as cursor:  # in the test's transaction: DELETE, not TRUNCATE
-        for table in (
-            "registry_keptedit",
-            "registry_nppesrecord",
-            "directory_physicianspecialty",
-            "directory_practicelocation",
-            "directory_physician",
-            "directory_historicalphysician",
-            "directory_historicalpracticelocation",
-        ):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
 
 
 COUNTS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "rejected", "duplicates")
@@ -49,12 +34,7 @@ def test_an_unchanged_file_is_read_at_the_remembered_records_and_imports_the_sam
     # rejected, multi-line and foreign rows
     earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 40, 3)])
     import_nppes(earlier)
-    rows = [row(npi(n), last=f"NEW{n}", line2="SUITE 1\r\nBACK" if n % 11 == 0 else "") for n in range(1, 150)]
-    rows[3] = deactivated_row(npi(4))
-    rows[20] = row(npi(21), codes=(("363L00000X", "Y"),))
-    rows[30] = row(npi(31), last="")
-    rows.append(row(npi(7), last="DUPLICATE WINS"))
-    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", rows)
+    path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", mixed_rows())
     before = directory_state()
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 20_000)  # ranges of a dozen rows
 
