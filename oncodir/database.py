@@ -5,6 +5,10 @@ still runs OncoDir on real PostgreSQL. Its data lives in var/pgdata and is kept 
 wheel stops the server when the last process that started it exits.
 """
 
+import atexit
+import contextlib
+import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -23,6 +27,8 @@ def embedded_database(base_dir: Path) -> dict:
     var = base_dir / "var"
     var.mkdir(exist_ok=True)
     server = get_server(var / "pgdata", cleanup_mode="stop")
+    _forget_dead_holders(server)
+    atexit.register(_forget_dead_holders, server)  # atexit runs it before the wheel's hook registered above
     _exit_cleanly_on_sigterm()
     info = server.get_postmaster_info()
     config = {
@@ -36,6 +42,30 @@ def embedded_database(base_dir: Path) -> dict:
     return config
 
 
+def _forget_dead_holders(server) -> None:
+    """The wheel counts the processes holding the server in a file of pids and stops it when the last one
+    exits. A holder killed outright stays listed, and the server would then run on for good: runserver's
+    reloader, told to stop with SIGTERM, SIGKILLs its child. Forget the holders that are gone."""
+    holders = server.pgdata / ".handle_pids.json"
+    with server._lock:  # the wheel's own inter-process lock around that file
+        if not holders.exists():
+            return
+        pids = json.loads(holders.read_text())
+        alive = [pid for pid in pids if _is_running(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _exit_cleanly_on_sigterm() -> None:
     """The wheel stops the server from an atexit hook, which a bare SIGTERM skips: turn it into an exit."""
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -44,6 +74,7 @@ def _exit_cleanly_on_sigterm() -> None:
 
 def _ensure_database(config: dict) -> None:
     import psycopg2
+    import psycopg2.errors
 
     conn = psycopg2.connect(dbname="postgres", user=config["USER"], host=config["HOST"], port=config["PORT"])
     conn.autocommit = True
@@ -51,6 +82,8 @@ def _ensure_database(config: dict) -> None:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
             if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{config["NAME"]}"')
+                # Another process starting at the same moment may create it first.
+                with contextlib.suppress(psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
+                    cur.execute(f'CREATE DATABASE "{config["NAME"]}"')
     finally:
         conn.close()

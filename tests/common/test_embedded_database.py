@@ -56,3 +56,35 @@ def test_embedded_server_serves_the_app_database_and_stops_on_sigterm(tmp_path):
             child.kill()
         for proc in _postmasters(tmp_path):
             proc.kill()
+
+
+def test_a_holder_killed_outright_does_not_keep_the_server_running(tmp_path):
+    # given two processes starting at once (both find no database, both create it) and holding the
+    # embedded server, one of them then killed without a chance to clean up (as runserver's reloader kills
+    # its child when it is told to stop)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    holders = [
+        subprocess.Popen(
+            [sys.executable, "-c", START_AND_WAIT, str(tmp_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    try:
+        for holder in holders:
+            assert holder.stdout.readline().strip() == "oncodir"
+        holders[1].kill()
+        holders[1].wait(timeout=30)
+
+        # when the other one is terminated / then the server stops all the same
+        holders[0].send_signal(signal.SIGTERM)
+        holders[0].wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while _postmasters(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _postmasters(tmp_path) == []
+    finally:
+        for holder in holders:
+            if holder.poll() is None:
+                holder.kill()
+        for proc in _postmasters(tmp_path):
+            proc.kill()
