@@ -6,7 +6,6 @@ wheel stops the server when the last process that started it exits.
 """
 
 import atexit
-import contextlib
 import json
 import os
 import signal
@@ -74,7 +73,6 @@ def _exit_cleanly_on_sigterm() -> None:
 
 def _ensure_database(config: dict) -> None:
     import psycopg2
-    import psycopg2.errors
 
     conn = psycopg2.connect(dbname="postgres", user=config["USER"], host=config["HOST"], port=config["PORT"])
     conn.autocommit = True
@@ -82,8 +80,6 @@ def _ensure_database(config: dict) -> None:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
             if cur.fetchone() is None:
-                # Another process starting at the same moment may create it first.
-                with contextlib.suppress(psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
-                    cur.execute(f'CREATE DATABASE "{config["NAME"]}"')
+                cur.execute(f'CREATE DATABASE "{config["NAME"]}"')
     finally:
         conn.close()

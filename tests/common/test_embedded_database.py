@@ -59,18 +59,21 @@ def test_embedded_server_serves_the_app_database_and_stops_on_sigterm(tmp_path):
 
 
 def test_a_holder_killed_outright_does_not_keep_the_server_running(tmp_path):
-    # given two processes starting at once (both find no database, both create it) and holding the
-    # embedded server, one of them then killed without a chance to clean up (as runserver's reloader kills
-    # its child when it is told to stop)
+    # given two processes holding the embedded server (started one after the other, as runserver's
+    # reloader starts its child), the second then killed without a chance to clean up (as the reloader
+    # kills its child when it is told to stop)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    holders = [
-        subprocess.Popen(
-            [sys.executable, "-c", START_AND_WAIT, str(tmp_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(2)
-    ]
+    holders = []
     try:
-        for holder in holders:
+        for _ in range(2):
+            holder = subprocess.Popen(
+                [sys.executable, "-c", START_AND_WAIT, str(tmp_path)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            holders.append(holder)
             assert holder.stdout.readline().strip() == "oncodir"
         holders[1].kill()
         holders[1].wait(timeout=30)
