@@ -57,11 +57,11 @@ def _forget_dead_holders(server) -> None:
 
 def _is_running(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # it exists, as another user
     return True
 
 
