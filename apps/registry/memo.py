@@ -74,10 +74,13 @@ def remember(
 ) -> bool:
     """Remember a finished full scan of the file at `path`, unless the file changed during the scan or
     shortly before it began. `stamp` is the file's before the scan, `started_ns` the wall clock then."""
+    key = _key(path)
+    if len(key) > ScannedFile._meta.get_field("path").max_length:
+        return False
     if stamp.changed_ns > started_ns - RACY_SECONDS * 1e9 or FileStamp.of(path) != stamp:
         return False
     ScannedFile.objects.update_or_create(
-        path=_key(path),
+        path=key,
         defaults={
             "size": stamp.size,
             "device": stamp.device,

@@ -152,3 +152,14 @@ def test_only_the_most_recently_scanned_files_are_remembered(import_nppes, tmp_p
     assert sorted(ScannedFile.objects.values_list("path", flat=True)) == [str(path.resolve()) for path in paths[1:]]
     assert import_nppes(paths[2]).scan_reused
     assert not import_nppes(paths[0]).scan_reused
+
+
+def test_a_path_too_long_to_remember_imports_all_the_same(import_nppes, tmp_path, trusted_at_once):
+    folder = tmp_path.joinpath(*["d" * 200] * 5)
+    folder.mkdir(parents=True)
+    path = write_nppes(folder / "f.csv", [row(npi(1))])
+
+    runs = [import_nppes(path) for _ in range(2)]
+
+    assert [(run.status, run.scan_reused, run.matched) for run in runs] == [("succeeded", False, 1)] * 2
+    assert not ScannedFile.objects.exists()
