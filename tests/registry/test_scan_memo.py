@@ -163,3 +163,14 @@ def test_a_path_too_long_to_remember_imports_all_the_same(import_nppes, tmp_path
 
     assert [(run.status, run.scan_reused, run.matched) for run in runs] == [("succeeded", False, 1)] * 2
     assert not ScannedFile.objects.exists()
+
+
+def test_a_dry_run_then_the_real_import_scans_once(import_nppes, tmp_path, trusted_at_once):
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 4)])
+
+    preview = import_nppes(path, "--dry-run")
+    real = import_nppes(path)
+
+    assert (preview.scan_reused, preview.created) == (False, 3)
+    assert (real.scan_reused, real.created, real.matched) == (True, 3, 3)
+    assert sorted(Physician.objects.values_list("last_name", flat=True)) == ["NAME1", "NAME2", "NAME3"]
