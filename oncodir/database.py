@@ -6,7 +6,6 @@ wheel stops the server when the last process that started it exits.
 """
 
 import atexit
-import json
 import os
 import signal
 import sys
@@ -45,14 +44,12 @@ def _forget_dead_holders(server) -> None:
     """The wheel counts the processes holding the server in a file of pids and stops it when the last one
     exits. A holder killed outright stays listed, and the server would then run on for good: runserver's
     reloader, told to stop with SIGTERM, SIGKILLs its child. Forget the holders that are gone."""
-    holders = server.pgdata / ".handle_pids.json"
-    with server._lock:  # the wheel's own inter-process lock around that file
-        if not holders.exists():
-            return
-        pids = json.loads(holders.read_text())
+    holders = server.global_process_id_list  # the wheel's own list, in that file
+    with server._lock:  # and the wheel's own inter-process lock around it
+        pids = holders.get()
         alive = [pid for pid in pids if _is_running(pid)]
         if alive != pids:
-            holders.write_text(json.dumps(alive))
+            holders.put(alive)
 
 
 def _is_running(pid: int) -> bool:

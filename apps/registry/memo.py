@@ -14,19 +14,17 @@ identity and where its candidate records lie. The next import of that path reads
 Zip files and --limit runs always scan.
 """
 
-import hashlib
 import os
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .models import ScannedFile
-from .reader import Reject, Row, Scanner, Seen, read_record
+from .reader import FOUND_FIELDS, Reject, Row, Scanner, Seen, codes_key, read_record
 
 SCAN_VERSION = 1  # raise it when the scanner's choice of candidates changes
 RACY_SECONDS = 2.0  # a file changed less than this before its scan began is scanned again next time
-FIELDS = 4  # numbers per candidate in Scanner.found: line, offset, length, NPI (0 when not one)
 KEEP = 10  # files remembered, the most recently scanned: a re-import is of a recent file
 
 
@@ -46,10 +44,6 @@ class FileStamp:
         return cls(stat.st_size, stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
-def codes_key(codes: Iterable[str]) -> str:
-    return hashlib.sha256(",".join(sorted(codes)).encode()).hexdigest()
-
-
 def _key(path: Path) -> str:
     return str(path.resolve())
 
@@ -57,13 +51,13 @@ def _key(path: Path) -> str:
 def recall(path: Path, *, codes: frozenset[str], scanner: Scanner) -> ScannedFile | None:
     """The remembered scan of the file at `path`, when it still holds for this import."""
     memo = ScannedFile.objects.filter(path=_key(path)).first()
-    if memo is None or memo.scan_version != SCAN_VERSION or memo.codes_key != codes_key(codes):
+    if memo is None or memo.scan_version != SCAN_VERSION or memo.codes_key != codes_key(codes).hex():
         return None
     if FileStamp(memo.size, memo.device, memo.inode, memo.modified_ns, memo.changed_ns) != FileStamp.of(path):
         return None
     found = array("q", bytes(memo.found))
     covered = set(array("q", bytes(memo.known_npis)))
-    covered.update(found[FIELDS - 1 :: FIELDS])
+    covered.update(found[FOUND_FIELDS - 1 :: FOUND_FIELDS])
     if any(npi not in covered for npi in _known_numbers(scanner)):
         return None
     return memo
@@ -88,7 +82,7 @@ def remember(
             "modified_ns": stamp.modified_ns,
             "changed_ns": stamp.changed_ns,
             "scan_version": SCAN_VERSION,
-            "codes_key": codes_key(codes),
+            "codes_key": codes_key(codes).hex(),
             "records": records.read,
             "found": records.found.tobytes(),
             "known_npis": array("q", sorted(_known_numbers(scanner))).tobytes(),
@@ -120,7 +114,7 @@ class RecalledRecords:
         found, scanner = self.found, self.scanner
         with open(self.path, "rb") as stream:
             descriptor = stream.fileno()
-            for at in range(0, len(found), FIELDS):
+            for at in range(0, len(found), FOUND_FIELDS):
                 line_no, offset, length = found[at], found[at + 1], found[at + 2]
                 raw = os.pread(descriptor, length, offset)
                 self.read, self.bytes_read = line_no - 2, offset + length  # for the progress bar

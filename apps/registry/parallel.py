@@ -18,7 +18,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 
-from .reader import Reject, Row, Scanner, Seen, read_record
+from .reader import FOUND_FIELDS, Reject, Row, Scanner, Seen, read_record
 
 CHUNK_BYTES = 16 << 20  # one task: big enough to make its overhead negligible, small enough to spread
 MIN_BYTES = 64 << 20  # smaller files are scanned in the importing process
@@ -90,7 +90,7 @@ class ParallelRecords:
             for item in items:
                 yield item._replace(line_no=line_base + item.line_no)
             found = array("q", found)
-            found[::4] = array("q", (line_base + line_no for line_no in found[::4]))
+            found[::FOUND_FIELDS] = array("q", (line_base + line_no for line_no in found[::FOUND_FIELDS]))
             self.found.extend(found)
             line_base += lines
             self.read += records

@@ -47,6 +47,7 @@ REJECT_UNTERMINATED = "a quoted field is not closed before the end of the file"
 # Part of every record digest: change it when parse_record or the import's comparison changes what the
 # same bytes mean, so no import takes a physician as unchanged on an older reading.
 DIGEST_VERSION = b"1"
+FOUND_FIELDS = 4  # numbers per candidate in Scanner.found: line, offset, length, NPI (0 when not one)
 
 
 class NppesFileError(Exception):
@@ -150,8 +151,8 @@ class Scanner:
     """Walks the records of an open NPPES stream, yielding only those that could match.
 
     `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar), and
-    `found` holds (line number, offset, length, NPI or 0) of each candidate yielded, four numbers a
-    record, so that a later import of the unchanged file can read just those (apps.registry.memo).
+    `found` holds (line number, offset, length, NPI or 0) of each candidate yielded, FOUND_FIELDS numbers
+    a record, so that a later import of the unchanged file can read just those (apps.registry.memo).
     """
 
     def __init__(
@@ -463,11 +464,12 @@ def read_record(
 def record_digest(raw: bytes, codes: frozenset[str]) -> str:
     """32 hex digits identifying a record's bytes read for these codes: the same digest means the same
     row, whatever the file's line ends."""
-    return hashlib.blake2b(raw, digest_size=16, key=_digest_key(codes)).hexdigest()
+    return hashlib.blake2b(raw, digest_size=16, key=codes_key(codes)).hexdigest()
 
 
 @lru_cache(maxsize=8)
-def _digest_key(codes: frozenset[str]) -> bytes:
+def codes_key(codes: frozenset[str]) -> bytes:
+    """A key for what this set of codes (read with this DIGEST_VERSION) makes of a record."""
     return hashlib.blake2b(DIGEST_VERSION + b"|" + ",".join(sorted(codes)).encode(), digest_size=32).digest()
 
 
