@@ -46,7 +46,8 @@ class PublicReadOnlyAPIMixin:
         if not seconds:
             return compute(request, *args, **kwargs)
         query = urlencode(sorted((k, v) for k, values in request.query_params.lists() for v in values))
-        raw = f"{request.get_host()}|{request.path}|{query}|{request.accepted_media_type}"
+        # The body holds absolute links: the scheme and host they were built with are part of the key.
+        raw = f"{request.scheme}://{request.get_host()}|{request.path}|{query}|{request.accepted_media_type}"
         key = "api.public-read." + hashlib.sha256(raw.encode()).hexdigest()
         body = cache.get(key)
         if body is not None:

@@ -118,6 +118,17 @@ def test_server_cache_serves_a_repeated_read_without_the_database(api, server_ca
     assert again["Cache-Control"] == "public, max-age=300"
 
 
+def test_server_cache_keys_on_the_scheme_its_links_were_built_with(api, server_cache):
+    # given a read answered over plain HTTP (its links are http://...)
+    physician = PhysicianFactory()
+    plain = api.get(f"/api/v1/physicians/{physician.npi}/").json()
+    assert plain["url"].startswith("http://")
+    # when the same read comes over HTTPS / then its links are https://, not the cached http:// ones
+    secure = api.get(f"/api/v1/physicians/{physician.npi}/", secure=True).json()
+    assert secure["url"] == "https://" + plain["url"].removeprefix("http://")
+    assert secure["profile_url"].startswith("https://")
+
+
 def test_server_cache_keeps_a_read_until_it_expires_and_keys_on_the_query(api, server_cache):
     PhysicianFactory()
     before = api.get("/api/v1/physicians/").json()["results"]
