@@ -2,9 +2,11 @@
 
 The same `zipcodes` data as apps.directory.geo, but the package's full table costs about 150 MB resident
 and seconds to load, which would set an import's peak memory. So the (ZIP, latitude, longitude) triples
-are extracted once, by a short-lived child process, into a small cache file (1 MB) that imports read.
+are extracted once, by a short-lived child process, into a small cache file (1 MB) that imports read;
+`migrate` extracts it (apps.RegistryConfig), so no import pays for it.
 """
 
+import os
 import subprocess
 import sys
 from functools import lru_cache
@@ -24,11 +26,12 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def _cache_file() -> Path:
+def extract() -> Path:
+    """The cache file, extracted first if this `zipcodes` version has none yet."""
     path = CACHE_DIR / f"zip-centroids-{version('zipcodes')}.tsv"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{id(path)}.part")
+        partial = path.with_suffix(f".{os.getpid()}.part")  # processes migrating at once each write their own
         subprocess.run([sys.executable, "-c", _EXTRACT, str(partial)], check=True)  # noqa: S603
         partial.replace(path)
     return path
@@ -37,7 +40,7 @@ def _cache_file() -> Path:
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[str, str]]:
     """{ZIP: (latitude, longitude)} as the cache file writes them: COPY takes the text as it is."""
-    fields = iter(_cache_file().read_text().split())  # ZIP, latitude, longitude, ZIP, ...
+    fields = iter(extract().read_text().split())  # ZIP, latitude, longitude, ZIP, ...
     return dict(zip(fields, zip(fields, fields, strict=True), strict=True))
 
 

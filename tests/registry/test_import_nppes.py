@@ -586,6 +586,20 @@ def test_import_centroids_are_the_directory_centroids():
     assert centroids.zip_centroid("00000") is None
 
 
+def test_migrate_extracts_the_centroids_an_import_reads(tmp_path, monkeypatch):
+    from django.core.management import call_command
+
+    from apps.registry import centroids
+
+    # Given a machine where no centroids were extracted yet
+    monkeypatch.setattr(centroids, "CACHE_DIR", tmp_path / "cache")
+    # When it is set up / then the file the imports read is there, with every ZIP's centroid
+    call_command("migrate", verbosity=0)
+    (extracted,) = (tmp_path / "cache").iterdir()
+    assert extracted == centroids.extract()
+    assert len(extracted.read_text().splitlines()) > 40_000
+
+
 def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypatch):
     # Given an imported physician
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
