@@ -600,6 +600,18 @@ def test_migrate_extracts_the_centroids_an_import_reads(tmp_path, monkeypatch):
     assert len(extracted.read_text().splitlines()) > 40_000
 
 
+def test_migrate_still_succeeds_where_the_centroids_cannot_be_written(tmp_path, monkeypatch, caplog):
+    from django.core.management import call_command
+
+    from apps.registry import centroids
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setattr(centroids, "CACHE_DIR", blocked / "cache")
+    call_command("migrate", verbosity=0)
+    assert "ZIP centroids not extracted" in caplog.text
+
+
 def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypatch):
     # Given an imported physician
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
