@@ -15,6 +15,7 @@ Zip files and --limit runs always scan.
 """
 
 import os
+import zlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 from .models import ScannedFile
 from .reader import FOUND_FIELDS, Reject, Row, Scanner, Seen, codes_key, read_record
 
-SCAN_VERSION = 1  # raise it when the scanner's choice of candidates changes
+SCAN_VERSION = 2  # raise it when the scanner's choice of candidates or the stored format changes
 RACY_SECONDS = 2.0  # a file changed less than this before its scan began is scanned again next time
 KEEP = 10  # files remembered, the most recently scanned: a re-import is of a recent file
 
@@ -55,8 +56,8 @@ def recall(path: Path, *, codes: frozenset[str], scanner: Scanner) -> ScannedFil
         return None
     if FileStamp(memo.size, memo.device, memo.inode, memo.modified_ns, memo.changed_ns) != FileStamp.of(path):
         return None
-    found = array("q", bytes(memo.found))
-    covered = set(array("q", bytes(memo.known_npis)))
+    found = _numbers(memo.found)
+    covered = set(_numbers(memo.known_npis))
     covered.update(found[FOUND_FIELDS - 1 :: FOUND_FIELDS])
     if any(npi not in covered for npi in _known_numbers(scanner)):
         return None
@@ -84,14 +85,24 @@ def remember(
             "scan_version": SCAN_VERSION,
             "codes_key": codes_key(codes).hex(),
             "records": records.read,
-            "found": records.found.tobytes(),
-            "known_npis": array("q", sorted(_known_numbers(scanner))).tobytes(),
+            "found": _packed(records.found),
+            "known_npis": _packed(array("q", sorted(_known_numbers(scanner)))),
             "import_run": run,
         },
     )
     stale = ScannedFile.objects.order_by("-scanned_at", "-pk").values_list("pk", flat=True)[KEEP:]
     ScannedFile.objects.filter(pk__in=list(stale)).delete()
     return True
+
+
+def _packed(numbers: array) -> bytes:
+    # Compressed, so a national file's memo (about 3 MB of numbers) is not escaped as text for the
+    # database three times over at the end of an import, which would set its peak memory.
+    return zlib.compress(numbers.tobytes(), 1)
+
+
+def _numbers(packed) -> array:
+    return array("q", zlib.decompress(packed))
 
 
 def _known_numbers(scanner: Scanner) -> Iterator[int]:
@@ -105,7 +116,7 @@ class RecalledRecords:
 
     def __init__(self, *, path: Path, memo: ScannedFile, scanner: Scanner, codes, states):
         self.path, self.scanner, self.codes, self.states = path, scanner, codes, states
-        self.found = array("q", bytes(memo.found))
+        self.found = _numbers(memo.found)
         self.total, self.size = memo.records, memo.size
         self.read = 0
         self.bytes_read = scanner.data_start

@@ -151,8 +151,12 @@ class ScannedFile(models.Model):
     scan_version = models.PositiveIntegerField()
     codes_key = models.CharField(max_length=64, help_text="Digest of the taxonomy codes the scan looked for.")
     records = models.PositiveBigIntegerField(help_text="Data records in the file.")
-    found = models.BinaryField(help_text="Line, offset, length and NPI of each candidate record (64-bit integers).")
-    known_npis = models.BinaryField(help_text="The directory's NPIs when the file was scanned (64-bit integers).")
+    found = models.BinaryField(
+        help_text="Line, offset, length and NPI of each candidate record (64-bit integers, zlib-compressed)."
+    )
+    known_npis = models.BinaryField(
+        help_text="The directory's NPIs when the file was scanned (64-bit integers, zlib-compressed)."
+    )
     import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     scanned_at = models.DateTimeField(auto_now=True)
 
