@@ -69,6 +69,19 @@ def test_a_physician_deleted_since_is_created_again(import_nppes, tmp_path, trus
     assert Physician.objects.get(npi=npi(3)).last_name == "NAME3"
 
 
+def test_a_memo_of_another_scanner_version_is_not_used(import_nppes, tmp_path, trusted_at_once):
+    # Given a file remembered by another version of the scanner (its candidates, or their format, differ)
+    path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 6)])
+    import_nppes(path)
+    ScannedFile.objects.update(scan_version=memo.SCAN_VERSION - 1, found=b"not this version's format")
+
+    # When it is imported again / then it is scanned in full, and remembered in this version's format
+    run = import_nppes(path)
+    assert (run.scan_reused, run.unchanged) == (False, 5)
+    assert ScannedFile.objects.get().scan_version == memo.SCAN_VERSION
+    assert import_nppes(path).scan_reused
+
+
 def test_a_changed_file_is_scanned_again(import_nppes, tmp_path, trusted_at_once):
     # Given an imported file with a row of another specialty
     rows = [row(npi(n), last=f"NAME{n}") for n in range(1, 6)]
