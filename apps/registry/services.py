@@ -33,6 +33,9 @@ TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
 # The first batch is small and each next one twice as big, up to --batch-size: writing starts while
 # most of the file is still to be scanned, instead of after the first full batch has been found.
 FIRST_BATCH_SIZE = 500
+# Larger batches save no time (10M rows, 82,029 written: 13.1-14.0 s at 2,000 rows, 13.2-13.3 s at 5,000)
+# but hold more rows at once (peak 108-113 MB against 129-138 MB).
+DEFAULT_BATCH_SIZE = 2000
 COUNT_FIELDS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "reactivated", "rejected")
 
 
@@ -154,7 +157,7 @@ def nppes_import(
     limit: int | None = None,
     taxonomies: list[str] | None = None,
     rejects_path: str | Path | None = None,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
     workers: int | None = None,
 ) -> ImportRun:

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.registry.services import RegistryImportError, nppes_import
+from apps.registry.services import DEFAULT_BATCH_SIZE, RegistryImportError, nppes_import
 
 
 def _positive(value: str) -> int:
@@ -39,9 +39,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=_positive,
-            default=5000,
+            default=DEFAULT_BATCH_SIZE,
             metavar="N",
-            help="rows per transaction (the first ones are smaller)",
+            help="rows per transaction (default %(default)s; the first ones are smaller)",
         )
         parser.add_argument(
             "--workers",
