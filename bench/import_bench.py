@@ -8,7 +8,7 @@ value double-quoted, dates MM/DD/YYYY, organisations and deactivated NPIs mixed 
 the same run, on the same file: `wc -l`, a raw psycopg2 COPY of the matched rows into a scratch table, the
 csv module parsing every field of 50,000 rows (this machine's speed, as the issue's targets assume one), the
 first import (rows per second, peak memory of the import process), a re-import of the unchanged file
-(which reads only the records the first import's scan found: apps.registry.memo) and a re-import of the
+(which reads only the records the first import's scan found: apps.registry.pipeline.memo) and a re-import of the
 same bytes after a `touch`, which scans the whole file again. Uses the database oncodir_bench_b, created and dropped here.
 """
 

@@ -140,7 +140,7 @@ class NppesRecord(models.Model):
 class ScannedFile(models.Model):
     """A plain NPPES file an import scanned in full, and where the scan found its candidate records. An
     import of the same path, unchanged since (same size, inode and change time), reads just those
-    records instead of scanning the whole file again (apps.registry.memo)."""
+    records instead of scanning the whole file again (apps.registry.pipeline.memo)."""
 
     path = models.CharField(max_length=1000, unique=True)
     size = models.PositiveBigIntegerField()

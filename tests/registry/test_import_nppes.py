@@ -299,10 +299,10 @@ def test_reimport_of_an_unchanged_file_writes_nothing(import_nppes, tmp_path, re
 
 @pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
 def test_records_read_before_are_parsed_only_when_their_physician_changed(import_nppes, tmp_path, monkeypatch, workers):
-    from apps.registry import reader
+    from apps.registry.pipeline import parse
 
     parsed = []
-    parse_record = reader.parse_record
+    parse_record = parse.parse_record
 
     def counting(line_no, raw, *args, **kwargs):
         parsed.append(raw[:12].decode())  # in this process: the Seen records the importer parses
@@ -311,7 +311,7 @@ def test_records_read_before_are_parsed_only_when_their_physician_changed(import
     # Given an imported file
     path = write_nppes(tmp_path / "f.csv", [row(npi(n), last=f"NAME{n}") for n in range(1, 6)])
     import_nppes(path, "--workers", workers)
-    monkeypatch.setattr(reader, "parse_record", counting)
+    monkeypatch.setattr(parse, "parse_record", counting)
 
     # When it is imported again: then no record is parsed, and all are unchanged
     run = import_nppes(path, "--workers", "0")
@@ -615,9 +615,9 @@ def test_migrate_still_succeeds_where_the_centroids_cannot_be_written(tmp_path, 
 def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypatch):
     # Given an imported physician
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
-    from apps.registry import batch
+    from apps.registry.pipeline import write
 
-    real = batch.ensure_temp_tables
+    real = write.ensure_temp_tables
 
     def curator_saves_meanwhile(cursor):
         # A curator's save lands after the import read the physician and before it writes.
@@ -626,7 +626,7 @@ def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypat
         physician.save()
         real(cursor)
 
-    monkeypatch.setattr(batch, "ensure_temp_tables", curator_saves_meanwhile)
+    monkeypatch.setattr(write, "ensure_temp_tables", curator_saves_meanwhile)
 
     # When the import would change that physician
     run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO")]))
@@ -637,7 +637,7 @@ def test_a_curator_save_during_the_import_wins(import_nppes, tmp_path, monkeypat
     assert (run.updated, run.unchanged) == (0, 1)
 
     # When the next import runs undisturbed
-    monkeypatch.setattr(batch, "ensure_temp_tables", real)
+    monkeypatch.setattr(write, "ensure_temp_tables", real)
     import_nppes(tmp_path / "b.csv")
 
     # Then the registry's change lands and the curator's edit is kept for review
@@ -652,20 +652,20 @@ def test_a_write_lost_to_a_concurrent_save_is_retried_by_the_next_import_of_the_
     # Given an imported physician, and a curator who saves it (changing nothing) while the next import
     # runs, after the import read it and before it writes
     import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(1), credentials="MD")]))
-    from apps.registry import batch
+    from apps.registry.pipeline import write
 
-    real = batch.ensure_temp_tables
+    real = write.ensure_temp_tables
 
     def curator_saves_meanwhile(cursor):
         Physician.objects.get(npi=npi(1)).save()
         real(cursor)
 
-    monkeypatch.setattr(batch, "ensure_temp_tables", curator_saves_meanwhile)
+    monkeypatch.setattr(write, "ensure_temp_tables", curator_saves_meanwhile)
     run = import_nppes(write_nppes(tmp_path / "b.csv", [row(npi(1), credentials="DO")]))
     assert (run.updated, Physician.objects.get(npi=npi(1)).credentials) == (0, "MD")
 
     # When the same file is imported undisturbed
-    monkeypatch.setattr(batch, "ensure_temp_tables", real)
+    monkeypatch.setattr(write, "ensure_temp_tables", real)
     run = import_nppes(tmp_path / "b.csv")
 
     # Then the registry's change lands: the lost write was not remembered as seen
@@ -822,7 +822,7 @@ def test_new_physicians_of_the_real_sample_get_the_columns_a_refresh_derives(imp
 
 
 def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_path, monkeypatch):
-    from apps.registry import parallel
+    from apps.registry.pipeline import parallel
 
     from .test_interrupted import directory_state, forget_directory
 
@@ -850,17 +850,17 @@ def test_scan_workers_import_exactly_what_one_process_imports(import_nppes, tmp_
 
 
 def test_batches_start_small_and_double_up_to_the_batch_size(import_nppes, tmp_path, monkeypatch):
-    from apps.registry import batch, services
+    from apps.registry.pipeline import nppes
 
     sizes = []
-    real = batch.apply_batch
+    real = nppes.apply_batch
 
     def counting(rows, **kwargs):
         sizes.append(len(rows))
         return real(rows, **kwargs)
 
-    monkeypatch.setattr(batch, "apply_batch", counting)
-    monkeypatch.setattr(services, "FIRST_BATCH_SIZE", 2)
+    monkeypatch.setattr(nppes, "apply_batch", counting)
+    monkeypatch.setattr(nppes, "FIRST_BATCH_SIZE", 2)
 
     run = import_nppes(write_nppes(tmp_path / "a.csv", [row(npi(n)) for n in range(1, 13)]), "--batch-size", "5")
 
@@ -869,7 +869,7 @@ def test_batches_start_small_and_double_up_to_the_batch_size(import_nppes, tmp_p
 
 
 def test_the_state_remembered_for_a_new_physician_is_the_one_sql_computes(import_nppes, tmp_path):
-    from apps.registry.batch import STATE_SQL
+    from apps.registry.pipeline.state import STATE_SQL
 
     # Given new physicians with awkward values: spaces, quotes, commas, parentheses, backslashes, accents,
     # blanks, no practice address, several codes, dates or none
@@ -904,9 +904,12 @@ def test_a_negative_number_of_workers_is_a_clear_error(tmp_path):
 
 
 def test_array_literals_round_trip_through_postgresql():
-    from apps.registry.batch import _array
+    from apps.registry.pipeline.sql import array_literal
 
     texts = ["", "plain", 'say "hi"', "back\\slash", "a,b", "{braces}", "two words", "NULL", "Zoë", "tab\there"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT %s::text[], %s::bigint[], %s::text[]", [_array(texts), _array([1, 22, 333]), _array([])])
+        cursor.execute(
+            "SELECT %s::text[], %s::bigint[], %s::text[]",
+            [array_literal(texts), array_literal([1, 22, 333]), array_literal([])],
+        )
         assert cursor.fetchone() == (texts, [1, 22, 333], [])

@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from apps.registry import reader
-from apps.registry.reader import Columns, Reject, Scanner, parse_record
+from apps.registry.pipeline import parse, scan, sources
+from apps.registry.pipeline.parse import Reject, parse_record
+from apps.registry.pipeline.scan import Columns, Scanner
 
 from .nppes_files import csv_text, deactivated_row, npi, row
 
@@ -53,7 +54,7 @@ def expected_candidates(text: str) -> list[tuple[int, str]]:
 def test_scanner_yields_whole_candidate_records_with_line_numbers(monkeypatch, block_size):
     # Given a file mixing matching, non-matching, multi-line and deactivated records
     text = mixed_file()
-    monkeypatch.setattr(reader, "BLOCK_SIZE", block_size)
+    monkeypatch.setattr(scan, "BLOCK_SIZE", block_size)
 
     # When it is scanned in blocks of any size
     scanner = Scanner(io.BytesIO(text.encode()), codes=CODES, known_npis=frozenset({npi(8)}))
@@ -96,7 +97,7 @@ def test_unterminated_quote_at_the_end_is_rejected_not_fatal():
     ]
 
     assert results[0].npi == npi(1)
-    assert results[1] == Reject(3, npi(2), reader.REJECT_UNTERMINATED)
+    assert results[1] == Reject(3, npi(2), parse.REJECT_UNTERMINATED)
 
 
 def test_columns_are_found_by_name_in_either_layout():
@@ -165,7 +166,7 @@ def test_a_record_never_runs_over_a_line_starting_with_a_quoted_npi():
     assert [at for at, _ in broken] == [line_no]
     assert scanner.read == 41
     parsed = parse_record(*broken[0], scanner.columns, codes=CODES, known_npis=frozenset(), states=frozenset())
-    assert parsed == Reject(line_no, npi(90), reader.REJECT_UNTERMINATED)
+    assert parsed == Reject(line_no, npi(90), parse.REJECT_UNTERMINATED)
     # And the records after it are all there, whole
     assert [raw[1:11].decode() for _, raw in found if not raw.startswith(f'"{npi(90)}"'.encode())] == [
         found_npi for _, found_npi in expected_candidates(mixed_file())
@@ -176,19 +177,21 @@ def test_a_record_never_runs_over_a_line_starting_with_a_quoted_npi():
 @pytest.mark.parametrize("chunk_bytes", [97, 700, 5000, 1 << 20], ids=lambda size: f"chunk-{size}")
 @pytest.mark.parametrize("text", [mixed_file(), broken_file()], ids=["mixed", "broken"])
 def test_parallel_scan_reads_exactly_what_one_scan_reads(monkeypatch, tmp_path, chunk_bytes, block_size, text):
-    from apps.registry import parallel
+    from apps.registry.pipeline import parallel
 
     # Given a file cut into ranges of any size, across records of one or more lines, read in any blocks
     path = tmp_path / "npidata.csv"
     path.write_bytes(text.encode())
     monkeypatch.setattr(parallel, "CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(reader, "BLOCK_SIZE", block_size)
+    monkeypatch.setattr(scan, "BLOCK_SIZE", block_size)
     known = frozenset({npi(8)})
     states = frozenset({"NY"})
 
     # When worker processes scan the ranges, and one scan reads the whole file
     with path.open("rb") as stream:
-        one = reader.Records(Scanner(stream, codes=CODES, known_npis=known), limit=None, codes=CODES, states=states)
+        one = sources.ScannedRecords(
+            Scanner(stream, codes=CODES, known_npis=known), limit=None, codes=CODES, states=states
+        )
         expected = list(one)
     with path.open("rb") as stream:
         records = parallel.ParallelRecords(
@@ -215,7 +218,7 @@ def test_scan_workers_take_sigterm_as_told_whatever_the_importer_does_with_it(tm
     import sys
     import time
 
-    from apps.registry import parallel
+    from apps.registry.pipeline import parallel
 
     path = tmp_path / "npidata.csv"
     path.write_bytes(mixed_file().encode())

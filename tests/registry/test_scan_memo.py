@@ -6,8 +6,8 @@ import os
 import pytest
 
 from apps.directory.models import Physician
-from apps.registry import memo, parallel
 from apps.registry.models import ScannedFile
+from apps.registry.pipeline import memo, parallel
 from tests.factories import PhysicianFactory
 
 from .nppes_files import mixed_rows, npi, row, write_nppes, zip_nppes

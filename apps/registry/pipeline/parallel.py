@@ -18,7 +18,8 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 
-from .reader import FOUND_FIELDS, Reject, Row, Scanner, Seen, read_record
+from .parse import Reject, Row, Seen, read_record
+from .scan import FOUND_FIELDS, Scanner
 
 CHUNK_BYTES = 16 << 20  # one task: big enough to make its overhead negligible, small enough to spread
 MIN_BYTES = 64 << 20  # smaller files are scanned in the importing process

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import ScannedFile
-from .reader import FOUND_FIELDS, Reject, Row, Scanner, Seen, codes_key, read_record
+from ..models import ScannedFile
+from .parse import Reject, Row, Seen, codes_key, read_record
+from .scan import FOUND_FIELDS, Scanner
 
 SCAN_VERSION = 2  # raise it when the scanner's choice of candidates or the stored format changes
 RACY_SECONDS = 2.0  # a file changed less than this before its scan began is scanned again next time

@@ -1,5 +1,5 @@
-"""Reading NPPES files fast: stream the CSV (or its zip member), skip records that cannot match before
-parsing them, and turn the rest into plain rows or rejects.
+"""Scan: stream an NPPES file (the CSV, or its zip member) and find the few records that could concern
+the directory, without parsing the others (apps.registry.pipeline.parse reads those found).
 
 The national file has about 9.7 million records of which about 1% concern oncology, so what costs is
 looking at the other 99%. The scanner reads 256 kB blocks and walks their lines with `bytes.find` and
@@ -10,43 +10,26 @@ line, so records are always whole, and line numbers are physical line numbers. C
 costly part, so it is skipped when the next line starts with a quoted NPI, which proves a record ends
 there (as it does on every line of the published files): inside a quoted field a quote is doubled or
 followed by a comma or a line end. So a record never runs over such a line, not even a broken one whose
-quote never closes; that also lets several processes scan ranges of one file (apps.registry.parallel).
+quote never closes; that also lets several processes scan ranges of one file (apps.registry.pipeline.parallel).
 """
 
 import csv
-import datetime
-import hashlib
 import re
 import zipfile
 from array import array
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
-from apps.directory.validators import npi_check_digit_ok
-
-from . import layout
+from .. import layout
 
 BLOCK_SIZE = 1 << 18
 RECORD_STARTS = (b'"1', b'"2')  # every NPI starts with 1 or 2
 _STARTS = frozenset(RECORD_STARTS)
 _LINE_STARTS = tuple(b"\n" + start for start in RECORD_STARTS)
 MEMBER_PATTERN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
-TAXONOMY_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
-DATE_FORMAT = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
-
-REJECT_COLUMNS = "wrong number of columns: {found} instead of {expected}"
-REJECT_NPI_FORMAT = "NPI is not 10 digits"
-REJECT_NPI_CHECK_DIGIT = "NPI check digit is wrong"
-REJECT_NO_LAST_NAME = "no last name"
-REJECT_DATE = "malformed date in {column}: {value!r}"
-REJECT_UNTERMINATED = "a quoted field is not closed before the end of the file"
-# Part of every record digest: change it when parse_record or the import's comparison changes what the
-# same bytes mean, so no import takes a physician as unchanged on an older reading.
-DIGEST_VERSION = b"1"
 FOUND_FIELDS = 4  # numbers per candidate in Scanner.found: line, offset, length, NPI (0 when not one)
 
 
@@ -152,7 +135,7 @@ class Scanner:
 
     `read` counts every data record seen, `bytes_read` the bytes consumed (for a progress bar), and
     `found` holds (line number, offset, length, NPI or 0) of each candidate yielded, FOUND_FIELDS numbers
-    a record, so that a later import of the unchanged file can read just those (apps.registry.memo).
+    a record, so that a later import of the unchanged file can read just those (apps.registry.pipeline.memo).
     """
 
     def __init__(
@@ -231,12 +214,9 @@ class Scanner:
                 continue
             finished = False
             if stop_at is not None and base + end >= stop_at:
-                # The range ends in this block: at the first record start proven by a quoted NPI.
-                if base >= stop_at and buf.startswith(RECORD_STARTS):
+                end, finished = _range_end(buf, base, end, stop_at)
+                if end == 0 and finished:
                     return
-                cut = _first_record_start(buf, max(stop_at - base, 1), end)
-                if cut != -1:
-                    end, finished = cut, True
             find, count = buf.find, buf.count
             # Where wanted codes end, found by the regex engine in C; most blocks hold a few.
             hits = [match.start() for match in hit_pattern.finditer(buf, 0, end)]
@@ -256,15 +236,8 @@ class Scanner:
                 # Otherwise count the line's quotes: an odd count means a quoted field runs on, to the
                 # line where the quotes balance (in a broken file: at most to a line proving a start).
                 if buf[stop + 1 : stop + 3] not in _STARTS and count(b'"', start, stop) & 1:
-                    quotes, lines = 1, 1
-                    while quotes & 1 and stop < end and buf[stop + 1 : stop + 3] not in _STARTS:
-                        following = find(b"\n", stop + 1, end)
-                        if following == -1:
-                            following = end
-                        quotes += count(b'"', stop + 1, following)
-                        lines += 1
-                        stop = following
-                    if quotes & 1 and stop >= end and not (at_eof or finished):
+                    stop, lines, unbalanced = _continued_record_end(buf, stop, end)
+                    if unbalanced and stop >= end and not (at_eof or finished):
                         carry = buf[start:]
                         break
                     if records == room:
@@ -308,6 +281,31 @@ class Scanner:
         return line_no, raw
 
 
+def _range_end(buf: bytes, base: int, end: int, stop_at: int) -> tuple[int, bool]:
+    """(end, finished) of the block `buf` (at stream offset `base`, whole lines up to `end`) in a scan that
+    stops at `stop_at`: the range ends at the first record start proven by a quoted NPI from there. (0,
+    True) when the block starts at or after `stop_at` with such a record: nothing of it is the range's."""
+    if base >= stop_at and buf.startswith(RECORD_STARTS):
+        return 0, True
+    cut = _first_record_start(buf, max(stop_at - base, 1), end)
+    return (cut, True) if cut != -1 else (end, False)
+
+
+def _continued_record_end(buf: bytes, stop: int, end: int) -> tuple[int, int, bool]:
+    """A record whose first line (ending at `stop`) holds an odd number of quotes runs on to the line
+    where its quotes balance, or at most to a line proving a record start, or to `end`. Returns where it
+    ends, the physical lines it spans, and whether its quotes are still unbalanced there."""
+    quotes, lines = 1, 1
+    while quotes & 1 and stop < end and buf[stop + 1 : stop + 3] not in _STARTS:
+        following = buf.find(b"\n", stop + 1, end)
+        if following == -1:
+            following = end
+        quotes += buf.count(b'"', stop + 1, following)
+        lines += 1
+        stop = following
+    return stop, lines, bool(quotes & 1)
+
+
 def _trie(words: list[bytes]) -> bytes:
     """A regex matching exactly `words` (sorted, equally long), branching one byte at a time."""
     if not words:
@@ -343,36 +341,6 @@ def _next_record_start(stream: BinaryIO, start: int, stop: int) -> int | None:
     return None
 
 
-class Records:
-    """The parsed records (Row or Reject, in file order) among a scanner's candidates; `read` and
-    `bytes_read` say how far the scan got."""
-
-    def __init__(self, scanner: Scanner, *, limit: int | None, codes: frozenset[str], states: frozenset[str]):
-        self.scanner, self.limit, self.codes, self.states = scanner, limit, codes, states
-
-    @property
-    def read(self) -> int:
-        return self.scanner.read
-
-    @property
-    def bytes_read(self) -> int:
-        return self.scanner.bytes_read
-
-    @property
-    def found(self) -> array:
-        return self.scanner.found
-
-    def __iter__(self) -> Iterator["Row | Reject | Seen"]:
-        scanner = self.scanner
-        for line_no, raw in scanner.candidates(self.limit):
-            parsed = read_record(line_no, raw, scanner, codes=self.codes, states=self.states)
-            if parsed is not None:
-                yield parsed
-
-    def close(self) -> None:
-        pass
-
-
 class KnownNpis:
     """`npi in known` for NPI strings, over the scanner's byte keys (one set in memory, not two)."""
 
@@ -385,214 +353,3 @@ class KnownNpis:
 
     def __iter__(self) -> Iterator[str]:
         return (key.strip(b'",').decode() for key in self._keys)
-
-
-class Row(NamedTuple):
-    """One NPPES record, mapped to the directory's fields. `status_only` rows (a deactivated NPI, published
-    blank but for its dates) change only the activity fields."""
-
-    line_no: int
-    npi: str
-    status_only: bool
-    first_name: str
-    middle_name: str
-    last_name: str
-    name_suffix: str
-    credentials: str
-    sex: str
-    address_line1: str
-    address_line2: str
-    city: str
-    state: str
-    zip_code: str
-    phone: str
-    enumerated_on: datetime.date | None
-    nppes_updated_on: datetime.date | None
-    deactivated_on: datetime.date | None
-    reactivated_on: datetime.date | None
-    is_active: bool
-    specialties: tuple[str, ...]  # wanted codes, sorted
-    primary_specialty: str  # the wanted code the registry marks primary, else the first wanted one
-    taxonomies: tuple[str, ...] = ()  # every code of the row, in slot order
-    registry_primary: str = ""  # the code the registry marks primary, wanted or not
-    digest: str = ""  # of the record's bytes and the codes imported (record_digest)
-
-
-class Reject(NamedTuple):
-    line_no: int
-    npi: str
-    reason: str
-
-
-class Seen(NamedTuple):
-    """A record whose very bytes an earlier import read for the same codes: it is parsed (Seen.parse)
-    only if its physician turns out to have changed since, which is rare from one file to the next."""
-
-    line_no: int
-    npi: str
-    digest: str
-    raw: bytes
-
-    def parse(self, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]) -> "Row | Reject | None":
-        return parse_record(
-            self.line_no,
-            self.raw,
-            scanner.columns,
-            codes=codes,
-            known_npis=scanner.known_npis,
-            states=states,
-            digest=self.digest,
-        )
-
-
-def read_record(
-    line_no: int, raw: bytes, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]
-) -> "Row | Reject | Seen | None":
-    """parse_record, or a Seen for a record the scanner's `remembered` digests know (hashing a record
-    costs a few microseconds, parsing its 330 fields about fifty)."""
-    digest = None
-    if scanner.remembered:
-        digest = record_digest(raw, codes)
-        npi = scanner.remembered.get(digest)
-        if npi is not None:
-            return Seen(line_no, npi, digest, raw)
-    return parse_record(
-        line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states, digest=digest
-    )
-
-
-def record_digest(raw: bytes, codes: frozenset[str]) -> str:
-    """32 hex digits identifying a record's bytes read for these codes: the same digest means the same
-    row, whatever the file's line ends."""
-    return hashlib.blake2b(raw, digest_size=16, key=codes_key(codes)).hexdigest()
-
-
-@lru_cache(maxsize=8)
-def codes_key(codes: frozenset[str]) -> bytes:
-    """A key for what this set of codes (read with this DIGEST_VERSION) makes of a record."""
-    return hashlib.blake2b(DIGEST_VERSION + b"|" + ",".join(sorted(codes)).encode(), digest_size=32).digest()
-
-
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _date(value: str, column: str) -> datetime.date | None:
-    if not value:
-        return None
-    match = DATE_FORMAT.fullmatch(value)
-    if match:
-        month, day, year = (int(part) for part in match.groups())
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            pass
-    raise ValueError(REJECT_DATE.format(column=column, value=value))
-
-
-def _zip(value: str) -> str:
-    digits = value.replace("-", "").strip()
-    if digits.isdigit() and len(digits) == 9:
-        return f"{digits[:5]}-{digits[5:]}"
-    if digits.isdigit() and len(digits) == 5:
-        return digits
-    return ""
-
-
-def parse_record(
-    line_no: int,
-    raw: bytes,
-    columns: Columns,
-    *,
-    codes: frozenset[str],
-    known_npis: Container[str],
-    states: frozenset[str],
-    digest: str | None = None,
-) -> Row | Reject | None:
-    """The Row for a candidate record, a Reject when it is ours but bad, None when it is not ours.
-    `digest`: record_digest(raw, codes), when the caller has it already."""
-    try:
-        fields = next(csv.reader([_decode(raw)], strict=True))
-    except csv.Error:
-        return Reject(line_no, raw[:12].strip(b'",').decode("latin-1"), REJECT_UNTERMINATED)
-    npi = fields[columns.npi].strip() if len(fields) > columns.npi else ""
-    if len(fields) != columns.count:
-        return Reject(line_no, npi, REJECT_COLUMNS.format(found=len(fields), expected=columns.count))
-    entity_type = fields[columns.entity_type].strip()
-    wanted = []
-    primary = ""
-    listed = []  # every taxonomy of the row, in slot order: the registry's facts, whatever is imported
-    registry_primary = ""
-    for code_at, switch_at in columns.taxonomy_slots:
-        code = fields[code_at].strip()
-        if not code or code in listed:
-            continue
-        listed.append(code)
-        is_primary = fields[switch_at].strip().upper() == "Y"
-        if is_primary and not registry_primary:
-            registry_primary = code
-        if code in codes:
-            wanted.append(code)
-            if is_primary and not primary:
-                primary = code
-    ours = (entity_type == "1" and wanted) or npi in known_npis
-    if not ours:
-        return None
-    if not (len(npi) == 10 and npi.isdigit()):
-        return Reject(line_no, npi, REJECT_NPI_FORMAT)
-    if not npi_check_digit_ok(npi):
-        return Reject(line_no, npi, REJECT_NPI_CHECK_DIGIT)
-    try:
-        enumerated_on = _date(fields[columns.enumerated_on].strip(), layout.ENUMERATION_DATE)
-        updated_on = _date(fields[columns.updated_on].strip(), layout.LAST_UPDATE_DATE)
-        deactivated_on = _date(fields[columns.deactivated_on].strip(), layout.DEACTIVATION_DATE)
-        reactivated_on = _date(fields[columns.reactivated_on].strip(), layout.REACTIVATION_DATE)
-    except ValueError as error:
-        return Reject(line_no, npi, str(error))
-    is_active = deactivated_on is None or (reactivated_on is not None and reactivated_on > deactivated_on)
-    last_name = fields[columns.last_name].strip()
-    # A deactivated NPI is published blank but for its dates: only its activity changes, and it is ours
-    # only when the directory lists it already.
-    status_only = not is_active
-    if status_only and npi not in known_npis:
-        return None
-    if not last_name and not status_only:
-        return Reject(line_no, npi, REJECT_NO_LAST_NAME)
-    state = fields[columns.state].strip().upper()
-    zip_code = _zip(fields[columns.postal_code])
-    line1 = fields[columns.line1].strip()[:200]
-    city = fields[columns.city].strip()[:100]
-    has_location = bool(line1 and city and state in states and zip_code)
-    sex = fields[columns.sex].strip().upper()
-    primary = primary or (wanted[0] if wanted else "")  # the registry's primary may not be an oncology code
-    wanted.sort()
-    return Row(
-        line_no=line_no,
-        npi=npi,
-        status_only=status_only,
-        first_name=fields[columns.first_name].strip()[:100],
-        middle_name=fields[columns.middle_name].strip()[:100],
-        last_name=last_name[:100],
-        name_suffix=fields[columns.name_suffix].strip()[:20],
-        credentials=fields[columns.credentials].strip()[:100],
-        sex=sex if sex in ("F", "M") else "",
-        address_line1=line1 if has_location else "",
-        address_line2=fields[columns.line2].strip()[:200] if has_location else "",
-        city=city if has_location else "",
-        state=state if has_location else "",
-        zip_code=zip_code if has_location else "",
-        phone=fields[columns.phone].strip()[:30] if has_location else "",
-        enumerated_on=enumerated_on,
-        nppes_updated_on=updated_on,
-        deactivated_on=deactivated_on,
-        reactivated_on=reactivated_on,
-        is_active=is_active,
-        specialties=tuple(wanted),
-        primary_specialty=primary,
-        taxonomies=tuple(listed),
-        registry_primary=registry_primary,
-        digest=digest or record_digest(raw, codes),
-    )
