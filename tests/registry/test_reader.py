@@ -240,3 +240,28 @@ def test_scan_workers_take_sigterm_as_told_whatever_the_importer_does_with_it(tm
             assert time.monotonic() - started < 10
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_the_three_record_sources_implement_the_declared_protocol(tmp_path):
+    from array import array
+
+    from apps.registry.models import ScannedFile
+    from apps.registry.pipeline import memo, parallel
+
+    path = tmp_path / "npidata.csv"
+    path.write_bytes(mixed_file().encode())
+    nothing_found = ScannedFile(found=memo._packed(array("q")), records=0, size=0)
+    with path.open("rb") as stream:
+        scanner = Scanner(stream, codes=CODES)
+        made = [
+            sources.ScannedRecords(scanner, limit=None, codes=CODES, states=frozenset()),
+            parallel.ParallelRecords(
+                path=path, scanner=scanner, codes=CODES, states=frozenset(), workers=1, max_rows=3
+            ),
+            memo.RecalledRecords(path=path, memo=nothing_found, scanner=scanner, codes=CODES, states=frozenset()),
+        ]
+    try:
+        assert [isinstance(source, sources.RecordSource) for source in made] == [True, True, True]
+    finally:
+        for source in made:
+            source.close()
