@@ -1,4 +1,5 @@
-"""An import killed part-way (SIGKILL) and run again ends exactly as one clean run does."""
+"""An import killed part-way (SIGKILL, in the middle of a batch) and run again ends exactly as one clean
+run does."""
 
 import os
 import signal
@@ -7,6 +8,7 @@ import sys
 import time
 from io import StringIO
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -19,7 +21,9 @@ from tests.databases import database_url
 from .nppes_files import deactivated_row, npi, row, write_nppes
 
 ROWS = 1500
-BATCH = "20"
+BATCH = 20
+# An earlier physician whose row the new file changes in its 20th batch (of rows 381-400).
+LOCKED = 400
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -125,12 +129,27 @@ def processes_reading(path) -> list[int]:
     return found
 
 
+def wait_until_blocked_by(locker_pid: int, process: subprocess.Popen) -> str:
+    """Wait for the import's session to wait on a lock the session `locker_pid` holds, and return the
+    statement it waits in ("" if the import ended first: the caller's assertions report it)."""
+    deadline = time.monotonic() + 120
+    with connection.cursor() as cursor:
+        while process.poll() is None and time.monotonic() < deadline:
+            cursor.execute("SELECT query FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [locker_pid])
+            blocked = cursor.fetchone()
+            if blocked:
+                return blocked[0]
+            time.sleep(0.02)
+    return ""
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
 def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     # Given a directory with physicians from an earlier import, one of them edited by a curator
-    earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in range(1, 30)])
+    earlier_npis = [*range(1, 30), LOCKED]
+    earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in earlier_npis])
     call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
     Physician.objects.filter(npi=npi(3)).update(last_name="Edited by a curator")
     # And a new file: new physicians, changed ones, a deactivation, a duplicate NPI and a bad row
@@ -141,24 +160,38 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     path = write_nppes(tmp_path / "npidata_pfile_20050523-20241110.csv", rows)
     before = directory_state()
 
-    # When an import of it is killed with SIGKILL after some batches committed
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", BATCH, "--no-progress"]
-        + ["--workers", workers],
-        cwd=settings.BASE_DIR,
-        env=subprocess_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    # When an import of it is killed with SIGKILL in the middle of a batch, after earlier ones committed:
+    # another session holds a row lock on a physician the import changes, and the import is killed once
+    # its session waits for that lock (its batch has inserted new physicians by then)
+    database = settings.DATABASES["default"]
+    locker = psycopg2.connect(
+        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
     )
-    deadline = time.monotonic() + 120
-    while Physician.objects.count() < 300 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        with locker.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            locker_pid = cursor.fetchone()[0]
+            cursor.execute("SELECT id FROM directory_physician WHERE npi = %s FOR UPDATE", [npi(LOCKED)])
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress"]
+            + ["--workers", workers],
+            cwd=settings.BASE_DIR,
+            env=subprocess_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        blocked_in = wait_until_blocked_by(locker_pid, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        locker.close()
     wait_for_killed_session()
-    committed = Physician.objects.count()
     assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
-    assert 300 <= committed < ROWS - 1, "the import was not interrupted part-way"
+    assert blocked_in.startswith("UPDATE directory_physician p SET"), blocked_in
+    # Then the batches before the blocked one are committed (batches of BATCH rows of the file), and
+    # nothing of the blocked one
+    committed = set(Physician.objects.values_list("npi", flat=True))
+    assert committed == {npi(n) for n in [*range(1, (LOCKED - 1) // BATCH * BATCH + 1), LOCKED]}
     killed = ImportRun.objects.order_by("-id").first()
     assert killed.status == "running"
     # And no scan worker outlives it
@@ -168,7 +201,7 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     assert processes_reading(path) == []
 
     # And run again to the end
-    call_command("import_nppes", str(path), "--batch-size", BATCH, "--no-progress", stdout=StringIO())
+    call_command("import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress", stdout=StringIO())
     rerun_state = directory_state()
     killed.refresh_from_db()
 
@@ -181,7 +214,7 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
     Physician.objects.filter(npi=npi(3)).update(last_name="Edited by a curator")
     assert directory_state() == before
-    call_command("import_nppes", str(path), "--batch-size", BATCH, "--no-progress", stdout=StringIO())
+    call_command("import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress", stdout=StringIO())
 
     # Then the killed-and-rerun directory equals the clean one, table by table
     clean_state = directory_state()
