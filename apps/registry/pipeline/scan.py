@@ -219,13 +219,10 @@ class Scanner:
                     return
             find, count = buf.find, buf.count
             # Where wanted codes end, found by the regex engine in C; most blocks hold a few.
-            hits = [match.start() for match in hit_pattern.finditer(buf, 0, end)]
-            hits.append(len(buf) + 1)  # sentinel
+            hits = [match.start() for match in hit_pattern.finditer(buf, 0, end)] + [len(buf) + 1]  # a sentinel
             next_hit, hit_index = hits[0], 0
             room = end + 1 if limit is None else limit - self.read  # records this block may still read
-            records = 0
-            extra = 0  # physical lines of this block's records beyond their first
-            start = 0
+            records = extra = start = 0  # extra: physical lines of this block's records beyond their first
             carry = b""
             while start < end:
                 stop = find(b"\n", start, end)
