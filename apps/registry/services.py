@@ -62,19 +62,19 @@ def _start_run(*, file_name: str, kind: str, dry_run: bool) -> ImportRun:
     return run
 
 
-def _wanted_codes(taxonomies: list[str] | None) -> dict[str, int]:
-    """{code: specialty id} of the codes to import: the given ones, or every code with a category."""
+def _wanted_codes(taxonomies: list[str] | None) -> frozenset[str]:
+    """The codes to import: the given ones, or every code with a category."""
     if taxonomies:
         codes = sorted({code.strip().upper() for code in taxonomies if code.strip()})
         bad = [code for code in codes if not TAXONOMY_CODE.fullmatch(code)]
         if bad:
             raise RegistryImportError(BAD_CODES_MESSAGE.format(codes=", ".join(bad)))
-        found = dict(Specialty.objects.filter(code__in=codes).values_list("code", "id"))
+        found = set(Specialty.objects.filter(code__in=codes).values_list("code", flat=True))
         missing = [code for code in codes if code not in found]
         if missing:
             raise RegistryImportError(UNKNOWN_CODES_MESSAGE.format(codes=", ".join(missing)))
-        return found
-    found = dict(Specialty.objects.exclude(category="").values_list("code", "id"))
+        return frozenset(found)
+    found = frozenset(Specialty.objects.exclude(category="").values_list("code", flat=True))
     if not found:
         raise RegistryImportError(NO_CODES_MESSAGE)
     return found
@@ -106,7 +106,7 @@ def nppes_import(
         raise RegistryImportError("The limit cannot be negative.")
     path = Path(path)
     with _import_lock():
-        wanted = frozenset(_wanted_codes(taxonomies))
+        wanted = _wanted_codes(taxonomies)
         run = _start_run(file_name=path.name, kind=import_kind(path), dry_run=dry_run)
         default_rejects = Path(settings.BASE_DIR) / "var" / "imports" / f"nppes-rejects-{run.pk}.csv"
         rejects = Rejects(Path(rejects_path) if rejects_path else None, default_rejects)
