@@ -112,17 +112,10 @@ def nppes_import(
         rejects = Rejects(Path(rejects_path) if rejects_path else None, default_rejects)
         try:
             with _recorded(run):
-                nppes.import_file(
-                    run,
-                    path=path,
-                    dry_run=dry_run,
-                    limit=limit,
-                    wanted=wanted,
-                    rejects=rejects,
-                    batch_size=batch_size,
-                    progress=progress,
-                    workers=workers,
+                options = nppes.Options(
+                    dry_run=dry_run, limit=limit, batch_size=batch_size, workers=workers, progress=progress
                 )
+                nppes.import_file(run, path, wanted=wanted, rejects=rejects, options=options)
         finally:
             rejects.close()
     return run

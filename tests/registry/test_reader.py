@@ -189,16 +189,12 @@ def test_parallel_scan_reads_exactly_what_one_scan_reads(monkeypatch, tmp_path, 
 
     # When worker processes scan the ranges, and one scan reads the whole file
     with path.open("rb") as stream:
-        one = sources.ScannedRecords(
-            Scanner(stream, codes=CODES, known_npis=known), limit=None, codes=CODES, states=states
-        )
+        one = sources.ScannedRecords(Scanner(stream, codes=CODES, states=states, known_npis=known))
         expected = list(one)
     with path.open("rb") as stream:
         records = parallel.ParallelRecords(
             path=path,
-            scanner=Scanner(stream, codes=CODES, known_npis=known),
-            codes=CODES,
-            states=states,
+            scanner=Scanner(stream, codes=CODES, states=states, known_npis=known),
             workers=2,
             max_rows=3,
         )
@@ -226,9 +222,7 @@ def test_scan_workers_take_sigterm_as_told_whatever_the_importer_does_with_it(tm
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         with path.open("rb") as stream:
-            records = parallel.ParallelRecords(
-                path=path, scanner=Scanner(stream, codes=CODES), codes=CODES, states=frozenset(), workers=2, max_rows=3
-            )
+            records = parallel.ParallelRecords(path=path, scanner=Scanner(stream, codes=CODES), workers=2, max_rows=3)
             try:
                 # Then its scan workers have SIGTERM's default action: terminate() ends them at once
                 # (with the inherited handler, it could wait forever on one unwinding from a blocked read)
@@ -254,11 +248,9 @@ def test_the_three_record_sources_implement_the_declared_protocol(tmp_path):
     with path.open("rb") as stream:
         scanner = Scanner(stream, codes=CODES)
         made = [
-            sources.ScannedRecords(scanner, limit=None, codes=CODES, states=frozenset()),
-            parallel.ParallelRecords(
-                path=path, scanner=scanner, codes=CODES, states=frozenset(), workers=1, max_rows=3
-            ),
-            memo.RecalledRecords(path=path, memo=nothing_found, scanner=scanner, codes=CODES, states=frozenset()),
+            sources.ScannedRecords(scanner),
+            parallel.ParallelRecords(path=path, scanner=scanner, workers=1, max_rows=3),
+            memo.RecalledRecords(path=path, memo=nothing_found, scanner=scanner),
         ]
     try:
         assert [isinstance(source, sources.RecordSource) for source in made] == [True, True, True]

@@ -50,10 +50,10 @@ def _key(path: Path) -> str:
     return str(path.resolve())
 
 
-def recall(path: Path, *, codes: frozenset[str], scanner: Scanner) -> ScannedFile | None:
+def recall(path: Path, *, scanner: Scanner) -> ScannedFile | None:
     """The remembered scan of the file at `path`, when it still holds for this import."""
     memo = ScannedFile.objects.filter(path=_key(path)).first()
-    if memo is None or memo.scan_version != SCAN_VERSION or memo.codes_key != codes_key(codes).hex():
+    if memo is None or memo.scan_version != SCAN_VERSION or memo.codes_key != codes_key(scanner.codes).hex():
         return None
     if FileStamp(memo.size, memo.device, memo.inode, memo.modified_ns, memo.changed_ns) != FileStamp.of(path):
         return None
@@ -65,9 +65,7 @@ def recall(path: Path, *, codes: frozenset[str], scanner: Scanner) -> ScannedFil
     return memo
 
 
-def remember(
-    path: Path, *, stamp: FileStamp, started_ns: int, codes: frozenset[str], scanner: Scanner, records, run
-) -> bool:
+def remember(path: Path, *, stamp: FileStamp, started_ns: int, scanner: Scanner, records, run) -> bool:
     """Remember a finished full scan of the file at `path`, unless the file changed during the scan or
     shortly before it began. `stamp` is the file's before the scan, `started_ns` the wall clock then."""
     key = _key(path)
@@ -84,7 +82,7 @@ def remember(
             "modified_ns": stamp.modified_ns,
             "changed_ns": stamp.changed_ns,
             "scan_version": SCAN_VERSION,
-            "codes_key": codes_key(codes).hex(),
+            "codes_key": codes_key(scanner.codes).hex(),
             "records": records.read,
             "found": _packed(records.found),
             "known_npis": _packed(array("q", sorted(_known_numbers(scanner)))),
@@ -115,8 +113,8 @@ class RecalledRecords:
     """The read records (Row, Reject or Seen, in file order) among the candidates a remembered scan found,
     each read from its offset; the same a scan of the unchanged file would give."""
 
-    def __init__(self, *, path: Path, memo: ScannedFile, scanner: Scanner, codes, states):
-        self.path, self.scanner, self.codes, self.states = path, scanner, codes, states
+    def __init__(self, *, path: Path, memo: ScannedFile, scanner: Scanner):
+        self.path, self.scanner = path, scanner
         self.found = _numbers(memo.found)
         self.total, self.size = memo.records, memo.size
         self.read = 0
@@ -130,7 +128,7 @@ class RecalledRecords:
                 line_no, offset, length = found[at], found[at + 1], found[at + 2]
                 raw = os.pread(descriptor, length, offset)
                 self.read, self.bytes_read = line_no - 2, offset + length  # for the progress bar
-                parsed = read_record(line_no, raw, scanner, codes=self.codes, states=self.states)
+                parsed = read_record(line_no, raw, scanner)
                 if parsed is not None:
                     yield parsed
         self.read, self.bytes_read = self.total, self.size

@@ -29,6 +29,17 @@ DEFAULT_BATCH_SIZE = 2000
 COUNT_FIELDS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "reactivated", "rejected")
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to import a file, as the import_nppes command's options say."""
+
+    dry_run: bool = False  # read and compare, write nothing
+    limit: int | None = None  # stop after this many records of the file
+    batch_size: int = DEFAULT_BATCH_SIZE  # rows per transaction at most
+    workers: int | None = None  # scan processes: one per CPU for a large file when None, none when 0
+    progress: bool = False  # a progress bar on stderr
+
+
 @dataclass
 class BatchResult:
     """What one batch did to the directory (or, in a dry run, would have done)."""
@@ -86,19 +97,9 @@ def apply_batch(
     return result
 
 
-def import_file(
-    run: ImportRun,
-    *,
-    path: Path,
-    dry_run: bool,
-    limit: int | None,
-    wanted: frozenset[str],
-    rejects: Rejects,
-    batch_size: int,
-    progress: bool,
-    workers: int | None,
-) -> None:
-    """Import the NPPES file at `path` (CSV or zip) into the directory, counting into `run`."""
+def import_file(run: ImportRun, path: Path, *, wanted: frozenset[str], rejects: Rejects, options: Options) -> None:
+    """Import the NPPES file at `path` (CSV or zip) into the directory, the physicians with a `wanted`
+    taxonomy code, counting into `run`."""
     with connection.cursor() as cursor:
         write.ensure_temp_tables(cursor)
     stamp, started_ns = (memo.FileStamp.of(path), time.time_ns()) if path.is_file() else (None, 0)
@@ -108,27 +109,17 @@ def import_file(
         known_npis = Physician.objects.values_list("npi", flat=True).iterator(chunk_size=10000)
         # Records read before: whether their physician is unchanged is decided without parsing them.
         remembered = dict(NppesRecord.objects.values_list("digest", "physician__npi").iterator(chunk_size=10000))
-        scanner = Scanner(stream, codes=wanted, known_npis=known_npis, remembered=remembered)
+        scanner = Scanner(stream, codes=wanted, states=_states(), known_npis=known_npis, remembered=remembered)
         plain = name == path.name  # not a zip member
-        states = _states()
+        limit = options.limit
+        max_rows = 4 * options.batch_size  # rows scan workers may find ahead of the writes
         records = open_source(
-            path,
-            scanner,
-            plain=plain,
-            size=size,
-            limit=limit,
-            workers=workers,
-            codes=wanted,
-            states=states,
-            max_rows=4 * batch_size,
+            path, scanner, plain=plain, size=size, limit=limit, workers=options.workers, max_rows=max_rows
         )
         run.scan_reused = isinstance(records, memo.RecalledRecords)
-        batches = _Batches(run, records, scanner=scanner, wanted=wanted, states=states, rejects=rejects)
-        _read(records, batches, size=size, progress=progress, batch_size=batch_size, dry_run=dry_run)
+        _read(records, _Batches(run, records, scanner=scanner, rejects=rejects, dry_run=options.dry_run), size, options)
         if plain and limit is None and not run.scan_reused:
-            memo.remember(
-                path, stamp=stamp, started_ns=started_ns, codes=wanted, scanner=scanner, records=records, run=run
-            )
+            memo.remember(path, stamp=stamp, started_ns=started_ns, scanner=scanner, records=records, run=run)
     run.read = records.read
     run.rejects_path = str(rejects.path) if rejects.written else ""
     run.status = ImportRun.Status.SUCCEEDED
@@ -144,23 +135,24 @@ def _states() -> frozenset[str]:
     return frozenset(code for code, _ in STATE_CHOICES)
 
 
-def _read(records: RecordSource, batches: "_Batches", *, size, progress, batch_size, dry_run) -> None:
+def _read(records: RecordSource, batches: "_Batches", size: int, options: Options) -> None:
     """Every record of the source into batches of up to `batch_size` rows; a reject into the rejects file.
     The first batch is FIRST_BATCH_SIZE rows and each next one twice as big."""
+    batch_size = options.batch_size
     rows = min(batch_size, FIRST_BATCH_SIZE)
     bar = None
     try:
-        bar = Progress.start(size, progress)
+        bar = Progress.start(size, options.progress)
         for parsed in records:
             batches.run.matched += 1
             if isinstance(parsed, Reject):
                 batches.reject(parsed)
                 continue
             if batches.add(parsed) >= rows:
-                batches.flush(dry_run=dry_run)
+                batches.flush()
                 rows = min(batch_size, 2 * rows)
             bar.update(records.bytes_read, records.read)
-        batches.flush(dry_run=dry_run)
+        batches.flush()
     finally:
         records.close()
         if bar is not None:
@@ -172,9 +164,9 @@ class _Batches:
     """The rows read, one per NPI (a later row of the file wins), written a batch at a time, each in its
     own transaction."""
 
-    def __init__(self, run, records, *, scanner, wanted, states, rejects):
+    def __init__(self, run, records, *, scanner, rejects, dry_run):
         self.run, self.records, self.scanner = run, records, scanner
-        self.wanted, self.states, self.rejects = wanted, states, rejects
+        self.rejects, self.dry_run = rejects, dry_run
         self.pending: dict[str, Row | Seen] = {}
         # Every code, not only the wanted ones: a curator may have added any specialty, and it stays.
         self.specialty_ids = dict(Specialty.objects.values_list("code", "id"))
@@ -192,7 +184,7 @@ class _Batches:
         self.pending[row.npi] = row
         return len(self.pending)
 
-    def flush(self, *, dry_run: bool) -> None:
+    def flush(self) -> None:
         if not self.pending:
             return
         rows = sorted(self.pending.values(), key=lambda row: row.npi)
@@ -202,9 +194,9 @@ class _Batches:
             result = apply_batch(
                 rows,
                 specialty_ids=self.specialty_ids,
-                wanted=self.wanted,
+                wanted=self.scanner.codes,
                 run_id=run.pk,
-                dry_run=dry_run,
+                dry_run=self.dry_run,
                 known=self.known,
                 parse=self._parse_seen,
             )
@@ -212,12 +204,12 @@ class _Batches:
             for name in ("created", "updated", "unchanged", "deactivated", "reactivated"):
                 setattr(run, name, getattr(run, name) + getattr(result, name))
             run.read = self.records.read
-            if not dry_run:
+            if not self.dry_run:
                 run.save(update_fields=[*COUNT_FIELDS, "duplicates"])
 
     def _parse_seen(self, seen: Seen) -> Row | None:
         """A Seen record whose physician changed since: read in full after all."""
-        parsed = seen.parse(self.scanner, codes=self.wanted, states=self.states)
+        parsed = seen.parse(self.scanner)
         if isinstance(parsed, Reject):
             self.reject(parsed)
             return None

@@ -25,7 +25,7 @@ CHUNK_BYTES = 16 << 20  # one task: big enough to make its overhead negligible, 
 MIN_BYTES = 64 << 20  # smaller files are scanned in the importing process
 MAX_WORKERS = 8
 
-_job = None  # in a worker: (path, scanner, codes, states), inherited from the parent at the fork
+_job = None  # in a worker: (path, scanner), inherited from the parent at the fork
 
 
 def worker_count() -> int:
@@ -49,8 +49,6 @@ class ParallelRecords:
         *,
         path,
         scanner: Scanner,
-        codes: frozenset[str],
-        states: frozenset[str],
         workers: int,
         max_rows: int,
         inherited_fds: Iterable[int] = (),
@@ -70,7 +68,7 @@ class ParallelRecords:
         self._error: BaseException | None = None
         self._condition = threading.Condition()
         # Forked, the workers get these objects as they are: nothing is pickled but their results.
-        job = (str(path), scanner, codes, states)
+        job = (str(path), scanner)
         self._pool = multiprocessing.get_context("fork").Pool(
             workers, initializer=_start_worker, initargs=(job, tuple(inherited_fds))
         )
@@ -149,13 +147,13 @@ def _start_worker(job: tuple, inherited_fds: tuple[int, ...]) -> None:
 
 
 def _scan_chunk(index: int, start: int, stop: int) -> tuple[int, int, int, list, bytes]:
-    path, scanner, codes, states = _job
+    path, scanner = _job
     scanner = copy.copy(scanner)
     with open(path, "rb") as stream:
         records, lines, found = scanner.scan_range(stream, start, stop)
     items = []
     for line_no, raw in found:
-        parsed = read_record(line_no, raw, scanner, codes=codes, states=states)
+        parsed = read_record(line_no, raw, scanner)
         if parsed is not None:
             items.append(parsed)
     return index, records, lines, items, scanner.found.tobytes()

@@ -79,31 +79,29 @@ class Seen(NamedTuple):
     digest: str
     raw: bytes
 
-    def parse(self, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]) -> "Row | Reject | None":
+    def parse(self, scanner: "Scanner") -> "Row | Reject | None":
         return parse_record(
             self.line_no,
             self.raw,
             scanner.columns,
-            codes=codes,
+            codes=scanner.codes,
             known_npis=scanner.known_npis,
-            states=states,
+            states=scanner.states,
             digest=self.digest,
         )
 
 
-def read_record(
-    line_no: int, raw: bytes, scanner: "Scanner", *, codes: frozenset[str], states: frozenset[str]
-) -> "Row | Reject | Seen | None":
-    """parse_record, or a Seen for a record the scanner's `remembered` digests know (hashing a record
-    costs a few microseconds, parsing its 330 fields about fifty)."""
-    digest = None
+def read_record(line_no: int, raw: bytes, scanner: "Scanner") -> "Row | Reject | Seen | None":
+    """parse_record of a candidate of `scanner`, or a Seen for a record the scanner's `remembered` digests
+    know (hashing a record costs a few microseconds, parsing its 330 fields about fifty)."""
+    codes, digest = scanner.codes, None
     if scanner.remembered:
         digest = record_digest(raw, codes)
         npi = scanner.remembered.get(digest)
         if npi is not None:
             return Seen(line_no, npi, digest, raw)
     return parse_record(
-        line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=states, digest=digest
+        line_no, raw, scanner.columns, codes=codes, known_npis=scanner.known_npis, states=scanner.states, digest=digest
     )
 
 

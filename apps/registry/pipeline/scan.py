@@ -143,10 +143,14 @@ class Scanner:
         stream: BinaryIO,
         *,
         codes: frozenset[str],
+        states: frozenset[str] = frozenset(),
         known_npis: Iterable[str] = (),
         remembered: Mapping[str, str] | None = None,
     ):
         self.stream = stream
+        # What a record must hold to be read (parse.read_record): a wanted code or a known NPI; and the
+        # states whose addresses count as practice locations.
+        self.codes, self.states = codes, states
         # {record digest: NPI} of the records an earlier import read for these codes (see read_record).
         self.remembered = remembered or {}
         self.read = 0

@@ -51,8 +51,8 @@ class RecordSource(Protocol):
 class ScannedRecords:
     """The records among the candidates of a scan in this process; `limit` stops after that many records."""
 
-    def __init__(self, scanner: Scanner, *, limit: int | None, codes: frozenset[str], states: frozenset[str]):
-        self.scanner, self.limit, self.codes, self.states = scanner, limit, codes, states
+    def __init__(self, scanner: Scanner, *, limit: int | None = None):
+        self.scanner, self.limit = scanner, limit
 
     @property
     def read(self) -> int:
@@ -69,7 +69,7 @@ class ScannedRecords:
     def __iter__(self) -> Iterator[Row | Reject | Seen]:
         scanner = self.scanner
         for line_no, raw in scanner.candidates(self.limit):
-            parsed = read_record(line_no, raw, scanner, codes=self.codes, states=self.states)
+            parsed = read_record(line_no, raw, scanner)
             if parsed is not None:
                 yield parsed
 
@@ -85,30 +85,26 @@ def open_source(
     size: int,
     limit: int | None,
     workers: int | None,
-    codes: frozenset[str],
-    states: frozenset[str],
     max_rows: int,
 ) -> RecordSource:
     """The fastest source that gives the file's records: a remembered scan of the unchanged plain file,
     else scan workers for a plain file in the published quoted layout (`workers` None: one per CPU from
     MIN_BYTES up; 0: none), else a scan here. --limit counts records from the start, so it scans here, in
     order. `max_rows`: how many rows the workers may find ahead of the importer."""
-    remembered = recall(path, codes=codes, scanner=scanner) if plain and limit is None else None
+    remembered = recall(path, scanner=scanner) if plain and limit is None else None
     if remembered is not None:
-        return RecalledRecords(path=path, memo=remembered, scanner=scanner, codes=codes, states=states)
+        return RecalledRecords(path=path, memo=remembered, scanner=scanner)
     if workers is None:
         workers = worker_count() if size >= MIN_BYTES else 0
     if workers and plain and scanner.columns.quoted and limit is None:
         return ParallelRecords(
             path=path,
             scanner=scanner,
-            codes=codes,
-            states=states,
             workers=workers,
             max_rows=max_rows,
             inherited_fds=_database_sockets(),
         )
-    return ScannedRecords(scanner, limit=limit, codes=codes, states=states)
+    return ScannedRecords(scanner, limit=limit)
 
 
 def _database_sockets() -> list[int]:
