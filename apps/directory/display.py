@@ -33,8 +33,10 @@ ROMAN_NUMERAL = re.compile(r"^(?=[ivxl]{2,}$)l?x{0,3}(ix|iv|v?i{0,3})$", re.IGNO
 # Name words that look like Roman numerals but are names: Xi, Vi, Li, Liv.
 ROMAN_LOOKALIKE_NAMES = frozenset({"xi", "vi", "li", "liv"})
 
-# Address words kept in capitals: compass directions and a few well-known abbreviations.
-ADDRESS_CAPITALS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw", "po", "us", "va", "md", "llc", "pc", "pllc"})
+# Address words kept in capitals: compass directions and a few well-known abbreviations (LL: lower level).
+ADDRESS_CAPITALS = frozenset(
+    {"n", "s", "e", "w", "ne", "nw", "se", "sw", "ll", "po", "us", "va", "md", "llc", "pc", "pllc"}
+)
 # Joining words lower case inside an address or practice name (never first): "King of Prussia".
 ADDRESS_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
 ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$", re.IGNORECASE)
