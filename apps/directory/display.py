@@ -33,12 +33,17 @@ ROMAN_NUMERAL = re.compile(r"^(?=[ivxl]{2,}$)l?x{0,3}(ix|iv|v?i{0,3})$", re.IGNO
 # Name words that look like Roman numerals but are names: Xi, Vi, Li, Liv.
 ROMAN_LOOKALIKE_NAMES = frozenset({"xi", "vi", "li", "liv"})
 
-# Address words kept in capitals: compass directions and a few well-known abbreviations (LL: lower level).
+# Address words kept in capitals: compass directions, a few well-known abbreviations (LL: lower level)
+# and hospital units.
 ADDRESS_CAPITALS = frozenset(
-    {"n", "s", "e", "w", "ne", "nw", "se", "sw", "ll", "po", "us", "va", "md", "llc", "pc", "pllc"}
+    {"n", "s", "e", "w", "ne", "nw", "se", "sw", "ll", "po", "pob", "us", "va", "afb", "mlk", "md", "llc", "pc", "pllc"}
+    | {"ent", "icu", "nicu", "picu"}
 )
 # Joining words lower case inside an address or practice name (never first): "King of Prussia".
 ADDRESS_SMALL_WORDS = frozenset({"of", "and", "the", "at", "for", "in", "on"})
+FIRST_LETTER = re.compile(r"^([^\w]*)(\w)")
+# Initials with dots, kept in capitals: "P.C.", "U.S.".
+DOTTED_INITIALS = re.compile(r"^\w(\.\w)+$")
 ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$", re.IGNORECASE)
 
 # Credentials whose usual spelling is not all capitals, by their letters without dots.
@@ -55,6 +60,8 @@ CREDENTIAL_SPELLINGS = {
     "EDD": "EdD",
     "PSYD": "PsyD",
     "MED": "MEd",
+    "AUD": "AuD",
+    "RPH": "RPh",
 }
 
 PHONE_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -78,8 +85,9 @@ def _capitalize(word: str) -> str:
     if apostrophe and tail:
         if len(head) == 1:
             return f"{head.upper()}'{_capitalize(tail)}"
-        return f"{head.capitalize()}'{tail.lower()}"
-    return word.capitalize()
+        return f"{_capitalize(head)}'{tail.lower()}"
+    # The first letter, not the first character: "(ONCOLOGY)" -> "(Oncology)".
+    return FIRST_LETTER.sub(lambda found: found.group(1) + found.group(2).upper(), word.lower(), count=1)
 
 
 def _surname_word(word: str) -> str:
@@ -184,8 +192,8 @@ def _address_word(word: str, first: bool) -> str:
         return lower  # 1ST -> 1st, 42ND -> 42nd
     if any(ch.isdigit() for ch in word) or len(word) == 1:
         return word.upper()  # 200, 4B, #12, A (building A), N
-    bare = lower.strip(".,")
-    if bare in ADDRESS_CAPITALS or (_is_roman(bare) and len(bare) > 1):
+    bare = lower.strip(".,()")
+    if bare in ADDRESS_CAPITALS or _is_roman(bare) or DOTTED_INITIALS.match(bare):
         return word.upper()
     if bare == "c/o" or (not first and bare in ADDRESS_SMALL_WORDS):
         return lower
