@@ -1,8 +1,9 @@
 """Readable text from registry capitals, for display only: the stored text is never changed.
 
 NPPES publishes "JEFFERY SPIRO", "263 FARMINGTON AVE", "M.D.", "8606792100". These functions give
-"Jeffery Spiro", "263 Farmington Ave", "MD", "(860) 679-2100". Text that is already in mixed case was
-typed by someone who knew better (a curator's "MacKenzie", "DeVita") and is shown as typed.
+"Jeffery Spiro", "263 Farmington Ave", "MD", "(860) 679-2100". Names and addresses are recased only
+when they are all capitals: any lower-case letter means a person typed them (a curator's "MacKenzie",
+"DeVita"), and they are shown as typed.
 
 Written here rather than taken from nameparser: its capitalize() applies ``^(ma?c)(\\w{2,})`` to every
 surname (MACHADO -> MacHado, MACIAS -> MacIas) and parses names the registry already gives in parts.
@@ -69,8 +70,8 @@ ZIP = re.compile(r"^(\d{5})-?(\d{4})?$")
 
 
 def needs_case(text: str) -> bool:
-    """All capitals (or all lower case): the registry's style, not a person's choice of case."""
-    return text.isupper() or text.islower()
+    """All capitals: the registry's style. Any lower-case letter means a person chose the case."""
+    return text.isupper()
 
 
 def _split_keep(text: str, separators: str) -> list[str]:
@@ -182,8 +183,8 @@ def _credential(token: str) -> str:
     key = token.upper()
     if key in CREDENTIAL_SPELLINGS:
         return CREDENTIAL_SPELLINGS[key]
-    # A curator's own spelling of a credential we do not know (say "MPhil") is kept.
-    return token if not needs_case(token) else key
+    # A curator's own spelling of a credential we do not know (say "MPhil") is kept; "md" is plainly MD.
+    return key if token.isupper() or token.islower() else token
 
 
 def _address_word(word: str, first: bool) -> str:

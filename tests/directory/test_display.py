@@ -40,7 +40,7 @@ FULL_NAMES = [
     pytest.param(("María", "", "García", "", "MD PhD"), "María García, MD PhD", id="curator-accents-and-spacing"),
     pytest.param(("ROBERT", "(BOB)", "HALL", "", "MD"), "Robert (Bob) Hall, MD", id="nickname-in-parentheses"),
     pytest.param(("JOSÉ", "", "NÚÑEZ", "", "MD"), "José Núñez, MD", id="accented-capitals"),
-    pytest.param(("anne", "", "lee", "", "md"), "Anne Lee, MD", id="all-lower-case"),
+    pytest.param(("anne", "", "lee", "", "md"), "anne lee, MD", id="lower-case-typed-is-kept"),
     pytest.param(("ARJUN", "", "PATEL", "", "MBBS, FRCPC"), "Arjun Patel, MBBS, FRCPC", id="foreign-credentials"),
     pytest.param(("LEE", "", "KIM", "", ""), "Lee Kim", id="no-credentials"),
 ]
