@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.common.models import TimeStampedModel
 
+from . import display
 from . import search as search_sql
 from .geo import zip_centroid
 from .validators import validate_npi, validate_taxonomy_code
@@ -359,10 +360,18 @@ class Physician(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        name = " ".join(part for part in [self.first_name, self.middle_name, self.last_name] if part)
+        """The name as pages and the API show it: readable case from registry capitals, credentials
+        normalized (display.py); the stored fields keep the registry's own text."""
+        parts = [display.person_name(self.first_name, given=True), display.person_name(self.middle_name)]
+        name = " ".join(part for part in [*parts, display.person_name(self.last_name)] if part)
         if self.name_suffix:
-            name = f"{name} {self.name_suffix}"
-        return f"{name}, {self.credentials}" if self.credentials else name
+            name = f"{name} {display.name_suffix(self.name_suffix)}"
+        credentials = display.credentials(self.credentials)
+        return f"{name}, {credentials}" if credentials else name
+
+    @property
+    def display_last_name(self) -> str:
+        return display.person_name(self.last_name)
 
     @property
     def slug(self) -> str:
@@ -532,12 +541,30 @@ class PracticeLocation(TimeStampedModel):
         return f"{self.name or self.address_line1}, {self.city}, {self.state} {self.zip_code}"
 
     @property
+    def title(self) -> str:
+        """The practice name, or the street address when there is none: never a placeholder."""
+        return display.location_title(self.name, self.address_line1)
+
+    @property
+    def display_street(self) -> str:
+        return ", ".join(display.address(line) for line in (self.address_line1, self.address_line2) if line)
+
+    @property
+    def display_city(self) -> str:
+        return display.address(self.city)
+
+    @property
+    def display_place(self) -> str:
+        """City, state and ZIP as an envelope reads: "Farmington, CT 06030-0001"."""
+        return f"{self.display_city}, {self.state} {display.zip_code(self.zip_code)}"
+
+    @property
+    def display_phone(self) -> str:
+        return display.phone(self.phone)
+
+    @property
     def tel_uri(self) -> str:
-        """A tel: link for the phone number (US numbers get +1)."""
-        digits = "".join(ch for ch in self.phone if ch.isdigit())
-        if len(digits) == 10:
-            digits = f"1{digits}"
-        return f"tel:+{digits}" if digits else ""
+        return display.tel_uri(self.phone)
 
     def fill_coordinates(self) -> None:
         if self.latitude is None or self.longitude is None:

@@ -87,7 +87,7 @@ def test_profile_shows_everything_a_patient_needs(client, physician):
     assert "Medical Oncology Physician" in html
     assert "Breast cancer, Lymphoma" in html or "Lymphoma, Breast cancer" in html
     assert "Information last verified on January 15, 2026." in html
-    assert '<a href="tel:+12125550199">212-555-0199</a>' in html
+    assert '<a href="tel:+12125550199">(212) 555-0199</a>' in html
     assert html.count("Accepting new patients") == 1 and html.count("Not accepting new patients") == 1
     assert "American Board of Internal Medicine" in html or "ABIM" in html
     assert "Since Jul 1, 2012" in html and "Expires Dec 31, 2030" in html and "Jan 10, 2026" in html

@@ -62,6 +62,10 @@ class CancerTypeBriefSerializer(serializers.Serializer):
 
 class PracticeLocationSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Practice or hospital name, or empty.")
+    title = serializers.CharField(
+        help_text="What the page titles this location: its name, or its street address when it has none, "
+        "in readable case."
+    )
     address_line1 = serializers.CharField()
     address_line2 = serializers.CharField()
     city = serializers.CharField()
@@ -137,6 +141,7 @@ def _date(value):
 def _location(location) -> dict:
     return {
         "name": location.name,
+        "title": location.title,
         "address_line1": location.address_line1,
         "address_line2": location.address_line2,
         "city": location.city,
