@@ -7,7 +7,7 @@ does never means replaying migrations: migrations apply the files with RunSQLFil
 Constants Python uses too are defined in Python (apps/directory/search.py: the stop words, the word
 limits, the map grid's levels). A file names one as `{{NAME}}` and render() writes its value in as an
 SQL literal when a migration applies the file: the functions hold plain literals, as if typed, so
-nothing is looked up at query time and the plans are those of literals. See CONSTANTS below.
+nothing is looked up at query time and the plans are those of literals: see constants().
 
 To change a function or a trigger:
 1. edit its file (or the Python constant it renders);
