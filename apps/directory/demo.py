@@ -697,7 +697,8 @@ def seed_physicians(plan: DemoPlan, institutions: dict[str, list[tuple[int, str]
     total = Counts()
     with connection.cursor() as cursor:
         # Skip the per-table refresh triggers and derive each chunk's search columns in one UPDATE
-        # (migration 0010): five rewrites of every new physician row become one.
+        # (apps/directory/sql/directory_refresh_physicians.sql): five rewrites of every new physician row
+        # become one.
         cursor.execute("SELECT set_config('oncodir.bulk_load', 'on', true)")
         seeded_chunks = 0
         try:

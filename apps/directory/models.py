@@ -247,7 +247,7 @@ class Physician(TimeStampedModel):
     # The values of the last NPPES import, so a re-import can tell a curator's edit from a registry change.
     nppes_snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
-    # Search columns. Each is derived data kept by database triggers (migration 0004), never by Python,
+    # Search columns. Each is derived data kept by database triggers (apps/directory/sql/), never by Python,
     # so seed_demo's COPY, import_nppes's upserts, the admin and the ORM all keep them right without
     # knowing they exist; a writer that sets them by mistake is ignored. They exist because answering
     # "breast oncologists accepting patients, certified, speaking Spanish, near 10001" by joining five

@@ -1,6 +1,6 @@
 """The SQL behind PhysicianQuerySet.search() and .near().
 
-The database does the heavy lifting (migration 0004 defines the functions used here):
+The database does the heavy lifting (each function's current definition is in apps/directory/sql/):
 - `directory_normalize(text)`: lower case, accents removed (immutable_unaccent), punctuation to spaces.
 - `directory_search_tsquery(text)`: each typed word becomes "this word, or the real words it is close to
   by trigram similarity, or words starting with it"; words are ANDed, so word order does not matter.
@@ -9,6 +9,7 @@ The database does the heavy lifting (migration 0004 defines the functions used h
 
 import math
 import re
+from typing import NamedTuple
 
 from django.db.models import BooleanField, F, FloatField, Func, Min, Value
 
@@ -40,7 +41,8 @@ LISTING_DEFERRED_FIELDS = [
     "bio",
 ]
 
-# Words that say nothing about whom to find ("Dr Smith", "Smith MD"); the SQL function skips them too.
+# Words that say nothing about whom to find ("Dr Smith", "Smith MD"). These three constants are also
+# directory_search_tsquery's: apps/directory/sql renders them into it.
 STOP_WORDS = frozenset({"dr", "doctor", "md", "do", "phd", "the", "of", "and"})
 MAX_SEARCH_WORDS = 8
 MAX_WORD_LENGTH = 100
@@ -115,9 +117,22 @@ def apply_text_search(queryset, text: str):
     )
 
 
-# Grid cells, as directory_geo_cells() computes them in SQL (migration 0005): (base, cells per degree,
-# cells across the latitudes, cells across the longitudes).
-CELL_LEVELS = [(10_000_000, 5.0, 2000, 1800), (20_000_000, 1.25, 500, 450), (30_000_000, 1 / 3.2, 200, 113)]
+class CellLevel(NamedTuple):
+    """One level of the map grid: cell ids `base + row * row_width + column`, where row and column count
+    cells of 1 / per_degree degrees from the south pole and from the antimeridian."""
+
+    base: int
+    per_degree: float  # exact in binary (5, 1.25, 0.3125), so Python and SQL compute the same cells
+    row_width: int
+    columns: int
+
+
+# Grid cells of 0.2, 0.8 and 3.2 degrees. Also directory_geo_cells's: apps/directory/sql renders them into it.
+CELL_LEVELS = [
+    CellLevel(10_000_000, 5.0, 2000, 1800),
+    CellLevel(20_000_000, 1.25, 500, 450),
+    CellLevel(30_000_000, 0.3125, 200, 113),
+]
 MAX_QUERY_CELLS = 80
 # Each cell is a GIN key to look up. When the cells are the selective filter (a ZIP search without a
 # name), fine cells are worth many keys: every extra candidate is a heap row to read and measure. When a

@@ -1,5 +1,7 @@
-"""seed_demo's bulk path (triggers skipped, one refresh per chunk) must derive exactly what the triggers do."""
+"""seed_demo's bulk path (triggers skipped, one refresh per chunk) must derive exactly what the triggers do:
+both write directory_physician_derived(), the one derivation (apps/directory/sql/)."""
 
+import datetime
 import io
 
 import pytest
@@ -7,7 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.directory.models import Physician
-from tests.factories import PhysicianFactory, PracticeLocationFactory
+from tests.factories import (
+    AffiliationFactory,
+    BoardCertificationFactory,
+    PhysicianFactory,
+    PracticeLocationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +71,51 @@ def test_bulk_load_setting_defers_the_refresh_to_the_explicit_call():
         cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [[physician.pk]])
 
     assert Physician.objects.get(pk=physician.pk).location_text == "hope clinic boston"
+
+
+def test_a_related_tables_refresh_writes_only_the_columns_that_table_feeds():
+    # given a physician whose location, hospital and certificate were written without the triggers
+    physician = PhysicianFactory(primary_specialty=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('oncodir.bulk_load', 'on', true)")
+        PracticeLocationFactory(physician=physician, name="Hope Clinic", city="Boston")
+        AffiliationFactory(physician=physician, institution__name="Mercy Hospital")
+        BoardCertificationFactory(physician=physician, expires_on=None)
+        cursor.execute("SELECT set_config('oncodir.bulk_load', 'off', true)")
+
+        # when only the affiliations' refresh runs
+        cursor.execute("SELECT directory_refresh_institutions(%s::bigint[])", [[physician.pk]])
+        after_institutions = Physician.objects.values_list("institution_text", "location_text", "certified_until")
+        # then only its column is written
+        assert after_institutions.get(pk=physician.pk) == ("mercy hospital", "", None)
+
+        # when the full refresh runs, then the rest follows
+        cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [[physician.pk]])
+    physician.refresh_from_db()
+    assert (physician.institution_text, physician.location_text, physician.certified_until) == (
+        "mercy hospital",
+        "hope clinic boston",
+        datetime.date(9999, 12, 31),
+    )
+    assert physician.search_document == f"{physician.search_names} hope clinic boston mercy hospital"
+
+
+def test_the_stored_columns_are_the_derivation_of_the_related_rows():
+    # given physicians written through the ORM (the triggers), with and without related rows
+    busy = PhysicianFactory(cancers=["breast"])
+    PracticeLocationFactory(physician=busy, name="North", city="Albany", accepting_new_patients=False, is_primary=False)
+    PracticeLocationFactory(physician=busy, name="South", city="Miami")
+    AffiliationFactory(physician=busy)
+    idle = PhysicianFactory(primary_specialty=False)
+
+    # then what is stored is what directory_physician_derived() gives, for both
+    columns = DERIVED[:-1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {', '.join(columns)} FROM directory_physician_derived(%s::bigint[]) ORDER BY id",  # noqa: S608
+            [[busy.pk, idle.pk]],
+        )
+        derived = cursor.fetchall()
+    stored = list(Physician.objects.filter(pk__in=[busy.pk, idle.pk]).order_by("id").values_list("id", *columns))
+    assert derived == stored
+    assert stored[1][1:] == ("", False, [], [], "", None, [], [])
