@@ -7,15 +7,29 @@ DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (see the README for eve
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me" if DEBUG else environ.Env.NOTSET
+# Keys that were ever published (this file, an old docker-compose.yml, the image build): `check --deploy`
+# refuses them (apps/common/checks.py).
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105 (DEBUG only, refused by check)
+KNOWN_DEFAULT_SECRET_KEYS = (
+    DEVELOPMENT_SECRET_KEY,
+    "change-me-to-a-long-random-string-before-any-real-use",
+    "collectstatic-only",
 )
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY: with DJANGO_DEBUG=false there is no default key. Make one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+# Demo data (seed_demo: accounts whose passwords README.md publishes) only on a developer's machine.
+DEMO_DATA = DEBUG
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -42,6 +56,7 @@ INSTALLED_APPS = [
     "apps.directory",
     "apps.registry",
     "apps.referrals",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +110,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
 )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
+# each migrate the owner leaves it INSERT and SELECT only on the audit trail (apps/common/db_roles.py).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -208,6 +226,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a container's health check speaks plain HTTP to the app itself
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
