@@ -173,7 +173,8 @@ STORAGES = {
 # Private files (referral attachments) live outside any public URL.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 
-# Referrals: response targets in business days per priority, attachment size limit, idle session expiry.
+# Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
+# every signed-in session (all of them can reach patient data: apps/referrals/middleware.py).
 REFERRAL_RESPONSE_TARGETS = {"routine": 2, "urgent": 1, "urgent_suspected_cancer": 1}
 REFERRAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 REFERRAL_SESSION_IDLE_SECONDS = 15 * 60
@@ -188,7 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: its WWW-Authenticate header makes "no or bad credentials" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -207,6 +208,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "URL_FORMAT_OVERRIDE": None,
 }
+# An API token is refused this long after it was created (apps/accounts/authentication.py).
+API_TOKEN_LIFETIME = datetime.timedelta(days=env.int("API_TOKEN_LIFETIME_DAYS", default=30))
 # Seconds shared caches may keep an anonymous read of the public directory API.
 API_PUBLIC_CACHE_SECONDS = env.int("API_PUBLIC_CACHE_SECONDS", default=300)
 # Seconds the app itself keeps a successful public directory read in CACHES["default"] (0: off).

@@ -1,4 +1,4 @@
-"""Sessions that touch referral pages end after REFERRAL_SESSION_IDLE_SECONDS without activity."""
+"""Signed-in sessions end after REFERRAL_SESSION_IDLE_SECONDS without activity, wherever they are used."""
 
 import time
 
@@ -6,21 +6,22 @@ from django.conf import settings
 from django.contrib.auth import logout
 
 LAST_ACTIVITY_KEY = "referrals_last_activity"
-PROTECTED_PREFIXES = ("/referrals/", "/api/v1/referrals/")
 
 
 class ReferralSessionIdleMiddleware:
-    """Log out an idle session on referral pages, and keep the session cookie short-lived once used there.
+    """Log out an idle session, and keep the session cookie itself short-lived.
 
-    The check is made on each request to a referral URL; the session's own expiry (set_expiry) makes the
-    cookie itself die after the same idle time, so a stolen cookie is of little use.
+    Every signed-in role can reach patient data (GPs and oncologists their referrals, curators the admin
+    and /admin/ only through a session), so every signed-in request is checked, not only referral URLs.
+    The session's own expiry (set_expiry) makes the cookie die after the same idle time, so a stolen cookie
+    is of little use.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(PROTECTED_PREFIXES) and request.user.is_authenticated:
+        if request.user.is_authenticated and hasattr(request, "session"):
             idle = settings.REFERRAL_SESSION_IDLE_SECONDS
             now = time.time()
             last = request.session.get(LAST_ACTIVITY_KEY)
