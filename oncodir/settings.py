@@ -183,7 +183,10 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OncoDir <no-reply@oncodir.localhost>")
 
+# Rate-limit counters (and the public API's server cache) live here: production needs one cache every worker
+# and host shares (Redis: CACHE_URL=redis://...), which `check --deploy` insists on (apps/common/checks.py).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="oncodir")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
