@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "apps.referrals.middleware.ReferralSessionIdleMiddleware",
+    "apps.accounts.middleware.SessionIdleMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,10 +174,10 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 
 # Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
-# every signed-in session (all of them can reach patient data: apps/referrals/middleware.py).
+# every signed-in session (all of them can reach patient data: apps/accounts/middleware.py).
 REFERRAL_RESPONSE_TARGETS = {"routine": 2, "urgent": 1, "urgent_suspected_cancer": 1}
 REFERRAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-REFERRAL_SESSION_IDLE_SECONDS = 15 * 60
+SESSION_IDLE_SECONDS = 15 * 60
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

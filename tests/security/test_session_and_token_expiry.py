@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.authentication import EXPIRED_MESSAGE
-from apps.referrals.middleware import LAST_ACTIVITY_KEY
+from apps.accounts.middleware import LAST_ACTIVITY_KEY
 from tests.factories import CuratorFactory, GPFactory
 from tests.referrals.factories import make_referral
 
@@ -30,9 +30,9 @@ def test_an_idle_admin_session_ends(client, settings):
     url = reverse("admin:referrals_referral_change", args=[referral.pk])
     client.force_login(curator)
     assert client.get(url).status_code == 200
-    assert client.session.get_expiry_age() <= settings.REFERRAL_SESSION_IDLE_SECONDS
+    assert client.session.get_expiry_age() <= settings.SESSION_IDLE_SECONDS
 
-    idle_for(client, settings.REFERRAL_SESSION_IDLE_SECONDS + 1)
+    idle_for(client, settings.SESSION_IDLE_SECONDS + 1)
     response = client.get(url)
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
@@ -43,7 +43,7 @@ def test_an_active_admin_session_stays(client, settings):
     client.force_login(CuratorFactory())
     client.get(reverse("admin:index"))
 
-    idle_for(client, settings.REFERRAL_SESSION_IDLE_SECONDS - 60)
+    idle_for(client, settings.SESSION_IDLE_SECONDS - 60)
 
     assert client.get(reverse("admin:index")).status_code == 200
 
