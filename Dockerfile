@@ -1,5 +1,7 @@
 # The app under gunicorn, as docker-compose.yml runs it. Static files are collected at build time for
 # WhiteNoise's manifest storage (the production setting, hence DJANGO_DEBUG=false during the build too).
+# Nothing here creates an account or demo data: migrations run as a separate step (docker-compose.yml's
+# `migrate` service, as the database owner), and the first curator is made with `manage.py createsuperuser`.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
@@ -11,5 +13,4 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgre
 RUN useradd --create-home oncodir && mkdir -p /app/var/private && chown -R oncodir /app/var
 USER oncodir
 EXPOSE 8000
-# Migrate, load the demo data into an empty directory (as `make run` does), then serve.
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py seed_demo --if-empty && exec gunicorn oncodir.wsgi:application --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+CMD ["gunicorn", "oncodir.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

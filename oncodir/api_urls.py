@@ -5,9 +5,9 @@ Every other address under /api/ answers a 404 in the API's error shape.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from apps.common.api_views import APINotFoundView
+from apps.common.api_views import APIDocsView, APINotFoundView
 
 app_name = "api"
 
@@ -19,6 +19,6 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", APIDocsView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^", APINotFoundView.as_view(), name="not-found"),
 ]

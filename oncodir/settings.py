@@ -4,18 +4,35 @@ The defaults suit a developer's machine only; production sets DJANGO_DEBUG=false
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (see the README for every variable).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me" if DEBUG else environ.Env.NOTSET
+# Keys that were ever published (this file, an old docker-compose.yml, the image build): `check --deploy`
+# refuses them (apps/common/checks.py).
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105 (DEBUG only, refused by check)
+KNOWN_DEFAULT_SECRET_KEYS = (
+    DEVELOPMENT_SECRET_KEY,
+    "change-me-to-a-long-random-string-before-any-real-use",
+    "collectstatic-only",
 )
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY: with DJANGO_DEBUG=false there is no default key. Make one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+# Demo data (seed_demo: accounts whose passwords README.md publishes) only on a developer's machine.
+DEMO_DATA = DEBUG
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -37,15 +54,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "simple_history",
+    "axes",
+    "csp",
     "apps.common",
     "apps.accounts",
     "apps.directory",
     "apps.registry",
     "apps.referrals",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.common.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "apps.common.middleware.APICacheControlMiddleware",
@@ -56,7 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "apps.referrals.middleware.ReferralSessionIdleMiddleware",
+    "apps.accounts.middleware.SessionIdleMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oncodir.urls"
@@ -95,9 +119,25 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
 )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
+# each migrate the owner leaves it INSERT and SELECT only on the audit trail (apps/common/db_roles.py).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Sign-in throttling (django-axes) on every login form (/accounts/login/, /admin/login/): after
+# AXES_FAILURE_LIMIT failures an account, and separately an address, is locked out for the cool-off, whatever
+# the password (even the right one) and whether or not the account exists (no enumeration oracle). Failures
+# are counted in the database, which every worker shares.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # Django's login form's field name, though the account's is "email"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempted_email"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # the address is REMOTE_ADDR (no django-ipware), as the access log records it
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -133,22 +173,26 @@ STORAGES = {
 # Private files (referral attachments) live outside any public URL.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 
-# Referrals: response targets in business days per priority, attachment size limit, idle session expiry.
+# Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
+# every signed-in session (all of them can reach patient data: apps/accounts/middleware.py).
 REFERRAL_RESPONSE_TARGETS = {"routine": 2, "urgent": 1, "urgent_suspected_cancer": 1}
 REFERRAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-REFERRAL_SESSION_IDLE_SECONDS = 15 * 60
+SESSION_IDLE_SECONDS = 15 * 60
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OncoDir <no-reply@oncodir.localhost>")
 
+# Rate-limit counters (and the public API's server cache) live here: production needs one cache every worker
+# and host shares (Redis: CACHE_URL=redis://...), which `check --deploy` insists on (apps/common/checks.py).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="oncodir")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: its WWW-Authenticate header makes "no or bad credentials" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -167,6 +211,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "URL_FORMAT_OVERRIDE": None,
 }
+# An API token is refused this long after it was created (apps/accounts/authentication.py).
+API_TOKEN_LIFETIME = datetime.timedelta(days=env.int("API_TOKEN_LIFETIME_DAYS", default=30))
 # Seconds shared caches may keep an anonymous read of the public directory API.
 API_PUBLIC_CACHE_SECONDS = env.int("API_PUBLIC_CACHE_SECONDS", default=300)
 # Seconds the app itself keeps a successful public directory read in CACHES["default"] (0: off).
@@ -205,9 +251,33 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page's scripts and styles are files of our own (or the admin's and Swagger UI's): no inline code, no
+# other origin. The API docs page widens it by what Swagger UI needs (oncodir/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_NONE],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "object-src": [CSP_NONE],
+    },
+}
+# Browser features no page of ours uses (apps/common/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
+    "browsing-topics=()"
+)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a container's health check speaks plain HTTP to the app itself
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

@@ -1,8 +1,9 @@
 """Referrals in the admin: read-only; clinical content only for curators with the "view clinical data"
-permission; every list and view is access-logged."""
+permission, who alone may filter on it too; every list (with its query) and view is access-logged."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
 
 from apps.accounts.models import Role
@@ -65,6 +66,11 @@ CLINICAL = (
 )
 
 
+# The admin is otherwise read-only, so "change referral" means exactly "may take the admin's state-changing
+# actions"; it is granted on its own, beside the clinical permission the same action needs on page and API.
+CHANGE_PERMISSION = "referrals.change_referral"
+
+
 def _is_curator(request) -> bool:
     user = request.user
     return user.is_active and user.is_staff and (user.role == Role.CURATOR or user.is_superuser)
@@ -114,14 +120,22 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).sent().with_overdue_flag()
 
-    def get_actions(self, request):
-        # Read-only admins offer no actions by default; this one is a state change made through the service.
-        actions = super().get_actions(request)
-        if _is_curator(request) and "enter_in_error" not in actions:
-            actions["enter_in_error"] = self.get_action("enter_in_error")
-        return actions
+    def has_enter_in_error_permission(self, request) -> bool:
+        return (
+            _is_curator(request) and has_clinical_permission(request.user) and request.user.has_perm(CHANGE_PERMISSION)
+        )
 
-    @admin.action(description="Mark as entered in error (with a reason)")
+    def lookup_allowed(self, lookup, value, request=None):
+        # A filter is a read: a row count answers "does a patient's name start with P?". Only the fields this
+        # user may see can be filtered on, and never through a relation (replaces__patient_last_name).
+        name, *rest = lookup.split(LOOKUP_SEP)
+        if request is None or name not in self.get_fields(request):
+            return False
+        if self.model._meta.get_field(name).is_relation and rest[:1] not in ([], ["id"], ["exact"], ["isnull"]):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.action(description="Mark as entered in error (with a reason)", permissions=["enter_in_error"])
     def enter_in_error(self, request, queryset):
         reason = (request.POST.get("reason") or "").strip()
         if "confirm" not in request.POST or not reason:
@@ -171,7 +185,13 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200:
-            log_access(request, action=AccessLog.Action.LIST, object_type="referral", channel="admin")
+            log_access(
+                request,
+                action=AccessLog.Action.LIST,
+                object_type="referral",
+                detail=request.GET.urlencode(),
+                channel="admin",
+            )
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

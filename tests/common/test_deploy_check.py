@@ -17,6 +17,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "k7#Qz!p2vW9@xL4$rT8&mN1^bC6*hJ3(eF5)gD0-sA_yU+iO=lP[aS]dK{fG}hZ|xC",
     "DJANGO_ALLOWED_HOSTS": "oncodir.example,www.oncodir.example",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://oncodir.example",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",  # the check does not connect
 }
 
 
@@ -48,8 +49,9 @@ def test_the_deploy_check_reports_no_issue_with_production_settings(production):
         ({"DJANGO_DEBUG": "true"}, "security.W018"),
         ({"DJANGO_SECURE_HSTS_SECONDS": "0"}, "security.W004"),
         ({"DJANGO_SECURE_SSL_REDIRECT": "false"}, "security.W008"),
+        ({"CACHE_URL": "locmemcache://"}, "oncodir.E003"),
     ],
-    ids=["weak-secret-key", "debug-on", "no-hsts", "no-https-redirect"],
+    ids=["weak-secret-key", "debug-on", "no-hsts", "no-https-redirect", "per-process-cache"],
 )
 def test_the_deploy_check_catches_an_unsafe_setting(production, override, issue):
     result = manage("check", "--deploy", "--fail-level", "WARNING", **(production | override))

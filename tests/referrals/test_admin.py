@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from apps.referrals.models import AccessLog, Referral
@@ -85,8 +86,11 @@ def test_gps_cannot_open_the_admin(client, gp, referral):
 
 
 def test_a_curator_marks_referrals_entered_in_error_with_a_reason(
-    client, curator, mailoutbox, django_capture_on_commit_callbacks
+    client, clinical_curator, mailoutbox, django_capture_on_commit_callbacks
 ):
+    # the action needs the clinical permission and the explicit "change referral" one (tests/security)
+    clinical_curator.user_permissions.add(Permission.objects.get(codename="change_referral"))
+    curator = type(clinical_curator).objects.get(pk=clinical_curator.pk)
     referral = make_referral("accepted")
     done = make_referral("entered_in_error", closing_reason="dup")
     client.force_login(curator)

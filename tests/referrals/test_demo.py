@@ -26,18 +26,3 @@ def test_demo_referrals_cover_several_states_once_and_send_no_email(mailoutbox, 
 
 def test_demo_referrals_need_the_demo_accounts():
     assert seed_demo_referrals() == 0
-
-
-def test_seed_demo_adds_the_demo_referrals_once():
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    # given an empty database / when seed_demo runs twice / then six demo referrals exist, once
-    call_command("seed_demo", "--physicians", "5", stdout=StringIO())
-    out = StringIO()
-    call_command("seed_demo", "--physicians", "5", stdout=out)
-
-    gp = User.objects.get(email=DEMO_GP_EMAIL)
-    assert Referral.objects.for_gp(gp).count() == 6
-    assert Referral.objects.count() == 6

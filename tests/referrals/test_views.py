@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.middleware import LAST_ACTIVITY_KEY
 from apps.referrals import services
-from apps.referrals.middleware import LAST_ACTIVITY_KEY
 from apps.referrals.models import AccessLog, Attachment, Referral
 from tests.factories import PracticeLocationFactory, cancer_type
 
@@ -473,10 +473,10 @@ def test_an_idle_session_ends_on_referral_pages(client, gp, referral_between, se
     referral = referral_between("submitted")
     client.force_login(gp)
     assert client.get(referral.get_absolute_url()).status_code == 200
-    assert client.session.get_expiry_age() <= settings.REFERRAL_SESSION_IDLE_SECONDS
+    assert client.session.get_expiry_age() <= settings.SESSION_IDLE_SECONDS
 
     session = client.session
-    session[LAST_ACTIVITY_KEY] = session[LAST_ACTIVITY_KEY] - settings.REFERRAL_SESSION_IDLE_SECONDS - 1
+    session[LAST_ACTIVITY_KEY] = session[LAST_ACTIVITY_KEY] - settings.SESSION_IDLE_SECONDS - 1
     session.save()
 
     response = client.get(referral.get_absolute_url())
@@ -491,7 +491,7 @@ def test_an_active_session_stays_signed_in(client, gp, referral_between, setting
     client.force_login(gp)
     client.get(referral.get_absolute_url())
     session = client.session
-    session[LAST_ACTIVITY_KEY] = session[LAST_ACTIVITY_KEY] - settings.REFERRAL_SESSION_IDLE_SECONDS + 60
+    session[LAST_ACTIVITY_KEY] = session[LAST_ACTIVITY_KEY] - settings.SESSION_IDLE_SECONDS + 60
     session.save()
     assert client.get(referral.get_absolute_url()).status_code == 200
 

@@ -1,4 +1,4 @@
-"""seed_demo: a realistic directory, the same for the same seed, idempotent, and the demo accounts."""
+"""seed_demo (apps/demo): a realistic directory, the same for the same seed, idempotent, the demo accounts and their referrals."""
 
 import collections
 import io
@@ -23,6 +23,7 @@ from apps.directory.models import (
     PracticeLocation,
 )
 from apps.directory.validators import npi_check_digit_ok, npi_with_check_digit
+from apps.referrals.models import Referral
 from tests.factories import PhysicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +232,23 @@ def test_demo_accounts_are_created_nowhere_else():
     sources = [path for path in (ROOT / "apps").rglob("*.py") if "@oncodir.example" in path.read_text()]
 
     assert sources == [ROOT / "apps" / "directory" / "demo.py"]
+
+
+def test_seed_demo_adds_the_demo_referrals_once():
+    # given an empty database / when seed_demo runs twice / then six demo referrals exist, once
+    call_command("seed_demo", "--physicians", "5", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", "--physicians", "5", stdout=out)
+
+    gp = User.objects.get(email=demo.DEMO_GP_EMAIL)
+    assert Referral.objects.for_gp(gp).count() == 6
+    assert Referral.objects.count() == 6
+
+
+def test_only_the_demo_app_knows_both_the_directory_and_referrals():
+    directory = [path for path in (ROOT / "apps" / "directory").rglob("*.py") if "apps.referrals" in path.read_text()]
+
+    assert directory == []
 
 
 # --- realism -------------------------------------------------------------------------------------------

@@ -1,12 +1,19 @@
-"""Fill the directory with a realistic synthetic data set and create the demo accounts README.md lists."""
+"""Fill the directory with a realistic synthetic data set, create the demo accounts README.md lists and
+their demo referrals. Demo data only: refused unless settings.DEMO_DATA (DEBUG, a developer's machine)."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.directory import demo
 from apps.directory.models import Physician
+from apps.referrals.demo import seed_demo_referrals
+
+PRODUCTION_REFUSED = (
+    "seed_demo creates accounts whose passwords README.md publishes: it runs only where DJANGO_DEBUG is true."
+)
 
 
 class Command(BaseCommand):
@@ -23,6 +30,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, physicians: int, seed: int, if_empty: bool, **options):
+        if not settings.DEMO_DATA:
+            raise CommandError(PRODUCTION_REFUSED)
         if physicians < 0:
             raise CommandError("--physicians must be zero or more.")
         if if_empty and Physician.objects.exists():
@@ -60,9 +69,6 @@ class Command(BaseCommand):
         return demo.seed_demo_accounts(plan)
 
     def seed_demo_referrals(self) -> int:
-        # Imported here: the directory app does not depend on referrals; only this demo step does.
-        from apps.referrals.demo import seed_demo_referrals
-
         return seed_demo_referrals()
 
     def progress(self, message: str) -> None:
