@@ -34,7 +34,7 @@ def page_urls(referral, attachment):
     yield "get", reverse("referrals:edit", args=[pk]), {}
     yield "post", reverse("referrals:edit", args=[pk]), {"version": referral.version}
     yield "post", reverse("referrals:delete", args=[pk]), {"version": referral.version}
-    for action in services.ACTION_FUNCTIONS:
+    for action in services.TRANSITIONS:
         yield "post", reverse("referrals:action", args=[pk, action]), {"version": referral.version, "reason": "x"}
     yield "post", reverse("referrals:message-create", args=[pk]), {"body": "hello"}
     yield "post", reverse("referrals:attachment-upload", args=[pk]), {"file": SimpleUploadedFile("a.pdf", PDF)}

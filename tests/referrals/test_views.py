@@ -83,7 +83,7 @@ def test_an_open_referral_for_the_same_patient_is_warned_about_before_saving(cli
     url = reverse("referrals:create", args=[oncologist.physician.npi])
 
     first = client.post(url, form_data(patient_first_name="ADA", save="1"))
-    assert first.status_code == 200
+    assert first.status_code == 400  # the service refuses it until the GP confirms
     assert b"already has an open referral" in first.content
     assert existing.reference.encode() in first.content
     assert Referral.objects.count() == 1
@@ -295,7 +295,10 @@ def test_the_inbox_filters_by_status_and_priority_overdue_first(
     } == {urgent.pk, accepted.pk}
 
     nonsense = client.get(reverse("referrals:list"), {"status": "bogus", "priority": "<script>"})
-    assert nonsense.status_code == 200
+    assert nonsense.status_code == 400  # the same refusal as the API's, with the same messages
+    assert nonsense.context["referrals"] == []
+    assert "Unknown value “bogus”" in nonsense.content.decode()
+    assert "<script>" not in nonsense.content.decode()
 
 
 def test_the_inbox_pages_through_every_referral_in_order_keeping_the_filters(
