@@ -477,6 +477,9 @@ class Attachment(models.Model):
         PNG = "image/png", "PNG image"
         JPEG = "image/jpeg", "JPEG image"
 
+    # Stored and downloaded under the extension of the type its content was found to be.
+    EXTENSIONS = {Kind.PDF: "pdf", Kind.PNG: "png", Kind.JPEG: "jpg"}
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -512,7 +515,9 @@ class Attachment(models.Model):
 
     @property
     def download_name(self) -> str:
-        return self.original_name
+        """The uploaded name with the detected type's extension: a PNG uploaded as scan.pdf is scan.png."""
+        stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
+        return f"{stem or 'attachment'}.{self.EXTENSIONS.get(self.content_type, 'bin')}"
 
 
 class AccessLog(models.Model):

@@ -42,6 +42,7 @@ from .models import (
     add_business_days,
     response_target_days,
 )
+from .uploads import detect_content_type
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ DUPLICATE_REFERRAL = (
 MESSAGE_REQUIRED = "Write a message."
 FILE_EMPTY = "The file is empty."
 FILE_TOO_LARGE = "The file is larger than 10 MB."
-FILE_TYPE_REFUSED = "Only PDF, PNG and JPEG files are accepted (the content decides, not the file name)."
+FILE_TYPE_REFUSED = (
+    "Only PDF, PNG and JPEG files are accepted, and only whole, readable ones without web page code "
+    "(the content decides, not the file name)."
+)
 
 
 class ReferralPermissionDenied(PermissionDenied):
@@ -570,61 +574,51 @@ def message_create(*, referral: Referral, by: User, body: str) -> Message:
     return message
 
 
-PDF_MAGIC = b"%PDF-"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """The file's real type from its first bytes; None when it is not a PDF, PNG or JPEG."""
-    if head.startswith(PDF_MAGIC):
-        return Attachment.Kind.PDF
-    if head.startswith(PNG_MAGIC):
-        return Attachment.Kind.PNG
-    if head.startswith(JPEG_MAGIC):
-        return Attachment.Kind.JPEG
-    return None
-
-
 def _safe_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
     return (cleaned or "attachment")[-200:]
 
 
+def _write(upload, path) -> tuple[int, str]:
+    """Stream `upload` to `path`; its size and SHA-256."""
+    digest = hashlib.sha256()
+    written = 0
+    with open(path, "xb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            written += len(chunk)
+            out.write(chunk)
+    return written, digest.hexdigest()
+
+
 def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
-    """Check `upload` (a Django UploadedFile) by size and content, store it privately, record its SHA-256."""
+    """Check `upload` (a Django UploadedFile) by size and by its whole content (uploads.detect_content_type),
+    store it privately under the detected type's extension, record its SHA-256."""
     _check_party(referral, by)
     size = upload.size or 0
     if size == 0:
         raise ValidationError({"file": FILE_EMPTY})
     if size > settings.REFERRAL_ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": FILE_TOO_LARGE})
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    if content_type is None:
-        raise ValidationError({"file": FILE_TYPE_REFUSED})
-    upload.seek(0)
-
     attachment_id = uuid.uuid4()
-    storage_name = f"{attachment_id}.bin"
     directory = settings.PRIVATE_MEDIA_ROOT / "referrals"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = directory / storage_name
-    digest = hashlib.sha256()
-    written = 0
+    received = directory / f"{attachment_id}.upload"
+    stored = None
     try:
+        written, sha256 = _write(upload, received)
+        if written != size:
+            raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
+        content_type = detect_content_type(received)
+        if content_type is None:
+            raise ValidationError({"file": FILE_TYPE_REFUSED})
+        stored = received.with_suffix("." + Attachment.EXTENSIONS[content_type])
+        os.rename(received, stored)
         with transaction.atomic():
             locked = _lock(referral)
             if not locked.takes_attachments:
                 raise ReferralConflict(REFERRAL_CLOSED)
-            with open(path, "xb") as out:
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                    written += len(chunk)
-                    out.write(chunk)
-            if written != size:
-                raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
             attachment = Attachment(
                 id=attachment_id,
                 referral=locked,
@@ -632,15 +626,15 @@ def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
                 original_name=_safe_name(upload.name),
                 content_type=content_type,
                 size=written,
-                sha256=digest.hexdigest(),
-                storage_name=storage_name,
+                sha256=sha256,
+                storage_name=stored.name,
             )
             attachment.full_clean()
             attachment.save()
             if locked.status != Status.DRAFT:
                 _notify_on_commit(locked, by, "new attachment")
     except BaseException:
-        _remove_files([path])
+        _remove_files([received, *([stored] if stored else [])])
         raise
     return attachment
 

@@ -9,10 +9,9 @@ from apps.referrals.models import Referral
 from tests.factories import CuratorFactory, GPFactory, OncologistUserFactory
 
 from .factories import CLINICAL_MARKERS, make_referral
+from .files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture

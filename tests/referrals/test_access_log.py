@@ -8,10 +8,9 @@ from apps.referrals import services
 from apps.referrals.models import AccessLog
 
 from .factories import CLINICAL_MARKERS, make_referral
+from .files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n%%EOF\n"
 
 
 def test_each_read_and_write_writes_one_row_with_who_what_when_and_where(client, django_assert_max_num_queries):

@@ -11,11 +11,10 @@ from tests.factories import GPFactory, OncologistUserFactory, cancer_type
 
 from .cases import ALLOWED, all_cases, expected
 from .factories import make_referral
+from .files import PDF
 from .test_access_control import OUTSIDERS, api_urls, assert_refused
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def api_kwargs(action):

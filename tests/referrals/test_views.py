@@ -13,11 +13,9 @@ from apps.referrals.models import AccessLog, Attachment, Referral
 from tests.factories import PracticeLocationFactory, cancer_type
 
 from .factories import make_referral
+from .files import PDF, PNG
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def form_data(**overrides):
