@@ -16,7 +16,7 @@ from apps.accounts.models import Role, User
 from apps.directory.models import Physician
 
 from . import services
-from .access import log_access
+from .access import log_access, log_list, log_refused
 from .downloads import attachment_response
 from .filters import ReferralListFilter
 from .forms import AttachmentForm, MessageForm, ReferralForm
@@ -62,9 +62,14 @@ def signed_in(view):
 
 
 def _visible(request, pk) -> Referral:
-    return get_object_or_404(
-        Referral.objects.visible_to(request.user).select_related("oncologist", "referring_gp"), pk=pk
-    )
+    """The referral, when `request.user` may see it; a logged refusal (404) otherwise."""
+    try:
+        return get_object_or_404(
+            Referral.objects.visible_to(request.user).select_related("oncologist", "referring_gp"), pk=pk
+        )
+    except Http404:
+        log_refused(request, referral_id=pk, channel="page")
+        raise
 
 
 @signed_in
@@ -88,7 +93,7 @@ def _gp_dashboard(request):
     closed = mine.filter(status__in=FINAL_STATUSES).for_list().order_by("-updated_at", "-pk")
     closed_page = Paginator(closed, RECENT_CLOSED_SHOWN).get_page(request.GET.get("closed_page"))
     referrals += list(closed_page)
-    log_access(request, action=AccessLog.Action.LIST, object_type="referral")
+    log_list(request, referrals, channel="page")
     overdue = [r for r in referrals if r.is_overdue]
     groups = []
     for status in GP_GROUP_ORDER:
@@ -106,7 +111,7 @@ def _oncologist_inbox(request):
     if filters.is_valid():
         referrals = filters.filter(Referral.objects.visible_to(request.user), default_statuses=INBOX_DEFAULT_STATUSES)
         page = Paginator(referrals.for_list(), INBOX_SHOWN).get_page(request.GET.get("page"))
-        log_access(request, action=AccessLog.Action.LIST, object_type="referral")
+        log_list(request, page.object_list, channel="page")
         statuses = filters.cleaned_data["status"] or INBOX_DEFAULT_STATUSES
         priorities = filters.cleaned_data["priority"]
         context.update(referrals=list(page), page=page)

@@ -1,5 +1,6 @@
 """/api/v1/referrals/: the same services, permissions and access log as the pages, over JSON."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -15,7 +16,7 @@ from rest_framework.viewsets import GenericViewSet
 from apps.common.openapi import ErrorSerializer, error_responses
 
 from .. import services
-from ..access import log_access
+from ..access import log_access, log_list, log_refused
 from ..downloads import attachment_response
 from ..filters import ReferralListFilter
 from ..models import AccessLog, Priority, Referral, Status
@@ -109,6 +110,14 @@ class ReferralViewSet(GenericViewSet):
             "oncologist", "referring_gp", "cancer_type", "suggested_colleague"
         )
 
+    def get_object(self):
+        """The referral, when the caller may see it; a logged refusal (404) otherwise."""
+        try:
+            return super().get_object()
+        except Http404:
+            log_refused(self.request, referral_id=self.kwargs.get(self.lookup_field, ""), channel="api")
+            raise
+
     @staticmethod
     def _run(call):
         """Map the services' two refusals to 403 and 409 in the API's error shape."""
@@ -124,7 +133,7 @@ class ReferralViewSet(GenericViewSet):
         if not filters.is_valid():
             raise ValidationError(filters.error_lists())
         page = self.paginate_queryset(filters.filter(self.get_queryset()).with_overdue_flag())
-        _channel_log(request, action=AccessLog.Action.LIST, object_type="referral")
+        log_list(request, page, channel="api")
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
     @extend_schema(
