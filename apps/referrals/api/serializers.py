@@ -1,11 +1,19 @@
 """Referral API serializers: every field listed explicitly; writes go through services."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from rest_framework import serializers
 
 from apps.directory.models import CancerType
 
 from ..models import Attachment, Message, Referral, ReferralEvent, RejectionReason
+
+
+def _model_field(name: str):
+    try:
+        return Referral._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -17,6 +25,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     cancer_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     suggested_colleague_npi = serializers.CharField(source="suggested_colleague.npi", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    patient_email = serializers.CharField(read_only=True, allow_blank=True, help_text="Blank when not given.")
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -80,16 +89,35 @@ class ReferralSerializer(serializers.ModelSerializer):
     def get_url(self, obj) -> str:
         return reverse("api:referral-detail", kwargs={"pk": obj.pk})
 
+    def get_fields(self):
+        """Say what the model allows: read-only fields lose DRF's `allow_blank`, and non-editable ones their
+        `allow_null`, so the schema would promise values that a draft or an open referral does not have."""
+        fields = super().get_fields()
+        for name, field in fields.items():
+            model_field = _model_field(field.source or name)
+            if model_field is None:
+                continue
+            if model_field.null:
+                field.allow_null = True
+            if model_field.blank and hasattr(field, "allow_blank"):
+                field.allow_blank = True
+        return fields
+
 
 class ReferralWriteSerializer(serializers.ModelSerializer):
     """The GP's input for a new referral or a draft's changes (Referral.DRAFT_FIELDS). The model validates
     them, its clean() included; an empty required field reads as the page says it: "This field is required."."""
 
-    cancer_type = serializers.SlugRelatedField(slug_field="slug", queryset=CancerType.objects.all())
+    cancer_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=CancerType.objects.all(),
+        help_text="The slug of a cancer type the directory knows (for example `breast`); any other is a 400.",
+    )
 
     class Meta:
         model = Referral
         fields = list(Referral.DRAFT_FIELDS)
+        extra_kwargs = {"patient_date_of_birth": {"help_text": "Not in the future (otherwise a 400)."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +126,10 @@ class ReferralWriteSerializer(serializers.ModelSerializer):
 
 
 class ReferralCreateSerializer(ReferralWriteSerializer):
-    oncologist_npi = serializers.CharField(help_text="The receiving oncologist's NPI (10 digits).")
+    oncologist_npi = serializers.CharField(
+        help_text="The receiving oncologist's NPI: an active physician with an OncoDir oncologist account "
+        "(otherwise a 400)."
+    )
     submit = serializers.BooleanField(default=False, help_text="Submit at once instead of saving a draft.")
     confirm_duplicate = serializers.BooleanField(
         default=False,
@@ -160,7 +191,9 @@ class RejectSerializer(VersionSerializer):
 
 
 class ScheduleSerializer(VersionSerializer):
-    appointment_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    appointment_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Required, and in the future (otherwise a 400)."
+    )
     place = _text(300, "Where (required).")
 
 
@@ -201,7 +234,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True, help_text="PDF, PNG or JPEG, at most 10 MB.")
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A whole, readable PDF, PNG or JPEG of at most 10 MB, without web page code; anything else "
+        "(an empty file, a GIF, a renamed program, a PDF/HTML polyglot) is a 400.",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):

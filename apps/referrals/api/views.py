@@ -19,7 +19,7 @@ from .. import services
 from ..access import log_access, log_list, log_refused
 from ..downloads import attachment_response
 from ..filters import ReferralListFilter
-from ..models import AccessLog, Priority, Referral, Status
+from ..models import AccessLog, Attachment, Priority, Referral, Status
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -92,7 +92,11 @@ def _transition_view(name: str):
             OpenApiParameter("status", str, many=True, enum=Status.values, description="Filter by status."),
             OpenApiParameter("priority", str, many=True, enum=Priority.values, description="Filter by priority."),
         ],
-        responses={200: ReferralSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: ReferralSerializer(many=True),
+            **error_responses(400, 401, 403, 429),
+            404: OpenApiResponse(response=ErrorSerializer, description="The `cursor` is not one this list gave out."),
+        },
     ),
     retrieve=extend_schema(summary="One referral", responses={200: ReferralSerializer, **READ_ERRORS}),
 )
@@ -270,7 +274,10 @@ class ReferralViewSet(GenericViewSet):
     @extend_schema(
         summary="Download an attachment",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=f"The file: a {label}.")
+                for media_type, label in Attachment.Kind.choices
+            },
             **READ_ERRORS,
         },
     )
