@@ -2,6 +2,7 @@
 token: what the schema says about the referral endpoints (fields, errors, media types) is what they do."""
 
 import datetime
+import re
 
 import pytest
 import schemathesis
@@ -19,6 +20,28 @@ from tests.referrals.factories import make_referral
 from tests.referrals.files import PDF
 
 MAX_EXAMPLES = 10
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TRUE = (True, "true", "True")
+
+
+def teach_referral_rules(body: dict, npi: str) -> dict:
+    changes = {}
+    for name, value in body.items():
+        if isinstance(value, str) and value:
+            value = value.replace("\x00", "x")
+            changes[name] = value if value.strip() else "x"
+    if isinstance(body.get("oncologist_npi"), str) and body["oncologist_npi"]:
+        changes["oncologist_npi"] = npi
+    if isinstance(body.get("cancer_type"), str) and body["cancer_type"]:
+        changes["cancer_type"] = "breast"
+    born = body.get("patient_date_of_birth")
+    if isinstance(born, str) and DATE.fullmatch(born) and born > datetime.date.today().isoformat():
+        changes["patient_date_of_birth"] = "1961-03-14"
+    if body.get("confirm_duplicate", False) in (*TRUE, False, "false", "False"):
+        changes["confirm_duplicate"] = True
+    if body.get("submit") in TRUE and body.get("patient_consent", False) in (*TRUE, False, "false", "False"):
+        changes["patient_consent"] = True
+    return changes
 
 
 @pytest.fixture
@@ -38,18 +61,11 @@ def gp_schema(db, settings):
     def map_body(context, body):
         # Rules OpenAPI cannot state, taught to the generator instead of loosened checks: a referral goes
         # to an oncologist who exists, about a cancer type in the table, for a patient already born; its
-        # required texts are more than spaces; a second one for the same patient is confirmed; one that is
-        # submitted at once has the patient's consent; no text holds a NUL (PostgreSQL cannot store one).
+        # required texts are more than spaces and hold no NUL (PostgreSQL cannot store one); a second one
+        # for the same patient is confirmed; one submitted at once has the patient's consent. Only values
+        # that are valid per the schema are replaced, so an invalid request stays invalid.
         if context.operation.label == "POST /api/v1/referrals/" and isinstance(body, dict):
-            body = {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in body.items()}
-            body.update(oncologist_npi=oncologist.physician.npi, cancer_type="breast", confirm_duplicate=True)
-            if str(body.get("submit")).lower() in ("true", "1"):
-                body["patient_consent"] = True
-            if str(body.get("patient_date_of_birth", "")) > datetime.date.today().isoformat():
-                body["patient_date_of_birth"] = "1961-03-14"
-            for name in ("patient_first_name", "patient_last_name", "patient_phone", "clinical_question"):
-                if not str(body.get(name, "")).strip():
-                    body[name] = "x"
+            body.update(teach_referral_rules(body, oncologist.physician.npi))
         return body
 
     @loaded.hook

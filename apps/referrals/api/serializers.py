@@ -1,6 +1,7 @@
 """Referral API serializers: every field listed explicitly; writes go through services."""
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -104,6 +105,23 @@ class ReferralSerializer(serializers.ModelSerializer):
         return fields
 
 
+class _RawLengthMixin:
+    """`maxLength` holds for the text as sent, as the schema says, not only once surrounding spaces are trimmed."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class _RawLengthCharField(_RawLengthMixin, serializers.CharField):
+    pass
+
+
+class _RawLengthEmailField(_RawLengthMixin, serializers.EmailField):
+    pass
+
+
 class ReferralWriteSerializer(serializers.ModelSerializer):
     """The GP's input for a new referral or a draft's changes (Referral.DRAFT_FIELDS). The model validates
     them, its clean() included; an empty required field reads as the page says it: "This field is required."."""
@@ -113,6 +131,13 @@ class ReferralWriteSerializer(serializers.ModelSerializer):
         queryset=CancerType.objects.all(),
         help_text="The slug of a cancer type the directory knows (for example `breast`); any other is a 400.",
     )
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: _RawLengthCharField,
+        models.TextField: _RawLengthCharField,
+        models.EmailField: _RawLengthEmailField,
+    }
 
     class Meta:
         model = Referral

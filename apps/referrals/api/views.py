@@ -37,7 +37,10 @@ CONFLICT_RESPONSE = OpenApiResponse(
     description="The referral is not in a status that allows this, or it changed since you loaded it "
     "(a stale `version`): reload it and decide again.",
 )
-WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 429), 409: CONFLICT_RESPONSE}
+UNSUPPORTED_BODY = OpenApiResponse(
+    response=ErrorSerializer, description="The body is not JSON, form-encoded or multipart (see Content-Type)."
+)
+WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 429), 409: CONFLICT_RESPONSE, 415: UNSUPPORTED_BODY}
 READ_ERRORS = error_responses(401, 403, 404, 429)
 
 
