@@ -325,7 +325,7 @@ def attachment_upload(request, pk):
         try:
             attachment = services.attachment_add(referral=referral, by=request.user, upload=form.cleaned_data["file"])
         except services.ReferralConflict as conflict:
-            form.add_error("file", conflict.message)
+            messages.error(request, conflict.message)  # about the referral, not the file: as the API says it
             status = 409
         except ValidationError as error:
             _add_errors(form, error)

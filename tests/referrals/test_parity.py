@@ -507,3 +507,26 @@ def test_an_upload_has_one_outcome(doors, people, name, content):
         fmt="multipart",
     )
     assert page == api
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_an_upload_to_a_closed_referral_is_the_same_conflict_on_both(doors, people, status):
+    on_page, on_api = twins(people, status, closing_reason="Closed." if status == "cancelled" else "")
+    gp = people[0]
+    page = doors.page(
+        gp,
+        on_page,
+        "post",
+        reverse("referrals:attachment-upload", args=[on_page.pk]),
+        {"file": SimpleUploadedFile("scan.pdf", PDF)},
+    )
+    api = doors.api_call(
+        gp,
+        on_api,
+        "post",
+        f"/api/v1/referrals/{on_api.pk}/attachments/",
+        {"file": SimpleUploadedFile("scan.pdf", PDF)},
+        fmt="multipart",
+    )
+    assert page == api
+    assert (page["kind"], page["errors"]) == ("409", {None: [services.REFERRAL_CLOSED]})
