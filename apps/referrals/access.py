@@ -1,8 +1,10 @@
-"""The access log: one row per read or write of a referral, message or attachment (no patient data)."""
+"""The access log: one row per read or write of a referral, message or attachment (no patient data),
+one per refused read, and one per referral a list showed."""
 
 from .models import AccessLog
 
 USER_AGENT_MAX = 300
+REFUSED = "refused"
 
 
 def client_ip(request) -> str | None:
@@ -10,16 +12,67 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def log_access(request, *, action: str, obj=None, object_type: str = "", detail: str = "", channel: str = "page"):
+def _row(request, *, action: str, object_type: str, object_id: str, detail: str, channel: str) -> AccessLog:
     user = request.user if request.user.is_authenticated else None
-    return AccessLog.objects.create(
+    return AccessLog(
         user=user,
         role=getattr(user, "role", "") or "",
         action=action,
-        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=object_type,
+        object_id=object_id,
         detail=detail[:100],
         channel=channel,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
     )
+
+
+def log_access(request, *, action: str, obj=None, object_type: str = "", detail: str = "", channel: str = "page"):
+    row = _row(
+        request,
+        action=action,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail,
+        channel=channel,
+    )
+    row.save()
+    return row
+
+
+def log_refused(request, *, referral_id, channel: str) -> None:
+    """Someone asked for a referral they may not see (or that does not exist): who, which id, from where."""
+    _row(
+        request,
+        action=AccessLog.Action.VIEW,
+        object_type="referral",
+        object_id=str(referral_id),
+        detail=REFUSED,
+        channel=channel,
+    ).save()
+
+
+def log_list(request, referrals, *, channel: str) -> None:
+    """A list read: one row for the list, and one per referral it showed, in a single INSERT."""
+    rows = [
+        _row(
+            request,
+            action=AccessLog.Action.LIST,
+            object_type="referral",
+            object_id="",
+            detail=f"{len(referrals)} shown",
+            channel=channel,
+        )
+    ]
+    rows += [
+        _row(
+            request,
+            action=AccessLog.Action.LIST,
+            object_type="referral",
+            object_id=str(referral.pk),
+            detail="listed",
+            channel=channel,
+        )
+        for referral in referrals
+    ]
+    AccessLog.objects.bulk_create(rows)

@@ -1,10 +1,12 @@
 """Demo referrals between the demo GP and the demo oncologist, in different states (called by seed_demo)."""
 
 import datetime
+import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from apps.accounts.models import User
 from apps.directory.demo import DEMO_GP_EMAIL, DEMO_ONCOLOGIST_EMAIL
@@ -13,7 +15,15 @@ from apps.directory.models import CancerType
 from . import services
 from .models import Referral
 
-DEMO_LETTER = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def demo_letter() -> bytes:
+    """A real one-page (blank) PDF: uploads are parsed before they are accepted."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
 
 PATIENTS = [
     # first name, last name, date of birth, cancer slug, priority, clinical question, target state
@@ -64,7 +74,7 @@ def seed_demo_referrals() -> int:
                 continue
             if target == "draft":
                 services.attachment_add(
-                    referral=r, by=gp, upload=SimpleUploadedFile("demo-mammogram-report.pdf", DEMO_LETTER)
+                    referral=r, by=gp, upload=SimpleUploadedFile("demo-mammogram-report.pdf", demo_letter())
                 )
                 continue
             r = services.referral_open(referral=r, by=oncologist, version=r.version)

@@ -6,13 +6,17 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import Role
 from apps.directory.validators import validate_icd10_code
+
+from .permissions import has_clinical_permission
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud
 
@@ -89,6 +93,57 @@ class RejectionReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# What the GP writes, and may change while the referral is a draft (in the order the form shows it).
+DRAFT_FIELDS = (
+    "patient_first_name",
+    "patient_last_name",
+    "patient_date_of_birth",
+    "patient_sex",
+    "patient_phone",
+    "patient_email",
+    "patient_mrn",
+    "priority",
+    "cancer_type",
+    "icd10_code",
+    "clinical_question",
+    "history",
+    "investigations",
+    "medications",
+    "allergies",
+    "patient_consent",
+)
+# Everything that identifies the patient or says something about their health: shown only to the two
+# parties and to curators holding the "view clinical data" permission.
+CLINICAL_FIELDS = (
+    "patient_first_name",
+    "patient_last_name",
+    "patient_date_of_birth",
+    "patient_sex",
+    "patient_phone",
+    "patient_email",
+    "patient_mrn",
+    "patient_consent",
+    "cancer_type",
+    "icd10_code",
+    "clinical_question",
+    "history",
+    "investigations",
+    "medications",
+    "allergies",
+    "appointment_place",
+    "rejection_reason",
+    "rejection_comment",
+    "rejection_advice",
+    "suggested_colleague",
+    "closing_reason",
+    "outcome_findings",
+    "outcome_diagnosis",
+    "outcome_recommendations",
+    "outcome_letter",
+)
+BIRTH_DATE_IN_FUTURE = "The date of birth cannot be in the future."
+
+
 def response_target_days(priority: str) -> int:
     return int(settings.REFERRAL_RESPONSE_TARGETS[priority])
 
@@ -111,16 +166,24 @@ class ReferralQuerySet(models.QuerySet):
         referral for a curator holding the "view clinical data" permission. Nothing for anyone else."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role == "gp":
+        if user.role == Role.GP:
             return self.for_gp(user)
-        if user.role == "oncologist":
+        if user.role == Role.ONCOLOGIST:
             return self.for_oncologist(user)
-        if user.role == "curator" and user.has_perm(f"{self.model._meta.app_label}.view_clinical_data"):
+        if has_clinical_permission(user):
             return self.sent()
         return self.none()
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def with_statuses(self, statuses):
+        """Only these statuses; every status when `statuses` is empty."""
+        return self.filter(status__in=statuses) if statuses else self
+
+    def with_priorities(self, priorities):
+        """Only these priorities; every priority when `priorities` is empty."""
+        return self.filter(priority__in=priorities) if priorities else self
 
     def overdue(self, now=None):
         return self.filter(status__in=AWAITING_RESPONSE_STATUSES, response_due_at__lt=now or timezone.now())
@@ -166,6 +229,8 @@ class Referral(models.Model):
 
     Status = Status
     Priority = Priority
+    DRAFT_FIELDS = DRAFT_FIELDS
+    CLINICAL_FIELDS = CLINICAL_FIELDS
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
@@ -289,6 +354,38 @@ class Referral(models.Model):
     def get_absolute_url(self):
         return reverse("referrals:detail", kwargs={"pk": self.pk})
 
+    def clean(self):
+        born = self.patient_date_of_birth
+        if isinstance(born, datetime.date) and born > timezone.localdate():
+            raise ValidationError({"patient_date_of_birth": BIRTH_DATE_IN_FUTURE})
+
+    # -- who is who on this referral: every page, API endpoint and service asks these
+
+    def referred_by(self, user) -> bool:
+        return user.is_authenticated and user.is_active and user.role == Role.GP and self.referring_gp_id == user.pk
+
+    def received_by(self, user) -> bool:
+        """The receiving oncologist, once the referral is sent (a draft is the GP's alone)."""
+        return (
+            user.is_authenticated
+            and user.is_active
+            and user.role == Role.ONCOLOGIST
+            and user.physician_id is not None
+            and self.oncologist_id == user.physician_id
+            and self.status != Status.DRAFT
+        )
+
+    def is_party(self, user) -> bool:
+        return self.referred_by(user) or self.received_by(user)
+
+    @property
+    def takes_messages(self) -> bool:
+        return self.status not in (Status.DRAFT, Status.ENTERED_IN_ERROR)
+
+    @property
+    def takes_attachments(self) -> bool:
+        return self.status not in (*FINAL_STATUSES, Status.COMPLETED)
+
     @property
     def patient_name(self) -> str:
         return f"{self.patient_first_name} {self.patient_last_name}"
@@ -380,6 +477,9 @@ class Attachment(models.Model):
         PNG = "image/png", "PNG image"
         JPEG = "image/jpeg", "JPEG image"
 
+    # Stored and downloaded under the extension of the type its content was found to be.
+    EXTENSIONS = {Kind.PDF: "pdf", Kind.PNG: "png", Kind.JPEG: "jpg"}
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -412,6 +512,12 @@ class Attachment(models.Model):
     @property
     def path(self):
         return settings.PRIVATE_MEDIA_ROOT / "referrals" / self.storage_name
+
+    @property
+    def download_name(self) -> str:
+        """The uploaded name with the detected type's extension: a PNG uploaded as scan.pdf is scan.png."""
+        stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
+        return f"{stem or 'attachment'}.{self.EXTENSIONS.get(self.content_type, 'bin')}"
 
 
 class AccessLog(models.Model):

@@ -27,8 +27,10 @@ from django.utils import timezone
 from apps.accounts.models import Role, User
 from apps.directory.models import Physician
 
+from . import forms
+from .api import serializers
 from .models import (
-    FINAL_STATUSES,
+    DRAFT_FIELDS,
     OPEN_STATUSES,
     Attachment,
     EventAction,
@@ -40,6 +42,7 @@ from .models import (
     add_business_days,
     response_target_days,
 )
+from .uploads import detect_content_type
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +67,29 @@ APPOINTMENT_IN_PAST = "The appointment must be in the future."
 OUTCOME_REQUIRED = "Record the findings and the recommendations."
 CONSENT_REQUIRED = "The patient must consent to sharing before the referral is submitted."
 NOT_AN_ONCOLOGIST = "Referrals go to an active oncologist with an OncoDir account."
+NO_ACTIVE_PHYSICIAN = "No active physician has this NPI."
+DUPLICATE_REFERRAL = (
+    "This patient already has an open referral to this oncologist: confirm to create another one anyway."
+)
 MESSAGE_REQUIRED = "Write a message."
 FILE_EMPTY = "The file is empty."
 FILE_TOO_LARGE = "The file is larger than 10 MB."
-FILE_TYPE_REFUSED = "Only PDF, PNG and JPEG files are accepted (the content decides, not the file name)."
+FILE_TYPE_REFUSED = (
+    "Only PDF, PNG and JPEG files are accepted, and only whole, readable ones without web page code "
+    "(the content decides, not the file name)."
+)
 
 
 class ReferralPermissionDenied(PermissionDenied):
     """The caller may never do this to this referral (HTTP 403)."""
+
+
+class DuplicateReferral(ValidationError):
+    """The patient already has an open referral to this oncologist (HTTP 400 until the GP confirms)."""
+
+    def __init__(self, duplicates: list[Referral]):
+        super().__init__({"confirm_duplicate": DUPLICATE_REFERRAL})
+        self.duplicates = duplicates
 
 
 class ReferralConflict(Exception):
@@ -84,10 +102,17 @@ class ReferralConflict(Exception):
 
 @dataclass(frozen=True)
 class Transition:
+    """One action of the state machine: who may take it from which statuses, where it leads, and what the
+    pages and the API need to offer it (its button label, its form, its serializer, its service)."""
+
     action: EventAction
     role: str
     sources: tuple[str, ...]
     target: str | None  # None: stays in its status
+    label: str
+    service: Callable[..., Referral]
+    form: type
+    serializer: type
 
 
 ENTERABLE_IN_ERROR = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.ENTERED_IN_ERROR))
@@ -100,54 +125,15 @@ RE_REFERRABLE = (
     Status.ENTERED_IN_ERROR,
 )
 
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(EventAction.SUBMIT, Role.GP, (Status.DRAFT,), Status.SUBMITTED),
-    "open": Transition(EventAction.OPEN, Role.ONCOLOGIST, (Status.SUBMITTED,), Status.UNDER_REVIEW),
-    "request_info": Transition(
-        EventAction.REQUEST_INFO, Role.ONCOLOGIST, (Status.UNDER_REVIEW,), Status.INFO_REQUESTED
-    ),
-    "respond": Transition(EventAction.RESPOND, Role.GP, (Status.INFO_REQUESTED,), Status.UNDER_REVIEW),
-    "accept": Transition(EventAction.ACCEPT, Role.ONCOLOGIST, (Status.SUBMITTED, Status.UNDER_REVIEW), Status.ACCEPTED),
-    "reject": Transition(
-        EventAction.REJECT,
-        Role.ONCOLOGIST,
-        (Status.SUBMITTED, Status.UNDER_REVIEW, Status.INFO_REQUESTED),
-        Status.REJECTED,
-    ),
-    "schedule": Transition(EventAction.SCHEDULE, Role.ONCOLOGIST, (Status.ACCEPTED,), Status.SCHEDULED),
-    "reschedule": Transition(EventAction.RESCHEDULE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.SCHEDULED),
-    "no_show": Transition(EventAction.NO_SHOW, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.ACCEPTED),
-    "complete": Transition(EventAction.COMPLETE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.COMPLETED),
-    "acknowledge": Transition(EventAction.ACKNOWLEDGE, Role.GP, (Status.COMPLETED,), Status.ACKNOWLEDGED),
-    "cancel": Transition(EventAction.CANCEL, Role.GP, OPEN_STATUSES, Status.CANCELLED),
-    "fail": Transition(EventAction.FAIL, Role.ONCOLOGIST, (Status.ACCEPTED, Status.SCHEDULED), Status.FAILED),
-    "enter_in_error": Transition(EventAction.ENTER_IN_ERROR, Role.CURATOR, ENTERABLE_IN_ERROR, Status.ENTERED_IN_ERROR),
-    "re_refer": Transition(EventAction.RE_REFER, Role.GP, RE_REFERRABLE, None),
-}
-
-
 # -- checks -----------------------------------------------------------------------------------------
-
-
-def is_referring_gp(user: User, referral: Referral) -> bool:
-    return user.is_active and user.role == Role.GP and referral.referring_gp_id == user.pk
-
-
-def is_receiving_oncologist(user: User, referral: Referral) -> bool:
-    return (
-        user.is_active
-        and user.role == Role.ONCOLOGIST
-        and user.physician_id is not None
-        and referral.oncologist_id == user.physician_id
-    )
 
 
 def _check_actor(transition: Transition, referral: Referral, user: User) -> None:
     if not user.is_authenticated or not user.is_active or user.role != transition.role:
         raise ReferralPermissionDenied(ROLE_NOT_ALLOWED)
-    if transition.role == Role.GP and not is_referring_gp(user, referral):
+    if transition.role == Role.GP and not referral.referred_by(user):
         raise ReferralPermissionDenied(NOT_A_PARTY)
-    if transition.role == Role.ONCOLOGIST and not is_receiving_oncologist(user, referral):
+    if transition.role == Role.ONCOLOGIST and referral.oncologist_id != user.physician_id:
         raise ReferralPermissionDenied(NOT_A_PARTY)
 
 
@@ -281,6 +267,19 @@ def referral_open(*, referral: Referral, by: User, version: int) -> Referral:
     return _transition("open", referral=referral, by=by, version=version, apply=apply)
 
 
+def referral_read(*, referral: Referral, by: User) -> tuple[Referral, bool]:
+    """What reading a referral does, on the page and in the API alike: the receiving oncologist's first read
+    of a submitted referral puts it under review, so the GP sees it has been read. Returns the referral as it
+    is now and whether this read opened it."""
+    if referral.status != Status.SUBMITTED or not referral.received_by(by):
+        return referral, False
+    try:
+        return referral_open(referral=referral, by=by, version=referral.version), True
+    except ReferralConflict:
+        referral.refresh_from_db()  # someone acted first (the GP cancelled, say): show what it is now
+        return referral, False
+
+
 def _first_response(r: Referral, now: datetime.datetime) -> None:
     r.first_reviewed_at = r.first_reviewed_at or now
     r.first_response_at = r.first_response_at or now
@@ -322,11 +321,13 @@ def referral_reject(
     reason_code: str,
     comment: str,
     advice: str = "",
-    suggested_colleague: Physician | None = None,
+    suggested_colleague_npi: str = "",
 ) -> Referral:
     if reason_code not in RejectionReason.values:
         raise ValidationError({"reason_code": REJECTION_CODE_REQUIRED})
     comment = _required(comment, REJECTION_COMMENT_REQUIRED, "comment")
+    npi = (suggested_colleague_npi or "").strip()
+    suggested_colleague = physician_by_npi(npi, field="suggested_colleague_npi") if npi else None
 
     def apply(r: Referral, now: datetime.datetime) -> None:
         _first_response(r, now)
@@ -442,24 +443,13 @@ def referral_enter_in_error(*, referral: Referral, by: User, version: int, reaso
 
 # -- drafts -----------------------------------------------------------------------------------------
 
-DRAFT_FIELDS = (
-    "patient_first_name",
-    "patient_last_name",
-    "patient_date_of_birth",
-    "patient_sex",
-    "patient_phone",
-    "patient_email",
-    "patient_mrn",
-    "patient_consent",
-    "cancer_type",
-    "icd10_code",
-    "clinical_question",
-    "history",
-    "investigations",
-    "medications",
-    "allergies",
-    "priority",
-)
+
+def physician_by_npi(npi: str, *, field: str) -> Physician:
+    """The active physician with this NPI, or a ValidationError on `field`."""
+    physician = Physician.objects.active().filter(npi=npi).first() if npi.isdigit() and len(npi) == 10 else None
+    if physician is None:
+        raise ValidationError({field: NO_ACTIVE_PHYSICIAN})
+    return physician
 
 
 def check_oncologist(physician: Physician) -> None:
@@ -471,8 +461,11 @@ def check_oncologist(physician: Physician) -> None:
         raise ValidationError({"oncologist": NOT_AN_ONCOLOGIST})
 
 
-def referral_create(*, by: User, oncologist: Physician, data: dict, submit: bool = False) -> Referral:
-    """A new draft from `data` (keys from DRAFT_FIELDS); submitted straight away when `submit`."""
+def referral_create(
+    *, by: User, oncologist: Physician, data: dict, submit: bool = False, confirm_duplicate: bool = False
+) -> Referral:
+    """A new draft from `data` (keys from DRAFT_FIELDS); submitted straight away when `submit`. A second open
+    referral of the same patient to the same oncologist needs `confirm_duplicate` (DuplicateReferral)."""
     if not by.is_authenticated or not by.is_active or by.role != Role.GP:
         raise ReferralPermissionDenied(ONLY_GPS_REFER)
     check_oncologist(oncologist)
@@ -482,14 +475,29 @@ def referral_create(*, by: User, oncologist: Physician, data: dict, submit: bool
             if field in data:
                 setattr(referral, field, data[field])
         referral.full_clean()
+        if not confirm_duplicate:
+            _check_duplicates(referral)
         referral.save()
         if submit:
             referral = referral_submit(referral=referral, by=by, version=referral.version)
     return referral
 
 
+def _check_duplicates(referral: Referral) -> None:
+    duplicates = list(
+        Referral.objects.for_gp(referral.referring_gp).duplicates_of(
+            first_name=referral.patient_first_name,
+            last_name=referral.patient_last_name,
+            date_of_birth=referral.patient_date_of_birth,
+            oncologist=referral.oncologist,
+        )
+    )
+    if duplicates:
+        raise DuplicateReferral(duplicates)
+
+
 def referral_update_draft(*, referral: Referral, by: User, version: int, data: dict) -> Referral:
-    if not is_referring_gp(by, referral):
+    if not referral.referred_by(by):
         raise ReferralPermissionDenied(NOT_A_PARTY)
     with transaction.atomic():
         locked = _lock(referral)
@@ -507,7 +515,7 @@ def referral_update_draft(*, referral: Referral, by: User, version: int, data: d
 
 
 def referral_delete_draft(*, referral: Referral, by: User, version: int) -> None:
-    if not is_referring_gp(by, referral):
+    if not referral.referred_by(by):
         raise ReferralPermissionDenied(NOT_A_PARTY)
     with transaction.atomic():
         locked = _lock(referral)
@@ -548,9 +556,7 @@ def referral_re_refer(*, referral: Referral, by: User, version: int, oncologist:
 
 
 def _check_party(referral: Referral, user: User) -> None:
-    if not (is_referring_gp(user, referral) or is_receiving_oncologist(user, referral)):
-        raise ReferralPermissionDenied(NOT_A_PARTY)
-    if is_receiving_oncologist(user, referral) and referral.status == Status.DRAFT:
+    if not referral.is_party(user):
         raise ReferralPermissionDenied(NOT_A_PARTY)
 
 
@@ -559,7 +565,7 @@ def message_create(*, referral: Referral, by: User, body: str) -> Message:
     body = _required(body, MESSAGE_REQUIRED, "body")
     with transaction.atomic():
         locked = _lock(referral)
-        if locked.status in (Status.DRAFT, Status.ENTERED_IN_ERROR):
+        if not locked.takes_messages:
             raise ReferralConflict(NO_MESSAGES_ON_DRAFT if locked.status == Status.DRAFT else WRONG_STATE)
         message = Message(referral=locked, author=by, body=body)
         message.full_clean()
@@ -568,61 +574,51 @@ def message_create(*, referral: Referral, by: User, body: str) -> Message:
     return message
 
 
-PDF_MAGIC = b"%PDF-"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """The file's real type from its first bytes; None when it is not a PDF, PNG or JPEG."""
-    if head.startswith(PDF_MAGIC):
-        return Attachment.Kind.PDF
-    if head.startswith(PNG_MAGIC):
-        return Attachment.Kind.PNG
-    if head.startswith(JPEG_MAGIC):
-        return Attachment.Kind.JPEG
-    return None
-
-
 def _safe_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
     return (cleaned or "attachment")[-200:]
 
 
+def _write(upload, path) -> tuple[int, str]:
+    """Stream `upload` to `path`; its size and SHA-256."""
+    digest = hashlib.sha256()
+    written = 0
+    with open(path, "xb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            written += len(chunk)
+            out.write(chunk)
+    return written, digest.hexdigest()
+
+
 def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
-    """Check `upload` (a Django UploadedFile) by size and content, store it privately, record its SHA-256."""
+    """Check `upload` (a Django UploadedFile) by size and by its whole content (uploads.detect_content_type),
+    store it privately under the detected type's extension, record its SHA-256."""
     _check_party(referral, by)
     size = upload.size or 0
     if size == 0:
         raise ValidationError({"file": FILE_EMPTY})
     if size > settings.REFERRAL_ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": FILE_TOO_LARGE})
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    if content_type is None:
-        raise ValidationError({"file": FILE_TYPE_REFUSED})
-    upload.seek(0)
-
     attachment_id = uuid.uuid4()
-    storage_name = f"{attachment_id}.bin"
     directory = settings.PRIVATE_MEDIA_ROOT / "referrals"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = directory / storage_name
-    digest = hashlib.sha256()
-    written = 0
+    received = directory / f"{attachment_id}.upload"
+    stored = None
     try:
+        written, sha256 = _write(upload, received)
+        if written != size:
+            raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
+        content_type = detect_content_type(received)
+        if content_type is None:
+            raise ValidationError({"file": FILE_TYPE_REFUSED})
+        stored = received.with_suffix("." + Attachment.EXTENSIONS[content_type])
+        os.rename(received, stored)
         with transaction.atomic():
             locked = _lock(referral)
-            if locked.status in FINAL_STATUSES or locked.status == Status.COMPLETED:
+            if not locked.takes_attachments:
                 raise ReferralConflict(REFERRAL_CLOSED)
-            with open(path, "xb") as out:
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                    written += len(chunk)
-                    out.write(chunk)
-            if written != size:
-                raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
             attachment = Attachment(
                 id=attachment_id,
                 referral=locked,
@@ -630,38 +626,64 @@ def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
                 original_name=_safe_name(upload.name),
                 content_type=content_type,
                 size=written,
-                sha256=digest.hexdigest(),
-                storage_name=storage_name,
+                sha256=sha256,
+                storage_name=stored.name,
             )
             attachment.full_clean()
             attachment.save()
             if locked.status != Status.DRAFT:
                 _notify_on_commit(locked, by, "new attachment")
     except BaseException:
-        _remove_files([path])
+        _remove_files([received, *([stored] if stored else [])])
         raise
     return attachment
 
 
-# -- what the pages and the API offer ----------------------------------------------------------------
+# -- the state machine: every action, once ---------------------------------------------------------
 
-ACTION_FUNCTIONS: dict[str, Callable[..., Referral]] = {
-    "submit": referral_submit,
-    "open": referral_open,
-    "request_info": referral_request_info,
-    "respond": referral_respond,
-    "accept": referral_accept,
-    "reject": referral_reject,
-    "schedule": referral_schedule,
-    "reschedule": referral_reschedule,
-    "no_show": referral_mark_no_show,
-    "complete": referral_complete,
-    "acknowledge": referral_acknowledge,
-    "cancel": referral_cancel,
-    "fail": referral_fail,
-    "enter_in_error": referral_enter_in_error,
-    "re_refer": referral_re_refer,
-}
+ENTERABLE_IN_ERROR = tuple(s for s in Status.values if s not in (Status.DRAFT, Status.ENTERED_IN_ERROR))
+RE_REFERRABLE = (
+    Status.REJECTED,
+    Status.CANCELLED,
+    Status.FAILED,
+    Status.COMPLETED,
+    Status.ACKNOWLEDGED,
+    Status.ENTERED_IN_ERROR,
+)
+REVIEWING = (Status.SUBMITTED, Status.UNDER_REVIEW)
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(EventAction.SUBMIT, Role.GP, (Status.DRAFT,), Status.SUBMITTED,
+                         "Submit referral", referral_submit, forms.VersionForm, serializers.VersionSerializer),
+    "open": Transition(EventAction.OPEN, Role.ONCOLOGIST, (Status.SUBMITTED,), Status.UNDER_REVIEW,
+                       "Start review", referral_open, forms.VersionForm, serializers.VersionSerializer),
+    "request_info": Transition(EventAction.REQUEST_INFO, Role.ONCOLOGIST, (Status.UNDER_REVIEW,), Status.INFO_REQUESTED,
+                               "Request information", referral_request_info, forms.QuestionForm, serializers.QuestionSerializer),
+    "respond": Transition(EventAction.RESPOND, Role.GP, (Status.INFO_REQUESTED,), Status.UNDER_REVIEW,
+                          "Send answer", referral_respond, forms.AnswerForm, serializers.AnswerSerializer),
+    "accept": Transition(EventAction.ACCEPT, Role.ONCOLOGIST, REVIEWING, Status.ACCEPTED,
+                         "Accept", referral_accept, forms.CommentForm, serializers.CommentSerializer),
+    "reject": Transition(EventAction.REJECT, Role.ONCOLOGIST, (*REVIEWING, Status.INFO_REQUESTED), Status.REJECTED,
+                         "Reject", referral_reject, forms.RejectForm, serializers.RejectSerializer),
+    "schedule": Transition(EventAction.SCHEDULE, Role.ONCOLOGIST, (Status.ACCEPTED,), Status.SCHEDULED,
+                           "Schedule", referral_schedule, forms.ScheduleForm, serializers.ScheduleSerializer),
+    "reschedule": Transition(EventAction.RESCHEDULE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.SCHEDULED,
+                             "Reschedule", referral_reschedule, forms.ScheduleForm, serializers.ScheduleSerializer),
+    "no_show": Transition(EventAction.NO_SHOW, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.ACCEPTED,
+                          "Patient did not attend", referral_mark_no_show, forms.CommentForm, serializers.CommentSerializer),
+    "complete": Transition(EventAction.COMPLETE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.COMPLETED,
+                           "Record outcome", referral_complete, forms.CompleteForm, serializers.CompleteSerializer),
+    "acknowledge": Transition(EventAction.ACKNOWLEDGE, Role.GP, (Status.COMPLETED,), Status.ACKNOWLEDGED,
+                              "Acknowledge outcome", referral_acknowledge, forms.VersionForm, serializers.VersionSerializer),
+    "cancel": Transition(EventAction.CANCEL, Role.GP, OPEN_STATUSES, Status.CANCELLED,
+                         "Cancel referral", referral_cancel, forms.ReasonForm, serializers.ReasonSerializer),
+    "fail": Transition(EventAction.FAIL, Role.ONCOLOGIST, (Status.ACCEPTED, Status.SCHEDULED), Status.FAILED,
+                       "Mark as failed", referral_fail, forms.ReasonForm, serializers.ReasonSerializer),
+    "enter_in_error": Transition(EventAction.ENTER_IN_ERROR, Role.CURATOR, ENTERABLE_IN_ERROR, Status.ENTERED_IN_ERROR,
+                                 "Mark as entered in error", referral_enter_in_error, forms.ReasonForm, serializers.ReasonSerializer),
+    "re_refer": Transition(EventAction.RE_REFER, Role.GP, RE_REFERRABLE, None,
+                           "Re-refer", referral_re_refer, forms.VersionForm, serializers.VersionSerializer),
+}  # fmt: skip
 
 
 def available_actions(referral: Referral, user: User) -> list[str]:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -16,10 +16,11 @@ from apps.accounts.models import Role, User
 from apps.directory.models import Physician
 
 from . import services
-from .access import log_access
-from .forms import ACTION_FORMS, AttachmentForm, MessageForm, ReferralForm
-from .models import AccessLog, Priority, Referral, Status
-from .permissions import visible_referrals
+from .access import log_access, log_list, log_refused
+from .downloads import attachment_response
+from .filters import ReferralListFilter
+from .forms import AttachmentForm, MessageForm, ReferralForm
+from .models import FINAL_STATUSES, AccessLog, Priority, Referral, Status
 from .stats import oncologist_figures as compute_figures
 
 GP_GROUP_ORDER = [
@@ -61,7 +62,14 @@ def signed_in(view):
 
 
 def _visible(request, pk) -> Referral:
-    return get_object_or_404(visible_referrals(request.user).select_related("oncologist", "referring_gp"), pk=pk)
+    """The referral, when `request.user` may see it; a logged refusal (404) otherwise."""
+    try:
+        return get_object_or_404(
+            Referral.objects.visible_to(request.user).select_related("oncologist", "referring_gp"), pk=pk
+        )
+    except Http404:
+        log_refused(request, referral_id=pk, channel="page")
+        raise
 
 
 @signed_in
@@ -71,41 +79,49 @@ def referral_list(request):
     if user.role == Role.CURATOR:
         return redirect("referrals:figures")
     if user.role == Role.GP:
-        mine = visible_referrals(user)
-        # Everything still moving, and the closed ones a page at a time (most recent first): the page stays
-        # fast for busy GPs, and every closed referral can still be reached.
-        referrals = list(mine.exclude(status__in=services.FINAL_STATUSES).for_list())
-        closed = mine.filter(status__in=services.FINAL_STATUSES).for_list().order_by("-updated_at", "-pk")
-        closed_page = Paginator(closed, RECENT_CLOSED_SHOWN).get_page(request.GET.get("closed_page"))
-        referrals += list(closed_page)
-        log_access(request, action=AccessLog.Action.LIST, object_type="referral")
-        overdue = [r for r in referrals if r.is_overdue]
-        groups = []
-        for status in GP_GROUP_ORDER:
-            items = [r for r in referrals if r.status == status and not r.is_overdue]
-            if items:
-                groups.append((status.label, items))
-        return render(
-            request, "referrals/gp_dashboard.html", {"overdue": overdue, "groups": groups, "closed_page": closed_page}
-        )
+        return _gp_dashboard(request)
     if user.role == Role.ONCOLOGIST:
-        statuses = [s for s in request.GET.getlist("status") if s in Status.values] or INBOX_DEFAULT_STATUSES
-        priorities = [p for p in request.GET.getlist("priority") if p in Priority.values]
-        referrals = visible_referrals(user).filter(status__in=statuses)
-        if priorities:
-            referrals = referrals.filter(priority__in=priorities)
-        page = Paginator(referrals.for_list(), INBOX_SHOWN).get_page(request.GET.get("page"))
-        log_access(request, action=AccessLog.Action.LIST, object_type="referral")
-        filters = urlencode([("status", s) for s in statuses] + [("priority", p) for p in priorities])
-        context = {
-            "referrals": list(page),
-            "page": page,
-            "filters": filters,
-            "status_choices": [(s, Status(s).label, s in statuses) for s in Status.values if s != Status.DRAFT],
-            "priority_choices": [(p, Priority(p).label, p in priorities) for p in Priority.values],
-        }
-        return render(request, "referrals/oncologist_inbox.html", context)
+        return _oncologist_inbox(request)
     raise PermissionDenied
+
+
+def _gp_dashboard(request):
+    mine = Referral.objects.visible_to(request.user)
+    # Everything still moving, and the closed ones a page at a time (most recent first): the page stays
+    # fast for busy GPs, and every closed referral can still be reached.
+    referrals = list(mine.exclude(status__in=FINAL_STATUSES).for_list())
+    closed = mine.filter(status__in=FINAL_STATUSES).for_list().order_by("-updated_at", "-pk")
+    closed_page = Paginator(closed, RECENT_CLOSED_SHOWN).get_page(request.GET.get("closed_page"))
+    referrals += list(closed_page)
+    log_list(request, referrals, channel="page")
+    overdue = [r for r in referrals if r.is_overdue]
+    groups = []
+    for status in GP_GROUP_ORDER:
+        items = [r for r in referrals if r.status == status and not r.is_overdue]
+        if items:
+            groups.append((status.label, items))
+    context = {"overdue": overdue, "groups": groups, "closed_page": closed_page}
+    return render(request, "referrals/gp_dashboard.html", context)
+
+
+def _oncologist_inbox(request):
+    filters = ReferralListFilter(request.GET)
+    context = {"filter_form": filters, "referrals": [], "page": None}
+    statuses, priorities = INBOX_DEFAULT_STATUSES, []
+    if filters.is_valid():
+        referrals = filters.filter(Referral.objects.visible_to(request.user), default_statuses=INBOX_DEFAULT_STATUSES)
+        page = Paginator(referrals.for_list(), INBOX_SHOWN).get_page(request.GET.get("page"))
+        log_list(request, page.object_list, channel="page")
+        statuses = filters.cleaned_data["status"] or INBOX_DEFAULT_STATUSES
+        priorities = filters.cleaned_data["priority"]
+        context.update(referrals=list(page), page=page)
+    context.update(
+        filters=urlencode([("status", s) for s in statuses] + [("priority", p) for p in priorities]),
+        status_choices=[(s, Status(s).label, s in statuses) for s in Status.values if s != Status.DRAFT],
+        priority_choices=[(p, Priority(p).label, p in priorities) for p in Priority.values],
+    )
+    status = 200 if filters.is_valid() else 400
+    return render(request, "referrals/oncologist_inbox.html", context, status=status)
 
 
 @signed_in
@@ -113,39 +129,32 @@ def referral_create(request, npi):
     if request.user.role != Role.GP:
         raise PermissionDenied(services.ONLY_GPS_REFER)
     physician = get_object_or_404(Physician.objects.active(), npi=npi)
-    accepting = physician.locations.filter(accepting_new_patients=True).exists()
-    has_account = User.objects.oncologists().filter(physician=physician).exists()
     form = ReferralForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        duplicates = list(
-            Referral.objects.for_gp(request.user).duplicates_of(
-                first_name=data["patient_first_name"],
-                last_name=data["patient_last_name"],
-                date_of_birth=data["patient_date_of_birth"],
+        submit = "submit" in request.POST
+        try:
+            referral = services.referral_create(
+                by=request.user,
                 oncologist=physician,
+                data=form.service_data(),
+                submit=submit,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
             )
-        )
-        if duplicates and not request.POST.get("confirm_duplicate"):
-            messages.warning(request, "This patient already has an open referral to this oncologist.")
+        except services.DuplicateReferral as duplicate:
+            duplicates = duplicate.duplicates
+            _add_errors(form, duplicate)
+        except ValidationError as error:
+            _add_errors(form, error)
         else:
-            submit = "submit" in request.POST
-            try:
-                referral = services.referral_create(by=request.user, oncologist=physician, data=data, submit=submit)
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                log_access(request, action=AccessLog.Action.CREATE, obj=referral)
-                messages.success(
-                    request, f"Referral {referral.reference} {'submitted' if submit else 'saved as a draft'}."
-                )
-                return redirect(referral)
+            log_access(request, action=AccessLog.Action.CREATE, obj=referral)
+            messages.success(request, f"Referral {referral.reference} {'submitted' if submit else 'saved as a draft'}.")
+            return redirect(referral)
     context = {
         "form": form,
         "physician": physician,
-        "accepting": accepting,
-        "has_account": has_account,
+        "accepting": physician.locations.filter(accepting_new_patients=True).exists(),
+        "has_account": User.objects.oncologists().filter(physician=physician).exists(),
         "duplicates": duplicates,
     }
     return render(request, "referrals/referral_form.html", context, status=400 if form.errors else 200)
@@ -162,7 +171,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @signed_in
 def referral_edit(request, pk):
     referral = _visible(request, pk)
-    if not services.is_referring_gp(request.user, referral):
+    if not referral.referred_by(request.user):
         raise PermissionDenied(services.NOT_A_PARTY)
     form = ReferralForm(request.POST or None, instance=referral)
     status = 200
@@ -218,42 +227,41 @@ def referral_delete(request, pk):
 
 
 def _detail_context(request, referral, forms=None):
-    actions = services.available_actions(referral, request.user)
-    action_forms = forms or {}
-    for name in actions:
-        action_forms.setdefault(name, ACTION_FORMS[name](initial={"version": referral.version}))
+    user = request.user
+    shown_forms = forms or {}
+    actions = []
+    for name in services.available_actions(referral, user):
+        transition = services.TRANSITIONS[name]
+        form = shown_forms.get(name) or transition.form(initial={"version": referral.version})
+        actions.append({"name": name, "label": transition.label, "form": form})
     return {
         "referral": referral,
         "events": referral.events.select_related("actor"),
         "thread": referral.messages.select_related("author"),
         "attachments": referral.attachments.all(),
-        "actions": [(name, action_forms[name]) for name in actions],
-        "message_form": MessageForm(),
-        "attachment_form": AttachmentForm(),
-        "can_attach": referral.status not in (*services.FINAL_STATUSES, Status.COMPLETED)
-        and (
-            services.is_referring_gp(request.user, referral) or services.is_receiving_oncologist(request.user, referral)
-        ),
-        "can_message": referral.status not in (Status.DRAFT, Status.ENTERED_IN_ERROR)
-        and (
-            services.is_referring_gp(request.user, referral) or services.is_receiving_oncologist(request.user, referral)
-        ),
-        "is_gp": services.is_referring_gp(request.user, referral),
-        "is_oncologist": services.is_receiving_oncologist(request.user, referral),
+        "actions": actions,
+        "message_form": shown_forms.get("message") or MessageForm(),
+        "attachment_form": shown_forms.get("attachment") or AttachmentForm(),
+        "can_attach": referral.takes_attachments and referral.is_party(user),
+        "can_message": referral.takes_messages and referral.is_party(user),
+        "is_gp": referral.referred_by(user),
     }
+
+
+def _show_again(request, referral, status, forms):
+    """The detail page again, with the form that failed and its errors."""
+    referral.refresh_from_db()
+    log_access(request, action=AccessLog.Action.VIEW, obj=referral)
+    return render(request, "referrals/referral_detail.html", _detail_context(request, referral, forms), status=status)
 
 
 @signed_in
 @require_GET
 def referral_detail(request, pk):
     referral = _visible(request, pk)
-    if referral.status == Status.SUBMITTED and services.is_receiving_oncologist(request.user, referral):
-        # Opening a submitted referral puts it under review: the GP sees it has been read.
-        try:
-            referral = services.referral_open(referral=referral, by=request.user, version=referral.version)
-            log_access(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
-        except services.ReferralConflict:
-            referral.refresh_from_db()  # someone acted first (the GP cancelled, say): show what it is now
+    referral, opened = services.referral_read(referral=referral, by=request.user)
+    if opened:
+        log_access(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
     log_access(request, action=AccessLog.Action.VIEW, obj=referral)
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
 
@@ -263,14 +271,15 @@ def referral_action(request, pk, action):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     referral = _visible(request, pk)
-    if action.replace("-", "_") not in services.ACTION_FUNCTIONS:
-        raise Http404("No such action.")
     name = action.replace("-", "_")
-    form = ACTION_FORMS[name](request.POST)
+    transition = services.TRANSITIONS.get(name)
+    if transition is None:
+        raise Http404("No such action.")
+    form = transition.form(request.POST)
     status = 400
     if form.is_valid():
         try:
-            result = services.ACTION_FUNCTIONS[name](referral=referral, by=request.user, **form.service_kwargs())
+            result = transition.service(referral=referral, by=request.user, **form.service_kwargs())
         except services.ReferralConflict as conflict:
             messages.error(request, conflict.message)
             status = 409
@@ -284,11 +293,7 @@ def referral_action(request, pk, action):
                 return redirect("referrals:edit", pk=result.pk)
             messages.success(request, f"Referral {result.reference}: {Status(result.status).label.lower()}.")
             return redirect(result)
-    referral.refresh_from_db()
-    log_access(request, action=AccessLog.Action.VIEW, obj=referral)
-    return render(
-        request, "referrals/referral_detail.html", _detail_context(request, referral, {name: form}), status=status
-    )
+    return _show_again(request, referral, status, {name: form})
 
 
 @signed_in
@@ -301,12 +306,13 @@ def message_create(request, pk):
             message = services.message_create(referral=referral, by=request.user, body=form.cleaned_data["body"])
         except services.ReferralConflict as conflict:
             messages.error(request, conflict.message)
-            return redirect(referral)
-        log_access(request, action=AccessLog.Action.CREATE, obj=message)
-        return redirect(f"{referral.get_absolute_url()}#messages")
-    context = _detail_context(request, referral)
-    context["message_form"] = form
-    return render(request, "referrals/referral_detail.html", context, status=400)
+            return _show_again(request, referral, 409, {"message": form})
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            log_access(request, action=AccessLog.Action.CREATE, obj=message)
+            return redirect(f"{referral.get_absolute_url()}#messages")
+    return _show_again(request, referral, 400, {"message": form})
 
 
 @signed_in
@@ -319,7 +325,7 @@ def attachment_upload(request, pk):
         try:
             attachment = services.attachment_add(referral=referral, by=request.user, upload=form.cleaned_data["file"])
         except services.ReferralConflict as conflict:
-            form.add_error("file", conflict.message)
+            messages.error(request, conflict.message)  # about the referral, not the file: as the API says it
             status = 409
         except ValidationError as error:
             _add_errors(form, error)
@@ -327,9 +333,7 @@ def attachment_upload(request, pk):
             log_access(request, action=AccessLog.Action.CREATE, obj=attachment)
             messages.success(request, "File attached.")
             return redirect(f"{referral.get_absolute_url()}#attachments")
-    context = _detail_context(request, referral)
-    context["attachment_form"] = form
-    return render(request, "referrals/referral_detail.html", context, status=status)
+    return _show_again(request, referral, status, {"attachment": form})
 
 
 @signed_in
@@ -337,17 +341,7 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk, attachment_pk):
     referral = _visible(request, pk)
     attachment = get_object_or_404(referral.attachments, pk=attachment_pk)
-    try:
-        handle = open(attachment.path, "rb")  # noqa: SIM115 - FileResponse closes it
-    except FileNotFoundError as missing:
-        raise Http404("The file is missing.") from missing
-    log_access(request, action=AccessLog.Action.DOWNLOAD, obj=attachment)
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment_response(request, attachment, channel="page")
 
 
 @signed_in

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.referrals.models import Attachment, Referral
 from tests.factories import GPFactory, OncologistUserFactory, PracticeLocationFactory
+from tests.referrals.files import PDF  # a real PDF: uploads are parsed before they are accepted
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -25,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "a-long-test-password"
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture

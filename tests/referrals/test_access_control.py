@@ -9,10 +9,9 @@ from apps.referrals.models import Referral
 from tests.factories import CuratorFactory, GPFactory, OncologistUserFactory
 
 from .factories import CLINICAL_MARKERS, make_referral
+from .files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def page_urls(referral, attachment):
     yield "get", reverse("referrals:edit", args=[pk]), {}
     yield "post", reverse("referrals:edit", args=[pk]), {"version": referral.version}
     yield "post", reverse("referrals:delete", args=[pk]), {"version": referral.version}
-    for action in services.ACTION_FUNCTIONS:
+    for action in services.TRANSITIONS:
         yield "post", reverse("referrals:action", args=[pk, action]), {"version": referral.version, "reason": "x"}
     yield "post", reverse("referrals:message-create", args=[pk]), {"body": "hello"}
     yield "post", reverse("referrals:attachment-upload", args=[pk]), {"file": SimpleUploadedFile("a.pdf", PDF)}

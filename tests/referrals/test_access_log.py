@@ -8,10 +8,9 @@ from apps.referrals import services
 from apps.referrals.models import AccessLog
 
 from .factories import CLINICAL_MARKERS, make_referral
+from .files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n%%EOF\n"
 
 
 def test_each_read_and_write_writes_one_row_with_who_what_when_and_where(client, django_assert_max_num_queries):
@@ -42,6 +41,7 @@ def test_each_read_and_write_writes_one_row_with_who_what_when_and_where(client,
     rows = list(AccessLog.objects.order_by("id"))
     assert [(r.action, r.object_type) for r in rows] == [
         ("list", "referral"),
+        ("list", "referral"),  # which referral the list showed
         ("view", "referral"),
         ("create", "message"),
         ("create", "attachment"),
@@ -60,15 +60,21 @@ def test_each_read_and_write_writes_one_row_with_who_what_when_and_where(client,
         # no patient data anywhere in the log
         for marker in CLINICAL_MARKERS:
             assert marker not in " ".join(str(v) for v in row.__dict__.values())
-    assert rows[1].object_id == str(referral.pk)
-    assert rows[4].object_id == str(attachment.pk)
+    assert (rows[0].object_id, rows[0].detail) == ("", "1 shown")
+    assert (rows[1].object_id, rows[1].detail) == (str(referral.pk), "listed")
+    assert rows[2].object_id == str(referral.pk)
+    assert rows[5].object_id == str(attachment.pk)
 
 
-def test_refused_reads_are_not_served_and_do_not_log_clinical_data(client, gp):
+def test_refused_reads_are_not_served_and_are_logged_without_clinical_data(client, gp):
     referral = make_referral("under_review")
     client.force_login(gp)  # not this referral's GP
-    assert client.get(referral.get_absolute_url()).status_code == 404
-    assert not AccessLog.objects.filter(object_id=str(referral.pk)).exists()
+    response = client.get(referral.get_absolute_url())
+    assert response.status_code == 404
+    for marker in CLINICAL_MARKERS:
+        assert marker not in response.content.decode()
+    row = AccessLog.objects.get(object_id=str(referral.pk))
+    assert (row.user, row.action, row.detail) == (gp, "view", "refused")
 
 
 def test_the_detail_page_has_a_fixed_query_count(client, django_assert_max_num_queries):

@@ -1,11 +1,20 @@
 """Referral API serializers: every field listed explicitly; writes go through services."""
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
-from apps.directory.models import CancerType, Physician
+from apps.directory.models import CancerType
 
 from ..models import Attachment, Message, Referral, ReferralEvent, RejectionReason
+
+
+def _model_field(name: str):
+    try:
+        return Referral._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -17,6 +26,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     cancer_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     suggested_colleague_npi = serializers.CharField(source="suggested_colleague.npi", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    patient_email = serializers.CharField(read_only=True, allow_blank=True, help_text="Blank when not given.")
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -80,46 +90,79 @@ class ReferralSerializer(serializers.ModelSerializer):
     def get_url(self, obj) -> str:
         return reverse("api:referral-detail", kwargs={"pk": obj.pk})
 
+    def get_fields(self):
+        """Say what the model allows: read-only fields lose DRF's `allow_blank`, and non-editable ones their
+        `allow_null`, so the schema would promise values that a draft or an open referral does not have."""
+        fields = super().get_fields()
+        for name, field in fields.items():
+            model_field = _model_field(field.source or name)
+            if model_field is None:
+                continue
+            if model_field.null:
+                field.allow_null = True
+            if model_field.blank and hasattr(field, "allow_blank"):
+                field.allow_blank = True
+        return fields
+
+
+class _RawLengthMixin:
+    """`maxLength` holds for the text as sent, as the schema says, not only once surrounding spaces are trimmed."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class _RawLengthCharField(_RawLengthMixin, serializers.CharField):
+    pass
+
+
+class _RawLengthEmailField(_RawLengthMixin, serializers.EmailField):
+    pass
+
 
 class ReferralWriteSerializer(serializers.ModelSerializer):
-    """The GP's input for a new referral or a draft's changes."""
+    """The GP's input for a new referral or a draft's changes (Referral.DRAFT_FIELDS). The model validates
+    them, its clean() included; an empty required field reads as the page says it: "This field is required."."""
 
-    cancer_type = serializers.SlugRelatedField(slug_field="slug", queryset=CancerType.objects.all())
+    cancer_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=CancerType.objects.all(),
+        help_text="The slug of a cancer type the directory knows (for example `breast`); any other is a 400.",
+    )
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: _RawLengthCharField,
+        models.TextField: _RawLengthCharField,
+        models.EmailField: _RawLengthEmailField,
+    }
 
     class Meta:
         model = Referral
-        fields = [
-            "patient_first_name",
-            "patient_last_name",
-            "patient_date_of_birth",
-            "patient_sex",
-            "patient_phone",
-            "patient_email",
-            "patient_mrn",
-            "patient_consent",
-            "priority",
-            "cancer_type",
-            "icd10_code",
-            "clinical_question",
-            "history",
-            "investigations",
-            "medications",
-            "allergies",
-        ]
+        fields = list(Referral.DRAFT_FIELDS)
+        extra_kwargs = {"patient_date_of_birth": {"help_text": "Not in the future (otherwise a 400)."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["blank"] = field.error_messages["null"] = field.error_messages["required"]
 
 
 class ReferralCreateSerializer(ReferralWriteSerializer):
-    oncologist_npi = serializers.RegexField(r"^\d{10}$", help_text="The receiving oncologist's NPI.")
+    oncologist_npi = serializers.CharField(
+        help_text="The receiving oncologist's NPI: an active physician with an OncoDir oncologist account "
+        "(otherwise a 400)."
+    )
     submit = serializers.BooleanField(default=False, help_text="Submit at once instead of saving a draft.")
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Create it even though the patient has an open referral to this oncologist (otherwise a 400).",
+    )
 
     class Meta(ReferralWriteSerializer.Meta):
-        fields = [*ReferralWriteSerializer.Meta.fields, "oncologist_npi", "submit"]
-
-    def validate_oncologist_npi(self, value):
-        physician = Physician.objects.active().filter(npi=value).first()
-        if physician is None:
-            raise serializers.ValidationError("No active physician has this NPI.")
-        return physician
+        fields = [*ReferralWriteSerializer.Meta.fields, "oncologist_npi", "submit", "confirm_duplicate"]
 
 
 class ReferralUpdateSerializer(ReferralWriteSerializer):
@@ -139,71 +182,55 @@ class VersionSerializer(serializers.Serializer):
         return dict(self.validated_data)
 
 
+# The action serializers only parse: a missing question, reason or appointment is refused by the service,
+# with the same message the page gives.
+
+
+def _text(max_length: int, help_text: str = "") -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length, default="", help_text=help_text or None
+    )
+
+
 class CommentSerializer(VersionSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    comment = _text(4000)
 
 
 class QuestionSerializer(VersionSerializer):
-    question = serializers.CharField(max_length=4000)
+    question = _text(4000, "What you need from the GP (required).")
 
 
 class AnswerSerializer(VersionSerializer):
-    answer = serializers.CharField(max_length=4000)
+    answer = _text(4000, "The answer to the information request (required).")
 
 
 class RejectSerializer(VersionSerializer):
-    reason_code = serializers.ChoiceField(choices=RejectionReason.choices)
-    comment = serializers.CharField(max_length=4000)
-    advice = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-    suggested_colleague_npi = serializers.RegexField(r"^\d{10}$", required=False, allow_null=True, default=None)
-
-    def validate_suggested_colleague_npi(self, value):
-        if value is None:
-            return None
-        physician = Physician.objects.active().filter(npi=value).first()
-        if physician is None:
-            raise serializers.ValidationError("No active physician has this NPI.")
-        return physician
-
-    def service_kwargs(self) -> dict:
-        data = dict(self.validated_data)
-        data["suggested_colleague"] = data.pop("suggested_colleague_npi")
-        return data
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=f"One of: {', '.join(RejectionReason.values)}."
+    )
+    comment = _text(4000, "The explanation for the GP (required).")
+    advice = _text(4000)
+    suggested_colleague_npi = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, default="", help_text="An active physician's NPI."
+    )
 
 
 class ScheduleSerializer(VersionSerializer):
-    appointment_at = serializers.DateTimeField()
-    place = serializers.CharField(max_length=300)
+    appointment_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Required, and in the future (otherwise a 400)."
+    )
+    place = _text(300, "Where (required).")
 
 
 class CompleteSerializer(VersionSerializer):
-    findings = serializers.CharField(max_length=8000)
-    recommendations = serializers.CharField(max_length=8000)
-    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-    letter = serializers.CharField(required=False, allow_blank=True, max_length=20000, default="")
+    findings = _text(8000, "Required.")
+    recommendations = _text(8000, "Required.")
+    diagnosis = _text(4000)
+    letter = _text(20000)
 
 
 class ReasonSerializer(VersionSerializer):
-    reason = serializers.CharField(max_length=4000)
-
-
-ACTION_SERIALIZERS: dict[str, type[VersionSerializer]] = {
-    "submit": VersionSerializer,
-    "open": VersionSerializer,
-    "request_info": QuestionSerializer,
-    "respond": AnswerSerializer,
-    "accept": CommentSerializer,
-    "reject": RejectSerializer,
-    "schedule": ScheduleSerializer,
-    "reschedule": ScheduleSerializer,
-    "no_show": CommentSerializer,
-    "complete": CompleteSerializer,
-    "acknowledge": VersionSerializer,
-    "cancel": ReasonSerializer,
-    "fail": ReasonSerializer,
-    "enter_in_error": ReasonSerializer,
-    "re_refer": VersionSerializer,
-}
+    reason = _text(4000, "Why (required).")
 
 
 # -- messages, attachments, events ----------------------------------------------------------------
@@ -216,6 +243,7 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = ["id", "author_name", "body", "created_at"]
         read_only_fields = ["id", "author_name", "created_at"]
+        extra_kwargs = {"body": {"allow_blank": True}}  # the service says "Write a message."
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -231,7 +259,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True, help_text="PDF, PNG or JPEG, at most 10 MB.")
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A whole, readable PDF, PNG or JPEG of at most 10 MB, without web page code; anything else "
+        "(an empty file, a GIF, a renamed program, a PDF/HTML polyglot) is a 400.",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -1,12 +1,12 @@
 """/api/v1/referrals/: the same services, permissions and access log as the pages, over JSON."""
 
-from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -16,10 +16,11 @@ from rest_framework.viewsets import GenericViewSet
 from apps.common.openapi import ErrorSerializer, error_responses
 
 from .. import services
-from ..access import log_access
-from ..models import AccessLog, Priority, Referral, Status
+from ..access import log_access, log_list, log_refused
+from ..downloads import attachment_response
+from ..filters import ReferralListFilter
+from ..models import AccessLog, Attachment, Priority, Referral, Status
 from .serializers import (
-    ACTION_SERIALIZERS,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     EventSerializer,
@@ -36,7 +37,10 @@ CONFLICT_RESPONSE = OpenApiResponse(
     description="The referral is not in a status that allows this, or it changed since you loaded it "
     "(a stale `version`): reload it and decide again.",
 )
-WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 429), 409: CONFLICT_RESPONSE}
+UNSUPPORTED_BODY = OpenApiResponse(
+    response=ErrorSerializer, description="The body is not JSON, form-encoded or multipart (see Content-Type)."
+)
+WRITE_ERRORS = {**error_responses(400, 401, 403, 404, 429), 409: CONFLICT_RESPONSE, 415: UNSUPPORTED_BODY}
 READ_ERRORS = error_responses(401, 403, 404, 429)
 
 
@@ -56,16 +60,16 @@ def _channel_log(request, **kwargs):
 
 
 def _transition_view(name: str):
-    serializer_class = ACTION_SERIALIZERS[name]
+    """The POST endpoint of one action of services.TRANSITIONS."""
+    serializer_class = services.TRANSITIONS[name].serializer
+    service = services.TRANSITIONS[name].service
     path = name.replace("_", "-")
 
     def transition(self, request, pk=None):
         referral = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = self._run(
-            lambda: services.ACTION_FUNCTIONS[name](referral=referral, by=request.user, **serializer.service_kwargs())
-        )
+        result = self._run(lambda: service(referral=referral, by=request.user, **serializer.service_kwargs()))
         _channel_log(request, action=AccessLog.Action.TRANSITION, obj=referral, detail=name)
         if name == "re_refer":
             _channel_log(request, action=AccessLog.Action.CREATE, obj=result)
@@ -77,7 +81,7 @@ def _transition_view(name: str):
     routed = action(detail=True, methods=["post"], url_path=path, url_name=path)(transition)
     # extend_schema must wrap the action (action() resets the function's schema kwargs).
     return extend_schema(
-        summary=f"{name.replace('_', ' ').capitalize()} a referral",
+        summary=f"{services.TRANSITIONS[name].label} ({name.replace('_', ' ')})",
         request=serializer_class,
         responses={201 if name == "re_refer" else 200: ReferralSerializer, **WRITE_ERRORS},
     )(routed)
@@ -91,7 +95,11 @@ def _transition_view(name: str):
             OpenApiParameter("status", str, many=True, enum=Status.values, description="Filter by status."),
             OpenApiParameter("priority", str, many=True, enum=Priority.values, description="Filter by priority."),
         ],
-        responses={200: ReferralSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: ReferralSerializer(many=True),
+            **error_responses(400, 401, 403, 429),
+            404: OpenApiResponse(response=ErrorSerializer, description="The `cursor` is not one this list gave out."),
+        },
     ),
     retrieve=extend_schema(summary="One referral", responses={200: ReferralSerializer, **READ_ERRORS}),
 )
@@ -109,6 +117,14 @@ class ReferralViewSet(GenericViewSet):
             "oncologist", "referring_gp", "cancer_type", "suggested_colleague"
         )
 
+    def get_object(self):
+        """The referral, when the caller may see it; a logged refusal (404) otherwise."""
+        try:
+            return super().get_object()
+        except Http404:
+            log_refused(self.request, referral_id=self.kwargs.get(self.lookup_field, ""), channel="api")
+            raise
+
     @staticmethod
     def _run(call):
         """Map the services' two refusals to 403 and 409 in the API's error shape."""
@@ -120,22 +136,11 @@ class ReferralViewSet(GenericViewSet):
             raise PermissionDenied(str(denied) or None) from denied
 
     def list(self, request):
-        queryset = self.get_queryset()
-        statuses = request.query_params.getlist("status")
-        priorities = request.query_params.getlist("priority")
-        errors = {}
-        if any(s not in Status.values for s in statuses):
-            errors["status"] = [f"Choose from: {', '.join(Status.values)}."]
-        if any(p not in Priority.values for p in priorities):
-            errors["priority"] = [f"Choose from: {', '.join(Priority.values)}."]
-        if errors:
-            raise ValidationError(errors)
-        if statuses:
-            queryset = queryset.filter(status__in=statuses)
-        if priorities:
-            queryset = queryset.filter(priority__in=priorities)
-        page = self.paginate_queryset(queryset.with_overdue_flag())
-        _channel_log(request, action=AccessLog.Action.LIST, object_type="referral")
+        filters = ReferralListFilter(request.query_params)
+        if not filters.is_valid():
+            raise ValidationError(filters.error_lists())
+        page = self.paginate_queryset(filters.filter(self.get_queryset()).with_overdue_flag())
+        log_list(request, page, channel="api")
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
     @extend_schema(
@@ -147,16 +152,18 @@ class ReferralViewSet(GenericViewSet):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        oncologist = data.pop("oncologist_npi")
-        submit = data.pop("submit")
+        oncologist = services.physician_by_npi(data.pop("oncologist_npi"), field="oncologist_npi")
+        options = {"submit": data.pop("submit"), "confirm_duplicate": data.pop("confirm_duplicate")}
         referral = self._run(
-            lambda: services.referral_create(by=request.user, oncologist=oncologist, data=data, submit=submit)
+            lambda: services.referral_create(by=request.user, oncologist=oncologist, data=data, **options)
         )
         _channel_log(request, action=AccessLog.Action.CREATE, obj=referral)
         return Response(ReferralSerializer(referral).data, status=http.HTTP_201_CREATED)
 
     def retrieve(self, request, pk=None):
-        referral = self.get_object()
+        referral, opened = services.referral_read(referral=self.get_object(), by=request.user)
+        if opened:
+            _channel_log(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
         _channel_log(request, action=AccessLog.Action.VIEW, obj=referral)
         return Response(ReferralSerializer(referral).data)
 
@@ -193,23 +200,6 @@ class ReferralViewSet(GenericViewSet):
         self._run(lambda: services.referral_delete_draft(referral=referral, by=request.user, version=version))
         _channel_log(request, action=AccessLog.Action.DELETE, obj=referral)
         return Response(status=http.HTTP_204_NO_CONTENT)
-
-    # -- transitions: one POST each
-    submit = _transition_view("submit")
-    open = _transition_view("open")
-    request_info = _transition_view("request_info")
-    respond = _transition_view("respond")
-    accept = _transition_view("accept")
-    reject = _transition_view("reject")
-    schedule = _transition_view("schedule")
-    reschedule = _transition_view("reschedule")
-    no_show = _transition_view("no_show")
-    complete = _transition_view("complete")
-    acknowledge = _transition_view("acknowledge")
-    cancel = _transition_view("cancel")
-    fail = _transition_view("fail")
-    enter_in_error = _transition_view("enter_in_error")
-    re_refer = _transition_view("re_refer")
 
     # -- the timeline, messages and attachments
 
@@ -287,7 +277,10 @@ class ReferralViewSet(GenericViewSet):
     @extend_schema(
         summary="Download an attachment",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=f"The file: a {label}.")
+                for media_type, label in Attachment.Kind.choices
+            },
             **READ_ERRORS,
         },
     )
@@ -298,14 +291,9 @@ class ReferralViewSet(GenericViewSet):
         url_name="attachment-download",
     )
     def attachment_download(self, request, pk=None, attachment_pk=None):
-        attachment = self._attachment(pk, attachment_pk)
-        try:
-            handle = open(attachment.path, "rb")  # noqa: SIM115 - FileResponse closes it
-        except FileNotFoundError as missing:
-            raise NotFound("The file is missing.") from missing
-        _channel_log(request, action=AccessLog.Action.DOWNLOAD, obj=attachment)
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(request, self._attachment(pk, attachment_pk), channel="api")
+
+
+# One POST endpoint per action of the state machine, named and routed after it.
+for _name in services.TRANSITIONS:
+    setattr(ReferralViewSet, _name, _transition_view(_name))
