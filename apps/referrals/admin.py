@@ -37,33 +37,7 @@ STATUS_AND_DATES = (
     "entered_in_error_at",
     "replaces",
 )
-CLINICAL = (
-    "patient_first_name",
-    "patient_last_name",
-    "patient_date_of_birth",
-    "patient_sex",
-    "patient_phone",
-    "patient_email",
-    "patient_mrn",
-    "patient_consent",
-    "cancer_type",
-    "icd10_code",
-    "clinical_question",
-    "history",
-    "investigations",
-    "medications",
-    "allergies",
-    "appointment_place",
-    "rejection_reason",
-    "rejection_comment",
-    "rejection_advice",
-    "suggested_colleague",
-    "closing_reason",
-    "outcome_findings",
-    "outcome_diagnosis",
-    "outcome_recommendations",
-    "outcome_letter",
-)
+CLINICAL = Referral.CLINICAL_FIELDS
 
 
 # The admin is otherwise read-only, so "change referral" means exactly "may take the admin's state-changing
