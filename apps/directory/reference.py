@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from .models import CancerType, Physician, PhysicianSpecialty, Specialty
 
 MAX_AGE_SECONDS = 60
+# The tables kept: apps.py has every process forget them when a row of one changes.
+TABLES = (Specialty, CancerType)
 
 
 @dataclass(frozen=True)
