@@ -92,6 +92,13 @@ def _flag(name: str, label: str, chip: str, meaning: str, apply) -> SearchParame
     )
 
 
+BOARD_UNKNOWN = "Unknown board %(value)s: give the code of a board we list (see /api/v1/boards/), such as abim."
+
+
+def _board(value: str, search):
+    return next(board for board in search.reference.boards if board.code.lower() == value)
+
+
 def _specialty_choices(reference: ReferenceData) -> list[tuple[str, str]]:
     # NUCC codes are accepted too (the API and links use them) without crowding the menu.
     return [*SpecialtyCategory.choices, *((s.code, s.display_name) for s in reference.specialties)]
@@ -182,6 +189,17 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         "currently board certified",
         "hold a current board certification",
         lambda queryset: queryset.currently_certified(),
+    ),
+    SearchParameter(
+        "board",
+        _lookup_field("Certifying board", BOARD_UNKNOWN),
+        "A certifying board, by its code in lower case (see /api/v1/boards/), for example `abim`: only "
+        "physicians holding a current certificate from it.",
+        {"type": "string"},
+        apply=lambda queryset, value, search: queryset.certified_by(_board(value, search).id),
+        label=lambda value, search: f"certified by {_board(value, search).name}",
+        choices=lambda reference: [(board.code.lower(), f"{board.name} ({board.code})") for board in reference.boards],
+        more=True,
     ),
     SearchParameter(
         "language",

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from apps.directory import forms as search_forms
 from apps.directory.api import serializers
+from apps.directory.filters import BOARD_UNKNOWN
+from apps.directory.models import Board, CertificationStatus
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
@@ -207,6 +209,18 @@ def test_language_and_sex(api):
     assert npis(get(api, language="es", sex="M")) == [spanish_m.npi]
 
 
+def test_board_finds_current_certificates_of_that_board(api):
+    abim, abr = Board.objects.get(code="ABIM"), Board.objects.get(code="ABR")
+    current = physician_at("10001")
+    BoardCertificationFactory(physician=current, board=abim)
+    lapsed = physician_at("10001")
+    BoardCertificationFactory(physician=lapsed, board=abim, status=CertificationStatus.LAPSED)
+    BoardCertificationFactory(physician=lapsed, board=abr)
+    assert npis(get(api, board="abim")) == [current.npi]
+    assert npis(get(api, board="abr")) == [lapsed.npi]
+    assert npis(get(api, board="abr", certified="1")) == [lapsed.npi]
+
+
 def test_q_forgives_a_typo_and_sorts_by_relevance(api):
     smith = physician_at("10001", first_name="John", last_name="Smith")
     physician_at("10001", first_name="Mary", last_name="Jones")
@@ -253,6 +267,7 @@ def test_unknown_parameters_are_ignored(api):
         ({"sort": "distance"}, "sort", search_forms.SORT_DISTANCE_NEEDS_ZIP),
         ({"specialty": "astrology"}, "specialty", search_forms.SPECIALTY_UNKNOWN % {"value": "astrology"}),
         ({"cancer": "common-cold"}, "cancer", search_forms.CANCER_UNKNOWN % {"value": "common-cold"}),
+        ({"board": "abxx"}, "board", BOARD_UNKNOWN % {"value": "abxx"}),
         ({"page_size": "0"}, "page_size", "Enter a whole number from 1 to 100."),
         ({"page_size": "101"}, "page_size", "Enter a whole number from 1 to 100."),
         ({"page_size": "2.0"}, "page_size", "Enter a whole number from 1 to 100."),
@@ -370,9 +385,9 @@ def test_list_query_count_does_not_grow_with_the_page(api, django_assert_num_que
     # given 25 physicians, each with several locations, cancer types and certificates
     _many(25)
     # when reading 1 result and then 25 (and the page after a cursor) / then the same few queries: the
-    # page, its locations and its primary specialties (the first request also reads the specialty and
-    # cancer type tables, kept afterwards)
-    with django_assert_num_queries(5):
+    # page, its locations and its primary specialties (the first request also reads the specialty, cancer
+    # type and board tables, kept afterwards)
+    with django_assert_num_queries(6):
         assert get(api, page_size=1, **params).status_code == 200
     with django_assert_num_queries(3):
         response = get(api, page_size=25, **params)

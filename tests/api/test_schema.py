@@ -27,6 +27,7 @@ SEARCH_PARAMETERS = {
     "language",
     "sex",
     "sort",
+    "board",
     "cursor",
     "page_size",
 }
