@@ -9,9 +9,8 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from .models import CancerType, Specialty
-        from .reference import forget
+        from .reference import TABLES, forget
 
-        for model in (Specialty, CancerType):
+        for model in TABLES:
             post_save.connect(forget, sender=model, dispatch_uid=f"reference-forget-save-{model.__name__}")
             post_delete.connect(forget, sender=model, dispatch_uid=f"reference-forget-delete-{model.__name__}")

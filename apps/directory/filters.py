@@ -1,305 +1,385 @@
-"""PhysicianFilterSet: the one search of the directory, used by the public page, the API and the admin.
+"""The directory search, declared once: every parameter of /physicians/, /api/v1/physicians/ and the admin.
+
+Each `SearchParameter` in PARAMETERS carries its name, form field (the one validator: the page and the API
+report the same errors), OpenAPI description and schema, the QuerySet method that applies it, its facet and
+the label of its "active filter" chip. The page, the API (and its schema), the facets and the admin iterate
+over PARAMETERS; SORTS is the one sort definition. Adding a filter means a declaration here and a QuerySet
+method on PhysicianQuerySet.
 
 Usage:
-    filterset = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
-    if filterset.is_valid():
-        results = filterset.qs            # filtered and ordered; `distance_miles` with near, `search_rank` with q
-        facets = filterset.facet_counts() # {"specialty": {category: n}, "cancer": {slug: n}}
+    search = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
+    if search.is_valid():
+        results = search.qs              # filtered and ordered; `distance_miles` with near, `search_rank` with q
+        facets = search.facet_counts()   # {"specialty": {category: n}, "cancer": {slug: n}}, None when broad
     else:
-        filterset.errors                  # {parameter: [message, ...]}: never an exception
-
-Parameters: q, specialty (category slug or NUCC code), cancer (slug), near (US ZIP), radius (miles,
-default 25, 1 to 500), accepting=1, telehealth=1, certified=1, language (ISO 639-1), sex (F/M),
-sort (relevance: default with q; distance: default with near; name).
+        search.errors                    # {parameter: [message, ...]}: never an exception
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
-import django_filters
 from django import forms
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 
 from . import forms as search_forms
-from . import search as search_sql
-from .models import Physician
-
-PARAMETERS = (
-    "q",
-    "specialty",
-    "cancer",
-    "near",
-    "radius",
-    "accepting",
-    "telehealth",
-    "certified",
-    "language",
-    "sex",
-    "sort",
-)
+from .models import Physician, SpecialtyCategory
+from .reference import ReferenceData
 
 # Facet counts over more matches than this would cost several times the search itself: above it the page
 # asks the visitor to narrow the search instead of counting.
 FACET_MAX_MATCHES = 5_000
-
-
-class QueryField(forms.CharField):
-    def to_python(self, value):
-        return search_forms.reject_null_characters(super().to_python(value))
-
-
-class QueryFilter(django_filters.CharFilter):
-    field_class = QueryField
-
-
-class ZipFilter(django_filters.CharFilter):
-    field_class = search_forms.ZipField
-
-
-class RadiusFilter(django_filters.NumberFilter):
-    field_class = search_forms.RadiusField
-
-
-class FlagFilter(django_filters.BooleanFilter):
-    """1/true/yes/on; anything unknown is a form error (not silently false)."""
-
-    field_class = search_forms.FlagField
-
-
-class LookupChoiceFilter(django_filters.ChoiceFilter):
-    field_class = search_forms.LookupChoiceField
-
-
-LANGUAGE_MENU = [("", "Any language"), *search_forms.LANGUAGE_CHOICES]
-
-
-def _language_menu():
-    # A callable: each request copies the filters and the form's fields, and a list of 110 languages
-    # would be copied with them.
-    return LANGUAGE_MENU
-
-
-class PhysicianFilterSet(django_filters.FilterSet):
-    q = QueryFilter(
-        label="Name, practice, hospital or city",
-        max_length=search_forms.MAX_QUERY_LENGTH,
-        error_messages={"max_length": search_forms.QUERY_TOO_LONG},
-        method="skip",
-    )
-    specialty = LookupChoiceFilter(
-        label="Specialty",
-        unknown_message=search_forms.SPECIALTY_UNKNOWN,
-        method="skip",
-    )
-    cancer = LookupChoiceFilter(
-        label="Cancer type",
-        unknown_message=search_forms.CANCER_UNKNOWN,
-        method="skip",
-    )
-    near = ZipFilter(label="ZIP code", method="skip")
-    radius = RadiusFilter(label="Within (miles)", method="skip")
-    accepting = FlagFilter(label="Accepting new patients", method="skip")
-    telehealth = FlagFilter(label="Offers telehealth", method="skip")
-    certified = FlagFilter(label="Board certified (current)", method="skip")
-    language = LookupChoiceFilter(
-        label="Speaks",
-        choices=_language_menu,
-        unknown_message=search_forms.LANGUAGE_UNKNOWN,
-        method="skip",
-    )
-    sex = LookupChoiceFilter(
-        label="Physician's sex",
-        choices=[("", "No preference"), *search_forms.SEX_CHOICES],
-        unknown_message=search_forms.SEX_UNKNOWN,
-        method="skip",
-    )
-    sort = LookupChoiceFilter(
-        label="Sort by",
-        choices=[("", "Best match (nearest first with a ZIP code)"), *search_forms.SORT_CHOICES],
-        unknown_message=search_forms.SORT_UNKNOWN,
-        method="skip",
-    )
-
-    class Meta:
-        model = Physician
-        fields = []
-        form = search_forms.PhysicianSearchForm
-
-    def get_form_class(self):
-        # django-filter builds a new form class for every request; the filters never change, so build it once.
-        cls = type(self)
-        if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
-        return cls._form_class
-
-    def skip(self, queryset, name, value):
-        """Filters are applied together in filter_queryset (near and accepting interact)."""
-        return queryset
-
-    # -- the search -------------------------------------------------------------------------------------
-
-    @property
-    def effective_sort(self) -> str:
-        """The sort in effect: the one asked for, else relevance with q, distance with near, else name."""
-        data = self.form.cleaned_data
-        asked = data.get("sort")
-        if asked == "relevance" and not data.get("q"):
-            asked = ""
-        if asked:
-            return asked
-        if data.get("q"):
-            return "relevance"
-        return "distance" if data.get("near") else "name"
-
-    def filter_queryset(self, queryset):
-        if not self.form.is_valid():
-            return queryset.none()
-        return self.order(self.filtered(queryset))
-
-    def filtered(self, queryset, *, without=(), measure: bool = True):
-        """Apply every active filter except those named in `without`. With measure=False, `near` only
-        narrows to the map cells around the ZIP (a superset, without the distance join)."""
-        data = self.form.cleaned_data
-        form = self.form
-        if data.get("q"):
-            queryset = queryset.search(data["q"])
-        if data.get("specialty") and "specialty" not in without:
-            queryset = queryset.in_specialties(form.specialty_ids(data["specialty"]))
-        if data.get("cancer") and "cancer" not in without:
-            queryset = queryset.treating(form.cancer_by_slug[data["cancer"]].id)
-        if data.get("telehealth"):
-            queryset = queryset.offering_telehealth()
-        if data.get("certified"):
-            queryset = queryset.currently_certified()
-        if data.get("language"):
-            queryset = queryset.speaking(data["language"])
-        if data.get("sex"):
-            queryset = queryset.filter(sex=data["sex"])
-        if data.get("accepting"):
-            # A physician accepting somewhere: the cheap flag; with near, it must be at a nearby practice.
-            queryset = queryset.accepting_new_patients()
-        origin = form.origin
-        if origin:
-            near = queryset.near if measure else queryset.in_cells_around
-            queryset = near(
-                *origin, float(data["radius"]), accepting=bool(data.get("accepting")), coarse=bool(data.get("q"))
-            )
-        return queryset
-
-    def order(self, queryset):
-        tie_break = ["last_name", "first_name", "npi"]
-        if self.effective_sort == "relevance":
-            return queryset.order_by("-search_rank", *tie_break)
-        if self.effective_sort == "distance":
-            return queryset.order_by("distance_miles", *tie_break)
-        return queryset.order_by(*tie_break)
-
-    # -- narrow searches: everything in one query ----------------------------------------------------------
-
-    def narrow_results(self, *, max_matches: int | None = None) -> "NarrowResults | None":
-        """For a search that, before its specialty and cancer filters, matches at most `max_matches`
-        physicians: every match's id in order (with its distance, with `near`) and both facets, in one
-        query. None for a broader search (or an invalid form): page `qs` then, without facets.
-
-        One query instead of four (count, page and a facet query per facet, each repeating the filters)
-        is what makes a narrow search fast. The candidates are read without the distance join (the map
-        cells only), so the size check stops after max_matches + 1 rows however broad the search is."""
-        if not self.form.is_valid():
-            return None
-        max_matches = FACET_MAX_MATCHES if max_matches is None else max_matches
-        data, form = self.form.cleaned_data, self.form
-        columns = ["id", "specialty_ids", "cancer_type_ids", "last_name", "first_name", "npi"]
-        if data.get("q"):
-            columns.append("search_rank")
-        candidates = self.filtered(self.queryset.all(), without=("specialty", "cancer"), measure=False)
-        candidates_sql, candidates_params = candidates.order_by().values_list(*columns).query.sql_with_params()
-        origin = form.origin
-        if origin:
-            accepting = "AND l.accepting_new_patients" if data.get("accepting") else ""
-            # The distance as near() measures it: to the nearest (accepting) location, within the radius.
-            measured = f"""
-                SELECT c.*, d.meters / {search_sql.METERS_PER_MILE} AS distance_miles
-                  FROM candidates c
-                 CROSS JOIN LATERAL (
-                       SELECT min(earth_distance(ll_to_earth(%s, %s), l.earth_point)) AS meters
-                         FROM directory_practicelocation l
-                        WHERE l.physician_id = c.id {accepting}) d
-                 WHERE d.meters <= %s AND (SELECT count(*) FROM candidates) <= %s"""  # noqa: S608
-            meters = float(data["radius"]) * search_sql.METERS_PER_MILE
-            measured_params = [*origin, meters, max_matches]
-        else:
-            measured = "SELECT c.*, NULL::float AS distance_miles FROM candidates c WHERE (SELECT count(*) FROM candidates) <= %s"
-            measured_params = [max_matches]
-        in_specialty, in_specialty_params = "true", []
-        if data.get("specialty"):
-            in_specialty, in_specialty_params = (
-                "b.specialty_ids && %s::bigint[]",
-                [form.specialty_ids(data["specialty"])],
-            )
-        in_cancer, in_cancer_params = "true", []
-        if data.get("cancer"):
-            in_cancer, in_cancer_params = (
-                "b.cancer_type_ids @> ARRAY[%s]::bigint[]",
-                [form.cancer_by_slug[data["cancer"]].id],
-            )
-        order = {
-            "relevance": "b.search_rank DESC, b.last_name, b.first_name, b.npi",
-            "distance": "b.distance_miles, b.last_name, b.first_name, b.npi",
-            "name": "b.last_name, b.first_name, b.npi",
-        }[self.effective_sort]
-        with connection.cursor() as cursor:
-            # Only the candidates' own (ORM-compiled) SQL and the parameters carry user input.
-            cursor.execute(
-                f"""
-                WITH candidates AS MATERIALIZED (SELECT m.* FROM ({candidates_sql}) m LIMIT %s),
-                     base AS MATERIALIZED ({measured})
-                SELECT (SELECT count(*) FROM candidates),
-                       (SELECT array_agg(b.id ORDER BY {order}) FROM base b WHERE {in_specialty} AND {in_cancer}),
-                       (SELECT array_agg(b.distance_miles ORDER BY {order}) FROM base b
-                         WHERE {in_specialty} AND {in_cancer}),
-                       (SELECT json_object_agg(f.category, f.n) FROM (
-                            SELECT s.category, count(DISTINCT b.id) AS n
-                              FROM base b CROSS JOIN unnest(b.specialty_ids) AS v
-                              JOIN directory_specialty s ON s.id = v
-                             WHERE s.category <> '' AND {in_cancer}
-                             GROUP BY s.category) f),
-                       (SELECT json_object_agg(f.slug, f.n) FROM (
-                            SELECT t.slug, count(*) AS n
-                              FROM base b CROSS JOIN unnest(b.cancer_type_ids) AS v
-                              JOIN directory_cancertype t ON t.id = v
-                             WHERE {in_specialty}
-                             GROUP BY t.slug) f)
-                """,  # noqa: S608
-                [
-                    *candidates_params,
-                    max_matches + 1,
-                    *measured_params,
-                    *in_specialty_params,
-                    *in_cancer_params,
-                    *in_specialty_params,
-                    *in_cancer_params,
-                    *in_cancer_params,
-                    *in_specialty_params,
-                ],
-            )
-            candidate_count, ids, distances, specialty_counts, cancer_counts = cursor.fetchone()
-        if candidate_count > max_matches:
-            return None
-        ids = ids or []
-        return NarrowResults(
-            ids=ids,
-            distances=dict(zip(ids, distances, strict=True)) if origin and ids else {},
-            facets={"specialty": specialty_counts or {}, "cancer": cancer_counts or {}},
-        )
-
-    def facet_counts(self, *, max_matches: int | None = None) -> dict | None:
-        """Matches per specialty category and per cancer type slug, each under every other active filter;
-        None when the form is invalid or the search is too broad to count (see narrow_results)."""
-        results = self.narrow_results(max_matches=max_matches)
-        return results.facets if results else None
+TIE_BREAK = ("last_name", "first_name", "npi")
 
 
 @dataclass(frozen=True)
-class NarrowResults:
-    ids: list[int]  # every match, in the search's order
-    distances: dict[int, float]  # id -> miles to the nearest (accepting) location, with `near`
+class Sort:
+    label: str
+    order: tuple[str, ...]  # before TIE_BREAK
+    needs: str = ""  # the parameter without which this sort means nothing
+
+
+SORTS = {
+    "relevance": Sort("Best match", ("-search_rank",), needs="q"),
+    "distance": Sort("Distance", ("distance_miles",), needs="near"),
+    "name": Sort("Name", ()),
+}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Matches per value of a filter, under every other filter: counted over an id array column of Physician."""
+
+    column: str
+    values: Callable[[ReferenceData], dict[int, str]]  # id in `column` -> the parameter value it counts for
+
+
+@dataclass(frozen=True)
+class SearchParameter:
+    name: str
+    field: Callable[[], forms.Field]  # the form field: label, validation and error messages
+    description: str  # the OpenAPI description
+    schema: dict[str, Any]  # the OpenAPI schema of the raw value; an enum of lookups comes from `choices`
+    # (queryset, value, search) -> queryset, calling a PhysicianQuerySet method; None: read by another one
+    apply: Callable[[QuerySet, Any, "PhysicianFilterSet"], QuerySet] | None = None
+    # A cheap superset of `apply` (no join), used to decide whether a search is narrow enough to count facets
+    narrow: Callable[[QuerySet, Any, "PhysicianFilterSet"], QuerySet] | None = None
+    label: Callable[[Any, "PhysicianFilterSet"], str] | None = None  # the "active filter" chip
+    choices: Callable[[ReferenceData], list[tuple[str, str]]] | None = None  # lookups read per request
+    menu: Callable[[ReferenceData], list[tuple[str, str]]] | None = None  # what the page's menu offers
+    facet: Facet | None = None
+    more: bool = False  # under "More options" on the page
+    drops: tuple[str, ...] = ()  # parameters that mean nothing without this one (its chip's link drops them)
+
+
+def _lookup_field(label: str, unknown: str, choices=()):
+    # Choices as a callable: a list is normalized again for every form (110 languages, on every request).
+    choices = list(choices)
+    return lambda: search_forms.LookupChoiceField(label=label, unknown_message=unknown, choices=lambda: choices)
+
+
+def _flag(name: str, label: str, chip: str, meaning: str, apply) -> SearchParameter:
+    return SearchParameter(
+        name,
+        lambda: search_forms.FlagField(label=label),
+        f"`1` or `true`: only physicians who {meaning}; `0`, `false` or empty: no filter.",
+        {"type": "string", "enum": search_forms.FLAG_VALUES},
+        apply=lambda queryset, value, search: apply(queryset) if value else queryset,
+        label=lambda value, search: chip,
+        more=True,
+    )
+
+
+BOARD_UNKNOWN = "Unknown board %(value)s: give the code of a board we list (see /api/v1/boards/), such as abim."
+
+
+def _board(value: str, search):
+    return next(board for board in search.reference.boards if board.code.lower() == value)
+
+
+def _specialty_choices(reference: ReferenceData) -> list[tuple[str, str]]:
+    # NUCC codes are accepted too (the API and links use them) without crowding the menu.
+    return [*SpecialtyCategory.choices, *((s.code, s.display_name) for s in reference.specialties)]
+
+
+def _near(queryset, value, search, *, measure=True):
+    data = search.form.cleaned_data
+    around = queryset.near if measure else queryset.in_cells_around
+    # coarse map cells when a name is the selective filter (search.query_cells)
+    return around(
+        *search.form.origin, float(data["radius"]), accepting=bool(data.get("accepting")), coarse=bool(data.get("q"))
+    )
+
+
+PARAMETERS: tuple[SearchParameter, ...] = (
+    SearchParameter(
+        "q",
+        lambda: search_forms.QueryField(label="Name, practice, hospital or city"),
+        "Free text over names, practice and hospital names and cities; forgiving of typos, accents, case "
+        "and word order. With `q`, results are sorted by relevance unless `sort` says otherwise.",
+        {"type": "string", "maxLength": search_forms.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
+        apply=lambda queryset, value, search: queryset.search(value),
+        label=lambda value, search: f"matching “{value}”",
+    ),
+    SearchParameter(
+        "specialty",
+        _lookup_field("Specialty", search_forms.SPECIALTY_UNKNOWN),
+        "A specialty category (see /api/v1/specialties/) or one NUCC taxonomy code we list.",
+        {"type": "string"},
+        apply=lambda queryset, value, search: queryset.in_specialties(search.form.specialty_ids(value)),
+        label=lambda value, search: f"in {search.form.choice_label('specialty', value)}",
+        choices=_specialty_choices,
+        menu=lambda reference: list(SpecialtyCategory.choices),
+        facet=Facet("specialty_ids", lambda reference: {s.id: s.category for s in reference.specialties if s.category}),
+    ),
+    SearchParameter(
+        "cancer",
+        _lookup_field("Cancer type", search_forms.CANCER_UNKNOWN),
+        "A cancer type slug (see /api/v1/cancer-types/).",
+        {"type": "string"},
+        apply=lambda queryset, value, search: queryset.treating(search.form.cancer_by_slug[value].id),
+        label=lambda value, search: f"treating {search.form.choice_label('cancer', value)}",
+        choices=lambda reference: [(c.slug, c.name) for c in reference.cancer_types],
+        facet=Facet("cancer_type_ids", lambda reference: {c.id: c.slug for c in reference.cancer_types}),
+    ),
+    SearchParameter(
+        "near",
+        lambda: search_forms.ZipField(label="ZIP code"),
+        "A US ZIP code (5 digits or ZIP+4) we know the location of: only physicians with a practice within "
+        "`radius` miles, each with `distance_miles` to the nearest one; sorted by distance unless `sort` "
+        "says otherwise. A well-formed but unknown ZIP code is a 400.",
+        {"type": "string", "pattern": search_forms.ZIP_PATTERN},
+        apply=_near,
+        narrow=lambda queryset, value, search: _near(queryset, value, search, measure=False),
+        label=lambda value, search: f"within {search.form.cleaned_data['radius']:g} miles of {value}",
+        drops=("radius", "sort"),
+    ),
+    SearchParameter(
+        "radius",
+        lambda: search_forms.RadiusField(label="Within (miles)"),
+        f"Miles around `near` (default {search_forms.DEFAULT_RADIUS_MILES}, also when empty); read to the "
+        "hundredth of a mile.",
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": search_forms.MIN_RADIUS_MILES,
+                    "maximum": search_forms.MAX_RADIUS_MILES,
+                },
+                {"type": "string", "maxLength": 0},
+            ],
+            "default": search_forms.DEFAULT_RADIUS_MILES,
+        },
+    ),
+    _flag(
+        "accepting",
+        "Accepting new patients",
+        "accepting new patients",
+        "accept new patients (with `near`: at a practice within the radius)",
+        lambda queryset: queryset.accepting_new_patients(),
+    ),
+    _flag(
+        "telehealth", "Offers telehealth", "offering telehealth", "offer telehealth", lambda q: q.offering_telehealth()
+    ),
+    _flag(
+        "certified",
+        "Board certified (current)",
+        "currently board certified",
+        "hold a current board certification",
+        lambda queryset: queryset.currently_certified(),
+    ),
+    SearchParameter(
+        "board",
+        _lookup_field("Certifying board", BOARD_UNKNOWN),
+        "A certifying board, by its code in lower case (see /api/v1/boards/), for example `abim`: only "
+        "physicians holding a current certificate from it.",
+        {"type": "string"},
+        apply=lambda queryset, value, search: queryset.certified_by(_board(value, search).id),
+        label=lambda value, search: f"certified by {_board(value, search).name}",
+        choices=lambda reference: [(board.code.lower(), f"{board.name} ({board.code})") for board in reference.boards],
+        more=True,
+    ),
+    SearchParameter(
+        "language",
+        _lookup_field("Speaks", search_forms.LANGUAGE_UNKNOWN, [("", "Any language"), *search_forms.LANGUAGE_CHOICES]),
+        "ISO 639-1 code of a language the physician speaks, for example `es`.",
+        {"type": "string", "enum": ["", *(code for code, _ in search_forms.LANGUAGE_CHOICES)]},
+        apply=lambda queryset, value, search: queryset.speaking(value),
+        label=lambda value, search: f"speaking {search_forms.LANGUAGE_NAMES.get(value, value)}",
+        more=True,
+    ),
+    SearchParameter(
+        "sex",
+        _lookup_field("Physician's sex", search_forms.SEX_UNKNOWN, [("", "No preference"), *search_forms.SEX_CHOICES]),
+        "The physician's sex: `F` or `M`.",
+        {"type": "string", "enum": ["", *(code for code, _ in search_forms.SEX_CHOICES)]},
+        apply=lambda queryset, value, search: queryset.of_sex(value),
+        label=lambda value, search: dict(search_forms.SEX_CHOICES)[value].lower(),
+        more=True,
+    ),
+    SearchParameter(
+        "sort",
+        _lookup_field(
+            "Sort by",
+            search_forms.SORT_UNKNOWN,
+            [("", "Best match (nearest first with a ZIP code)"), *((k, s.label) for k, s in SORTS.items())],
+        ),
+        "`relevance` (the default with `q`), `distance` (the default with `near`; needs `near`) or `name` "
+        "(the default otherwise: last name, first name). Ties are broken by NPI.",
+        {"type": "string", "enum": ["", *SORTS]},
+        more=True,
+    ),
+)
+BY_NAME = {parameter.name: parameter for parameter in PARAMETERS}
+FILTERS = tuple(parameter for parameter in PARAMETERS if parameter.apply)
+FACETED = tuple(parameter for parameter in PARAMETERS if parameter.facet)
+
+
+class PhysicianSearchForm(search_forms.SearchFormBase):
+    """The form of every parameter in PARAMETERS."""
+
+    parameters = PARAMETERS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update((p.name, p.field()) for p in self.parameters)
+        self.load_choices()
+        self.set_widget_attributes()
+
+    def clean(self):
+        cleaned = super().clean()
+        sort = SORTS.get(cleaned.get("sort") or "")
+        if sort and sort.needs == "near" and not cleaned.get("near") and "near" not in self.errors:
+            self.add_error("sort", forms.ValidationError(search_forms.SORT_DISTANCE_NEEDS_ZIP, code="needs_zip"))
+        return cleaned
+
+
+class PhysicianFilterSet:
+    """One search: the form over `data`, then the filtered and ordered QuerySet and its facet counts."""
+
+    def __init__(self, data=None, queryset=None, *, request=None):
+        self.form = PhysicianSearchForm(data)
+        self.queryset = queryset if queryset is not None else Physician.objects.active()
+
+    @property
+    def reference(self) -> ReferenceData:
+        return self.form.reference
+
+    def is_valid(self) -> bool:
+        return self.form.is_valid()
+
+    @property
+    def errors(self):
+        return self.form.errors
+
+    def active(self, *, without=()):
+        """(parameter, value) of each filter in effect, in declaration order."""
+        data = self.form.cleaned_data
+        return [(p, data[p.name]) for p in FILTERS if data.get(p.name) and p.name not in without]
+
+    @property
+    def effective_sort(self) -> str:
+        """The sort in effect: the one asked for (if what it needs is given), else the first whose parameter
+        is given (relevance with q, distance with near), else name."""
+        data = self.form.cleaned_data
+        asked = data.get("sort")
+        if asked and (not SORTS[asked].needs or data.get(SORTS[asked].needs)):
+            return asked
+        return next((name for name, sort in SORTS.items() if sort.needs and data.get(sort.needs)), "name")
+
+    @cached_property
+    def qs(self) -> QuerySet:
+        if not self.is_valid():
+            return self.queryset.none()
+        queryset = self._unfaceted
+        for parameter, value in self.active():
+            if parameter.facet:
+                queryset = parameter.apply(queryset, value, self)
+        return queryset.order_by(*SORTS[self.effective_sort].order, *TIE_BREAK)
+
+    @cached_property
+    def _unfaceted(self) -> QuerySet:
+        """Every active filter but the faceted ones: the results and the facets both start from it."""
+        return self.filtered(self.queryset.all(), without=[p.name for p in FACETED])
+
+    def filtered(self, queryset, *, without=(), narrow: bool = False):
+        """Every active filter except those named in `without`; with `narrow`, each filter's cheap superset."""
+        for parameter, value in self.active(without=without):
+            apply = (narrow and parameter.narrow) or parameter.apply
+            queryset = apply(queryset, value, self)
+        return queryset
+
+    # -- facets ---------------------------------------------------------------------------------------------
+
+    def facet_counts(self, *, max_matches: int | None = None) -> dict[str, dict[str, int]] | None:
+        """Matches per value of each faceted parameter (each under every other active filter), or None when
+        the form is invalid or the search is too broad to count (see counted())."""
+        counted = self.counted(max_matches=max_matches)
+        return counted.facets if counted else None
+
+    def counted(self, *, max_matches: int | None = None) -> "Counted | None":
+        """The number of matches and the facets, in one query; None when the form is invalid or the
+        search, before its faceted filters, matches more than `max_matches` physicians (counted on the
+        cheap superset, so a broad search stops early)."""
+        if not self.is_valid():
+            return None
+        max_matches = FACET_MAX_MATCHES if max_matches is None else max_matches
+        faceted = [p.name for p in FACETED]
+        # Each active faceted filter's condition as a column, so each facet applies the others' on the rows.
+        flags = {f"facet_{p.name}": _condition(p.apply(Physician.objects.all(), v, self)) for p, v in self.active()
+                 if p.facet}  # fmt: skip
+        base = self._unfaceted.annotate(**flags).order_by().values("id", *(p.facet.column for p in FACETED), *flags)
+        base_sql, base_params = base.query.sql_with_params()
+        if any(parameter.narrow for parameter, _ in self.active(without=faceted)):
+            # The size is checked on the cheap superset (no join), which stops after max_matches + 1 rows.
+            candidates = self.filtered(self.queryset.all(), without=faceted, narrow=True).order_by().values("id")
+            candidates_sql, candidates_params = candidates.query.sql_with_params()
+            tables = f"""candidates AS MATERIALIZED (SELECT c.id FROM ({candidates_sql}) c LIMIT %s),
+                base AS MATERIALIZED (SELECT * FROM ({base_sql}) m WHERE (SELECT count(*) FROM candidates) <= %s)"""  # noqa: S608
+            tables_params = [*candidates_params, max_matches + 1, *base_params, max_matches]
+        else:
+            tables = f"candidates AS MATERIALIZED (SELECT * FROM ({base_sql}) m LIMIT %s), base AS (SELECT * FROM candidates)"  # noqa: S608
+            tables_params = [*base_params, max_matches + 1]
+        counts, params = [], []
+        for parameter in FACETED:
+            others = [f"b.{flag}" for flag in flags if flag != f"facet_{parameter.name}"] or ["true"]
+            values = parameter.facet.values(self.reference)
+            counts.append(
+                f"""(SELECT json_object_agg(f.value, f.n) FROM (
+                       SELECT m.value, count(DISTINCT b.id) AS n
+                         FROM base b CROSS JOIN unnest(b.{parameter.facet.column}) AS v
+                         JOIN unnest(%s::bigint[], %s::text[]) AS m(id, value) ON m.id = v
+                        WHERE {" AND ".join(others)}
+                        GROUP BY m.value) f)"""  # noqa: S608 - declared column and flag names only
+            )
+            params += [list(values), list(values.values())]
+        with connection.cursor() as cursor:
+            # Only the ORM-compiled SQL and the parameters carry user input.
+            cursor.execute(
+                f"""
+                WITH {tables}
+                SELECT (SELECT count(*) FROM candidates),
+                       (SELECT count(DISTINCT b.id) FROM base b WHERE {" AND ".join(f"b.{f}" for f in flags) or "true"}),
+                       {", ".join(counts)}
+                """,  # noqa: S608
+                [*tables_params, *params],
+            )
+            candidate_count, total, *found = cursor.fetchone()
+        if candidate_count > max_matches:
+            return None
+        return Counted(total, {parameter.name: counts or {} for parameter, counts in zip(FACETED, found, strict=True)})
+
+
+@dataclass(frozen=True)
+class Counted:
+    total: int  # every match
     facets: dict[str, dict[str, int]]  # {"specialty": {category: n}, "cancer": {slug: n}}
+
+
+def _condition(filtered: QuerySet) -> ExpressionWrapper:
+    """The WHERE clause a QuerySet method added (to an unfiltered QuerySet), as a boolean expression."""
+    query = filtered.query
+    assert len(query.alias_map) == 1, "a faceted filter's method must not join"
+    return ExpressionWrapper(query.where, output_field=BooleanField())

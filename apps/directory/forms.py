@@ -1,14 +1,13 @@
-"""The public search form: every parameter of /physicians/ (and of the API) is parsed and checked here."""
+"""The search form's fields and messages: every parameter of /physicians/, of the API and of the admin is
+checked by one of these (filters.PARAMETERS says which), so the page and the API report the same errors."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf.locale import LANG_INFO
-from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .geo import zip_centroid, zip_place
-from .models import SpecialtyCategory
 from .reference import reference_data
 
 DEFAULT_RADIUS_MILES = 25
@@ -31,8 +30,14 @@ FLAG_INVALID = "Use 1 to turn this filter on (or leave it out)."
 SORT_UNKNOWN = "Sort by relevance, distance or name."
 SORT_DISTANCE_NEEDS_ZIP = "Sorting by distance needs a ZIP code."
 
-TRUE_VALUES = {"1", "true", "yes", "on"}
-FALSE_VALUES = {"", "0", "false", "no", "off"}
+# Switches take exactly these values (a checkbox sends 1): the API's schema lists them as its enum.
+TRUE_VALUES = ("1", "true")
+FALSE_VALUES = ("", "0", "false")
+FLAG_VALUES = ["", "0", "1", "false", "true"]
+# What ZipField accepts, surrounding spaces included (they are stripped): the API's schema pattern.
+ZIP_PATTERN = r"^\s*([0-9]{5}(-?[0-9]{4})?)?\s*$"
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+RADIUS_STEP = Decimal("0.01")
 
 # ISO 639-1 languages: Django's list plus those common among US patients that Django has no translation for.
 EXTRA_LANGUAGES = {
@@ -65,7 +70,6 @@ LANGUAGE_CHOICES = sorted(
     key=lambda choice: choice[1],
 )
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
-SORT_CHOICES = [("relevance", "Best match"), ("distance", "Distance"), ("name", "Name")]
 SEX_CHOICES = [("F", "Female"), ("M", "Male")]
 
 
@@ -75,11 +79,30 @@ def reject_null_characters(value: str) -> str:
     return value
 
 
+class QueryField(forms.CharField):
+    """Free text: at most MAX_QUERY_LENGTH characters as sent (spaces included), then spaces collapsed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            strip=False,
+            max_length=MAX_QUERY_LENGTH,
+            error_messages={"max_length": QUERY_TOO_LONG},
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return reject_null_characters(super().to_python(value))
+
+    def clean(self, value):
+        return " ".join(super().clean(value).split())
+
+
 class FlagInput(forms.CheckboxInput):
     """A checkbox that hands the raw value to the field, so `accepting=maybe` is an error, not True."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, check_test=lambda value: str(value).lower() in TRUE_VALUES)
+        super().__init__(attrs, check_test=lambda value: str(value) in TRUE_VALUES)
 
     def value_from_datadict(self, data, files, name):
         return data.get(name, "")
@@ -89,7 +112,7 @@ class FlagInput(forms.CheckboxInput):
 
 
 class FlagField(forms.Field):
-    """accepting=1 style switches: 1/true/yes/on turn the filter on; 0/false/no/off or nothing leave it off."""
+    """accepting=1 style switches: 1 or true turn the filter on; 0, false or nothing leave it off."""
 
     widget = FlagInput
 
@@ -100,7 +123,7 @@ class FlagField(forms.Field):
     def to_python(self, value):
         if value is True or value is False:
             return value
-        text = reject_null_characters(str(value if value is not None else "")).strip().lower()
+        text = reject_null_characters(str(value if value is not None else ""))
         if text in TRUE_VALUES:
             return True
         if text in FALSE_VALUES:
@@ -134,31 +157,27 @@ class ZipField(forms.CharField):
         return value[:5] if value else ""
 
 
-class RadiusField(forms.DecimalField):
+class RadiusField(forms.Field):
+    """Miles: empty (the default applies), or a number as written (no spaces, exponent allowed) from
+    MIN_RADIUS_MILES to MAX_RADIUS_MILES, then rounded to the hundredth of a mile."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid": RADIUS_INVALID, "max_digits": RADIUS_RANGE, "max_decimal_places": RADIUS_INVALID},
-        )
-        super().__init__(max_digits=8, decimal_places=2, **kwargs)
-        # Replace the default min/max messages with one that gives both bounds.
-        self.validators = [v for v in self.validators if not isinstance(v, MinValueValidator | MaxValueValidator)] + [
-            MinValueValidator(Decimal(MIN_RADIUS_MILES), message=RADIUS_RANGE),
-            MaxValueValidator(Decimal(MAX_RADIUS_MILES), message=RADIUS_RANGE),
-        ]
+        super().__init__(**kwargs)
 
     def to_python(self, value):
-        if isinstance(value, str):
-            reject_null_characters(value)
-            value = value.strip()
-            # 1e9 parses as a number: report it as out of range rather than as too many digits.
-            try:
-                if value and Decimal(value).is_finite() and abs(Decimal(value)) > MAX_RADIUS_MILES:
-                    raise forms.ValidationError(RADIUS_RANGE, code="max_value")
-            except ArithmeticError:
-                raise forms.ValidationError(RADIUS_INVALID, code="invalid") from None
-        return super().to_python(value)
+        text = reject_null_characters(str(value if value is not None else ""))
+        if not text:
+            return None
+        if not NUMBER.fullmatch(text):
+            raise forms.ValidationError(RADIUS_INVALID, code="invalid")
+        try:
+            miles = Decimal(text)
+            if not MIN_RADIUS_MILES <= miles <= MAX_RADIUS_MILES:
+                raise forms.ValidationError(RADIUS_RANGE, code="range")
+            return miles if miles == miles.quantize(RADIUS_STEP) else miles.quantize(RADIUS_STEP, ROUND_HALF_UP)
+        except ArithmeticError:  # an exponent too large to hold
+            raise forms.ValidationError(RADIUS_RANGE, code="range") from None
 
 
 class LookupChoiceField(forms.ChoiceField):
@@ -174,44 +193,12 @@ class LookupChoiceField(forms.ChoiceField):
         super().validate(value)
 
 
-class PhysicianSearchForm(forms.Form):
-    """Base form of PhysicianFilterSet. Loads the (small) specialty and cancer type tables once, so the
-    page and its facets run a fixed number of queries."""
+class SearchFormBase(forms.Form):
+    """What every search form shares: NUL bytes reported (never echoed), the per-request lookup choices
+    (specialties, cancer types) from the kept reference tables, so a search runs a fixed number of queries.
+    Its fields are the declared search parameters (filters.PhysicianSearchForm)."""
 
-    def _load_choices(self):
-        reference = reference_data()
-        self.specialties, self.cancer_types = reference.specialties, reference.cancer_types
-        categories = dict(SpecialtyCategory.choices)
-        specialty_choices = [("", "Any specialty"), *categories.items()]
-        # NUCC codes are accepted too (the API and links use them) without crowding the menu.
-        self.specialty_codes = {s.code: s for s in self.specialties}
-        self.fields["specialty"].choices = specialty_choices + [
-            (code, s.display_name) for code, s in self.specialty_codes.items()
-        ]
-        self.fields["specialty"].menu_choices = specialty_choices
-        asked = self.data.get(self.add_prefix("specialty"), "") if self.is_bound else ""
-        self.fields["specialty"].widget.choices = specialty_choices + (
-            [(asked, self.specialty_codes[asked].display_name)] if asked in self.specialty_codes else []
-        )
-        self.fields["cancer"].choices = [("", "Any cancer type")] + [(c.slug, c.name) for c in self.cancer_types]
-        self.cancer_by_slug = {c.slug: c for c in self.cancer_types}
-        self._set_widget_attributes()
-
-    def _set_widget_attributes(self):
-        """Phone-friendly inputs: the right keyboard, autocomplete hints, no browser-side blocking (the
-        server gives clearer messages than the browser would)."""
-        attrs = {
-            "q": {"type": "search", "autocomplete": "off", "spellcheck": "false"},
-            "near": {"inputmode": "numeric", "autocomplete": "postal-code", "size": "10"},
-            "radius": {"type": "text", "inputmode": "decimal", "size": "5"},
-        }
-        for name, extra in attrs.items():
-            field = self.fields.get(name)
-            if field is not None:
-                field.widget.input_type = extra.pop("type", getattr(field.widget, "input_type", "text"))
-                field.widget.attrs.update(extra)
-                field.widget.attrs.pop("maxlength", None)
-                field.widget.attrs.pop("step", None)
+    parameters = ()
 
     def __init__(self, data=None, *args, **kwargs):
         # A NUL byte is never valid, and must not be echoed back into the page: remember which fields had
@@ -225,7 +212,38 @@ class PhysicianSearchForm(forms.Form):
                     clean.setlist(name, [value.replace("\x00", "\N{REPLACEMENT CHARACTER}") for value in values])
             data = clean
         super().__init__(data, *args, **kwargs)
-        self._load_choices()
+
+    def load_choices(self):
+        self.reference = reference = reference_data()
+        self.specialties, self.cancer_types = reference.specialties, reference.cancer_types
+        self.specialty_codes = {s.code: s for s in self.specialties}
+        self.cancer_by_slug = {c.slug: c for c in self.cancer_types}
+        for parameter in self.parameters:
+            if parameter.choices is None:
+                continue
+            field = self.fields[parameter.name]
+            any_choice = (("", f"Any {field.label.lower()}"),)
+            field.choices = [*any_choice, *parameter.choices(reference)]
+            field.menu_choices = [*any_choice, *(parameter.menu or parameter.choices)(reference)]
+            # The menu, plus the value asked for when it is valid but not on the menu (a NUCC code).
+            asked = self.data.get(self.add_prefix(parameter.name), "") if self.is_bound else ""
+            shown = dict(field.choices).get(asked) if asked not in dict(field.menu_choices) else None
+            field.widget.choices = [*field.menu_choices, *([(asked, shown)] if shown else [])]
+
+    def set_widget_attributes(self):
+        """Phone-friendly inputs: the right keyboard, autocomplete hints, no browser-side blocking (the
+        server gives clearer messages than the browser would)."""
+        attrs = {
+            "q": {"type": "search", "autocomplete": "off", "spellcheck": "false"},
+            "near": {"inputmode": "numeric", "autocomplete": "postal-code", "size": "10"},
+            "radius": {"type": "text", "inputmode": "decimal", "size": "5"},
+        }
+        for name, extra in attrs.items():
+            field = self.fields.get(name)
+            if field is not None:
+                field.widget.input_type = extra.pop("type", getattr(field.widget, "input_type", "text"))
+                field.widget.attrs.update(extra)
+                field.widget.attrs.pop("maxlength", None)
 
     def _clean_fields(self):
         super()._clean_fields()
@@ -234,23 +252,25 @@ class PhysicianSearchForm(forms.Form):
             self.cleaned_data.pop(name, None)
             self.add_error(name, forms.ValidationError(NULL_CHARACTERS, code="null_characters"))
 
-    def clean_q(self):
-        return " ".join((self.cleaned_data.get("q") or "").split())
-
     def clean(self):
         cleaned = super().clean()
-        sort = cleaned.get("sort")
-        if sort == "distance" and not cleaned.get("near") and "near" not in self.errors:
-            self.add_error("sort", forms.ValidationError(SORT_DISTANCE_NEEDS_ZIP, code="needs_zip"))
         if cleaned.get("near") and cleaned.get("radius") is None and "radius" not in self.errors:
             cleaned["radius"] = Decimal(DEFAULT_RADIUS_MILES)
         return cleaned
 
-    # Derived values the filterset and the templates use.
+    # Derived values the filters and the templates use.
+    def choice_label(self, name: str, value: str) -> str:
+        return dict(self.fields[name].choices).get(value, value)
+
     def specialty_ids(self, value: str) -> list[int]:
         if value in self.specialty_codes:
             return [self.specialty_codes[value].id]
         return [s.id for s in self.specialties if s.category == value]
+
+    @property
+    def more_fields(self):
+        """The fields under the page's "More options", in declaration order."""
+        return [self[p.name] for p in self.parameters if p.more]
 
     @property
     def origin(self) -> tuple[float, float] | None:

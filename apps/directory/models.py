@@ -168,6 +168,17 @@ class PhysicianQuerySet(models.QuerySet):
     def speaking(self, language: str):
         return self.filter(languages__contains=[language])
 
+    def of_sex(self, sex: str):
+        return self.filter(sex=sex)
+
+    def certified_by(self, board_id: int):
+        """Holding a current certificate (see BoardCertificationQuerySet.current) from this board."""
+        return self.filter(
+            models.Exists(
+                BoardCertification.objects.current().filter(physician=models.OuterRef("pk"), board_id=board_id)
+            )
+        )
+
     def for_listing(self):
         """A result row (search page, API list): the physician and its `location_list` (primary first, a
         plain list: a related manager per physician cost more than the query), in two queries whatever the

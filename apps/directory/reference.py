@@ -8,15 +8,18 @@ once; other processes within MAX_AGE_SECONDS) or when import_nucc runs.
 import time
 from dataclasses import dataclass
 
-from .models import CancerType, Physician, PhysicianSpecialty, Specialty
+from .models import Board, CancerType, Physician, PhysicianSpecialty, Specialty
 
 MAX_AGE_SECONDS = 60
+# The tables kept: apps.py has every process forget them when a row of one changes.
+TABLES = (Specialty, CancerType, Board)
 
 
 @dataclass(frozen=True)
 class ReferenceData:
     specialties: tuple[Specialty, ...]
     cancer_types: tuple[CancerType, ...]  # ordered by name
+    boards: tuple[Board, ...]  # ordered by code
 
 
 _loaded: tuple[float, ReferenceData] | None = None
@@ -29,6 +32,7 @@ def reference_data() -> ReferenceData:
         data = ReferenceData(
             specialties=tuple(Specialty.objects.only("id", "code", "display_name", "category")),
             cancer_types=tuple(CancerType.objects.only("id", "slug", "name").order_by("name")),
+            boards=tuple(Board.objects.only("id", "code", "name").order_by("code")),
         )
         _loaded = (now, data)
     return _loaded[1]

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from . import forms as search_forms
-from .filters import PARAMETERS, PhysicianFilterSet
+from .filters import BY_NAME, FACETED, PARAMETERS, PhysicianFilterSet
 from .geo import zip_centroid
 from .models import Physician
 from .reference import describe_listing
@@ -35,32 +35,27 @@ def home(request):
 
 @require_safe
 def physician_list(request):
-    filterset = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
-    form = filterset.form
+    search = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
+    form = search.form
     query_strings = _QueryStrings(request.GET)
     context = {
         "form": form,
-        "filterset": filterset,
+        "filterset": search,
         "notices": _unknown_parameter_notices(request.GET),
         "page": None,
         "facets": None,
     }
-    if filterset.is_valid():
-        narrow = filterset.narrow_results()
-        if narrow:  # every match's id, in order: the page's physicians are read by id
-            page, page_notice = _page(narrow.ids, request.GET.get("page"))
-            ids = page.object_list
-            listed = Physician.objects.filter(id__in=ids).for_listing().in_bulk() if ids else {}
-            results = [listed[pk] for pk in ids]
-            for physician in results:
-                physician.distance_miles = narrow.distances.get(physician.pk)
-        else:
+    if search.is_valid():
+        counted = search.counted()  # None for a broad search: the page counts its matches then
+        page, page_notice = _page(
+            # Counted none: nothing to read.
+            search.qs.for_listing() if not counted or counted.total else Physician.objects.none(),
+            request.GET.get("page"),
+            count=counted.total if counted else None,
             # Sorted by name, the page walks the name index and stops: counting apart is cheaper then.
-            count_with_page = filterset.effective_sort != "name"
-            page, page_notice = _page(
-                filterset.qs.for_listing(), request.GET.get("page"), count_with_page=count_with_page
-            )
-            results = list(page.object_list)
+            count_with_page=search.effective_sort != "name",
+        )
+        results = list(page.object_list)
         if page_notice:
             context["notices"].append(page_notice)
         _describe_results(results, form)
@@ -68,10 +63,10 @@ def physician_list(request):
             searched=True,
             page=page,
             results=results,
-            facets=narrow.facets if narrow else None,
-            sort=filterset.effective_sort,
+            facets=counted.facets if counted else None,
+            sort=search.effective_sort,
             near=form.cleaned_data.get("near"),
-            active_filters=_active_filters(query_strings, form),
+            active_filters=_active_filters(query_strings, search),
             widen_radius=_wider_radius(form),
             query_string=query_strings(drop=("page",)),
         )
@@ -81,15 +76,18 @@ def physician_list(request):
             for name, messages in form.errors.items()
             for message in messages
         ]
-    more = ("language", "sex", "accepting", "telehealth", "certified", "sort")
+    more = [p.name for p in PARAMETERS if p.more]
     context["more_filters_open"] = any(request.GET.get(name) for name in more) or bool(set(form.errors) & set(more))
     facets = context["facets"] or {}
-    context["specialty_links"] = _facet_links(
-        request.GET, query_strings, "specialty", form.fields["specialty"].menu_choices[1:], facets.get("specialty")
-    )
-    context["cancer_links"] = _facet_links(
-        request.GET, query_strings, "cancer", [(c.slug, c.name) for c in form.cancer_types], facets.get("cancer")
-    )
+    context["facet_links"] = [
+        {
+            "label": form.fields[p.name].label,
+            "links": _facet_links(
+                request.GET, query_strings, p.name, form.fields[p.name].menu_choices[1:], facets.get(p.name)
+            ),
+        }
+        for p in FACETED
+    ]
     return render(request, "directory/physician_list.html", context)
 
 
@@ -139,13 +137,16 @@ def physician_detail(request, npi, slug=None):
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
-def _page(queryset, number: str | None, *, count_with_page: bool = False) -> tuple[Page, str]:
-    """The requested page of `queryset`, or the nearest real one with a notice saying so.
+def _page(queryset, number: str | None, *, count: int | None = None, count_with_page: bool = False) -> tuple[Page, str]:
+    """The requested page of `queryset`, or the nearest real one with a notice saying so. `count`: the
+    number of matches when already known (not counted again).
 
     With count_with_page, the page's query also counts the matches (count(*) OVER ()): a search sorted
     by distance or relevance computes every match to sort them anyway, so a separate count would run the
     search twice. A page past the end has no row to carry the count: then it is counted on its own."""
     paginator = Paginator(queryset, RESULTS_PER_PAGE)
+    if count is not None:
+        paginator.count, count_with_page = count, False  # a cached_property: set, it is not queried
     notice = ""
     try:
         wanted = int(number) if number not in (None, "") else 1
@@ -172,7 +173,7 @@ def _printable(text: str, limit: int = 40) -> str:
 
 
 def _unknown_parameter_notices(params: QueryDict) -> list[str]:
-    unknown = sorted(name for name in params if name not in PARAMETERS and name != "page")
+    unknown = sorted(name for name in params if name not in BY_NAME and name != "page")
     if not unknown:
         return []
     shown = ", ".join(_printable(name) for name in unknown[:MAX_SHOWN_UNKNOWN_PARAMETERS])
@@ -191,7 +192,7 @@ class _QueryStrings:
     def __init__(self, params: QueryDict):
         self.encoded = {
             name: urlencode({name: value})
-            for name in PARAMETERS
+            for name in BY_NAME
             if (value := params.get(name, "")) and "\x00" not in value
         }
 
@@ -200,27 +201,16 @@ class _QueryStrings:
         return "&".join([*kept, *(urlencode({name: value}) for name, value in replace.items())])
 
 
-def _active_filters(query_strings: _QueryStrings, form) -> list[dict]:
-    """The active filters, each with a link that drops it (the empty result offers these)."""
-    data = form.cleaned_data
-    labels = {
-        "q": lambda v: f"matching “{v}”",
-        "specialty": lambda v: f"in {dict(form.fields['specialty'].choices).get(v, v)}",
-        "cancer": lambda v: f"treating {dict(form.fields['cancer'].choices).get(v, v)}",
-        "near": lambda v: f"within {data['radius']:g} miles of {v}",
-        "accepting": lambda v: "accepting new patients",
-        "telehealth": lambda v: "offering telehealth",
-        "certified": lambda v: "currently board certified",
-        "language": lambda v: f"speaking {search_forms.LANGUAGE_NAMES.get(v, v)}",
-        "sex": lambda v: dict(search_forms.SEX_CHOICES).get(v, v).lower(),
-    }
-    active = []
-    for name, label in labels.items():
-        value = data.get(name)
-        if value:
-            drop = ("page", name, "radius", "sort") if name == "near" else ("page", name)
-            active.append({"name": name, "label": label(value), "without": query_strings(drop=drop)})
-    return active
+def _active_filters(query_strings: _QueryStrings, search) -> list[dict]:
+    """The active filters, each with its label and a link that drops it (the empty result offers these)."""
+    return [
+        {
+            "name": parameter.name,
+            "label": parameter.label(value, search),
+            "without": query_strings(drop=("page", parameter.name, *parameter.drops)),
+        }
+        for parameter, value in search.active()
+    ]
 
 
 def _wider_radius(form) -> int | None:

@@ -65,13 +65,15 @@ def api_schema(db, settings):
     @loaded.hook
     def map_query(context, query):
         near = query.get("near") if isinstance(query, dict) else None
-        if isinstance(near, str) and ZIP.fullmatch(near) and zip_centroid(near) is None:
+        # (spaces around a ZIP code are allowed, and stripped)
+        if isinstance(near, str) and ZIP.fullmatch(near.strip()) and zip_centroid(near.strip()) is None:
             query["near"] = KNOWN_ZIP
         return query
 
     @loaded.hook
     def filter_query(context, query):
-        return not (isinstance(query, dict) and query.get("sort") == "distance" and not query.get("near"))
+        near = query.get("near") if isinstance(query, dict) else None
+        return not (isinstance(query, dict) and query.get("sort") == "distance" and not (near or "").strip())
 
     return loaded
 

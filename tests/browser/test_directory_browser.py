@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from apps.directory.models import CertificationStatus
@@ -19,37 +18,10 @@ from tests.factories import (
     PracticeLocationFactory,
 )
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Set ONCODIR_SCREENSHOTS=/some/dir to keep a screenshot of every page the tests visit.
 SCREENSHOTS = os.environ.get("ONCODIR_SCREENSHOTS")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Connections the test opened while Playwright's loop ran live in that loop's context: close
-            # them here, or one stays open and the test database cannot be dropped at the end of the run.
-            connections.close_all()
 
 
 def new_page(browser, width: int = 1280, height: int = 900):

@@ -1,48 +1,27 @@
 """The referral loop in a real browser: GP refers with an attachment, oncologist decides, GP closes the loop."""
 
 import datetime
-import os
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from apps.referrals.models import Attachment, Referral
 from tests.factories import GPFactory, OncologistUserFactory, PracticeLocationFactory
 from tests.referrals.files import PDF  # a real PDF: uploads are parsed before they are accepted
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.set_default_timeout(15000)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            connections.close_all()  # see test_directory_browser.browser
+def browser_page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(15000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def sign_in(page, base, email):

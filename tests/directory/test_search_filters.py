@@ -236,20 +236,20 @@ def test_expired_certification_is_not_current():
     ],
     ids=lambda params: "-".join(f"{k}={v}" for k, v in params.items()) or "none",
 )
-def test_the_one_query_path_finds_what_the_queryset_finds(directory, params):
-    """narrow_results() (one query for ids, distances and facets) against .qs (the ORM path)."""
+def test_each_facet_count_is_what_choosing_it_finds(directory, params):
+    """facet_counts() (one query for every facet) against .qs with that choice made (the results' path)."""
     filterset = search(**params)
     assert filterset.is_valid(), filterset.errors
-    expected = list(filterset.qs)
-    narrow = filterset.narrow_results(max_matches=100)
-    assert narrow.ids == [p.id for p in expected]
-    if "near" in params:
-        assert narrow.distances == pytest.approx({p.id: p.distance_miles for p in expected})
-    else:
-        assert narrow.distances == {}
+    facets = filterset.facet_counts(max_matches=100)
+    for name, choices in [("specialty", ["medical-oncology", "radiation-oncology"]), ("cancer", ["breast", "lung"])]:
+        expected = {choice: search(**{**params, name: choice}).qs.count() for choice in choices}
+        assert facets[name] == {choice: n for choice, n in expected.items() if n}, name
 
 
-def test_the_one_query_path_gives_way_for_a_broad_search(directory):
+def test_facets_give_way_for_a_broad_search(directory):
     # three active physicians match before the specialty and cancer filters
-    assert search(cancer="lung").narrow_results(max_matches=2) is None
-    assert search(cancer="lung").narrow_results(max_matches=3).ids == [directory["b"].id, directory["c"].id]
+    assert search(cancer="lung").facet_counts(max_matches=2) is None
+    assert search(cancer="lung").facet_counts(max_matches=3) == {
+        "specialty": {"medical-oncology": 1, "radiation-oncology": 1},
+        "cancer": {"breast": 2, "lung": 2},
+    }

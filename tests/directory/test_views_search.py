@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from apps.directory import forms as search_forms
+from apps.directory.filters import BOARD_UNKNOWN
+from apps.directory.models import Board, CertificationStatus
 from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,16 +222,18 @@ def _physicians(count: int, locations: int) -> None:
     "query", ["", "?q=lee&near=10001&cancer=breast&specialty=medical-oncology&accepting=1", "?sort=name&page=2"]
 )
 def test_the_results_page_runs_a_fixed_number_of_queries(
-    client, django_assert_max_num_queries, monkeypatch, count, locations, broad, query
+    client, django_assert_num_queries, monkeypatch, count, locations, broad, query
 ):
-    # given: few or many matches, each with one or several locations; a narrow search or (with the
-    # one-query path's limit at 0) a broad one
+    # given: few or many matches, each with one or several locations; a narrow search or (with the facets'
+    # limit at 0) a broad one
     _physicians(count, locations)
     if broad:
         monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
-    # then: the specialty and cancer tables, the search (and, for a broad search, its count), the page's
-    # physicians and their locations
-    with django_assert_max_num_queries(6 if broad else 5):
+    # then: the specialty, cancer type and board tables, the facets with the number of matches, the page's physicians
+    # and their locations; a broad search is counted by the page's query (count(*) OVER ()), or apart
+    # when sorted by name
+    sorted_by_name = "q=" not in query
+    with django_assert_num_queries(7 if broad and sorted_by_name else 6):
         response = client.get(f"{URL}{query}")
     assert response.status_code == 200
     shown = len(result_names(response))
@@ -264,3 +268,33 @@ def test_broad_and_narrow_searches_show_the_same_page(client, three, monkeypatch
     assert results(broad) == results(narrow)
     assert ("showing the" in results(narrow)) == ("page=" in query)  # the notice for a page that is not there
     assert '<span class="count">' in narrow and '<span class="count">' not in broad  # facets: narrow only
+
+
+@pytest.fixture
+def certified():
+    """Ann: current ABIM; Bo: lapsed ABIM, current ABR; Cy: expired ABIM."""
+    abim, abr = Board.objects.get(code="ABIM"), Board.objects.get(code="ABR")
+    ann, bo, cy = (PhysicianFactory(first_name=first, last_name="Lee") for first in ("Ann", "Bo", "Cy"))
+    BoardCertificationFactory(physician=ann, board=abim)
+    BoardCertificationFactory(physician=bo, board=abim, status=CertificationStatus.LAPSED)
+    BoardCertificationFactory(physician=bo, board=abr)
+    BoardCertificationFactory(
+        physician=cy, board=abim, first_certified_on="2001-01-01", expires_on="2011-01-01", verified_on="2011-01-01"
+    )
+
+
+def test_board_lists_who_holds_a_current_certificate_from_it(client, certified):
+    response = client.get(URL, {"board": "abim"})
+    assert result_names(response) == ["Ann Lee, MD"]
+    assert "certified by American Board of Internal Medicine" in response.content.decode()
+    assert result_names(client.get(URL, {"board": "abr"})) == ["Bo Lee, MD"]
+    assert (
+        '<option value="abim" selected>American Board of Internal Medicine (ABIM)</option>' in response.content.decode()
+    )
+
+
+def test_an_unknown_board_is_a_clear_error(client, certified):
+    response = client.get(URL, {"board": "ABIM"})
+    assert "Please check your search" in response.content.decode()
+    assert (BOARD_UNKNOWN % {"value": "ABIM"}) in response.content.decode()
+    assert result_names(response) == []

@@ -13,7 +13,7 @@ from apps.directory.models import Board, CancerType, Physician, Specialty, Speci
 from apps.directory.reference import describe_listing
 
 from . import serializers
-from .schema import PhysicianSearchSchema, clean_search_query
+from .schema import PhysicianSearchSchema
 
 PHYSICIAN_NOT_FOUND = "No physician with this NPI is listed in the directory."
 PHYSICIAN_GONE = "This physician is no longer listed in the directory."
@@ -75,15 +75,15 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
-        query, errors = clean_search_query(self.request.query_params)
-        filterset = PhysicianFilterSet(data=query, queryset=queryset, request=self.request)
-        if not filterset.is_valid() or errors:
-            form_errors = {
-                name: [ErrorDetail(message, code=error.code or "invalid") for error in found for message in error]
-                for name, found in filterset.form.errors.as_data().items()
-            }
-            raise ValidationError({**form_errors, **errors})
-        return filterset.qs
+        search = PhysicianFilterSet(self.request.query_params, queryset=queryset)
+        if not search.is_valid():
+            raise ValidationError(
+                {
+                    name: [ErrorDetail(message, code=error.code or "invalid") for error in found for message in error]
+                    for name, found in search.form.errors.as_data().items()
+                }
+            )
+        return search.qs
 
     def retrieve(self, request, *args, **kwargs):
         return self._from_server_cache(request, super().retrieve, *args, **kwargs)

@@ -1,0 +1,188 @@
+"""The search page and the API answer every search parameter alike: the same physicians in the same order,
+and for a bad value the same error (parameter and message), on the same data.
+
+Each case runs through the real stack twice: GET /physicians/ (every page of results, by page number) and
+GET /api/v1/physicians/ (every page, following `next`).
+"""
+
+import datetime
+import html
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.directory.models import Board, CertificationStatus
+from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE, API = "/physicians/", "/api/v1/physicians/"
+RESULT = re.compile(r'<h3 id="result-(\d{10})">')
+ERROR = re.compile(r'<li><a href="#id_(\w+)">[^<]*</a>: ([^<]*)</li>')
+
+
+@pytest.fixture
+def api(settings):
+    # Each case sends a few requests from one address: rate limits are not what is compared here.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+    cache.clear()
+    yield APIClient()
+    cache.clear()
+
+
+@pytest.fixture
+def directory():
+    """Twenty-six physicians (two pages) over four cities, with every trait a parameter filters on; names
+    repeat so that the tie-breaks (first name, NPI) decide part of every order."""
+    zips = ["10001", "11201", "19103", "02116"]
+    traits = [
+        {"cancers": ["breast"], "languages": ["en", "es"], "sex": "F", "telehealth": True},
+        {"cancers": ["lung"], "languages": ["en"], "sex": "M", "primary_specialty": "2085R0001X"},
+        {"cancers": ["breast", "lung"], "languages": ["zh"], "sex": "F", "primary_specialty": "207RH0003X"},
+        {"cancers": ["lymphoma"], "languages": ["en", "fr"], "sex": "M", "telehealth": True},
+    ]
+    names = ["Smith", "Smyth", "Garcia", "Nguyen", "Lee", "Smith"]
+    abim, abr = Board.objects.get(code="ABIM"), Board.objects.get(code="ABR")
+    for index in range(26):
+        physician = PhysicianFactory(
+            first_name=["Ann", "Bo", "Cy"][index % 3], last_name=names[index % len(names)], **traits[index % 4]
+        )
+        PracticeLocationFactory(physician=physician, zip_code=zips[index % 4], accepting_new_patients=index % 3 != 0)
+        if index % 5 == 0:
+            PracticeLocationFactory(physician=physician, zip_code="60601", is_primary=False)
+        if index % 2 == 0:
+            BoardCertificationFactory(physician=physician, board=abim if index % 4 == 0 else abr)
+        elif index % 7 == 1:
+            BoardCertificationFactory(physician=physician, status=CertificationStatus.LAPSED)
+        elif index % 7 == 3:
+            BoardCertificationFactory(
+                physician=physician,
+                first_certified_on=datetime.date(2010, 1, 1),
+                expires_on=timezone.localdate() - datetime.timedelta(days=1),
+            )
+
+
+def page_results(client, params: dict) -> list[str]:
+    found, number = [], 1
+    while True:
+        response = client.get(f"{PAGE}?{urlencode({**params, 'page': number})}")
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Please check your search" not in content, content
+        found += RESULT.findall(content)
+        if f"page={number + 1}" not in content:
+            return found
+        number += 1
+
+
+def api_results(api, params: dict) -> list[str]:
+    found, url = [], f"{API}?{urlencode(params)}"
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.content
+        found += [item["npi"] for item in response.json()["results"]]
+        url = response.json()["next"]
+    return found
+
+
+VALID = [
+    {},
+    {"q": "smith"},
+    {"q": "smtih garcia"},
+    {"q": "  smith  "},
+    {"specialty": "medical-oncology"},
+    {"specialty": "2085R0001X"},
+    {"cancer": "breast"},
+    {"near": "10001"},
+    {"near": " 10001 "},
+    {"near": "10001-0001", "radius": "120"},
+    {"near": "10001", "radius": ""},
+    {"near": "10001", "radius": "250.004"},
+    {"accepting": "1"},
+    {"accepting": "true"},
+    {"accepting": "0"},
+    {"telehealth": "1"},
+    {"certified": "1"},
+    {"certified": "false"},
+    {"language": "es"},
+    {"sex": "F"},
+    {"board": "abim"},
+    {"board": "abr", "near": "10001", "radius": "500"},
+    {"sort": "name"},
+    {"sort": "relevance"},
+    {"q": "smith", "sort": "name"},
+    {"near": "02116", "radius": "500", "sort": "distance"},
+    {"near": "02116", "radius": "500", "sort": "name"},
+    {"near": "10001", "radius": "500", "accepting": "1"},
+    {"q": "smith", "near": "10001", "radius": "500"},
+    {"cancer": "breast", "sex": "F", "language": "es", "telehealth": "1"},
+    {"specialty": "medical-oncology", "cancer": "lung", "certified": "1", "near": "19103", "radius": "200"},
+    {"q": "lee", "specialty": "hematology-oncology", "accepting": "1", "sort": "name"},
+]
+
+
+@pytest.mark.parametrize("params", VALID, ids=lambda params: urlencode(params) or "none")
+def test_page_and_api_find_the_same_physicians_in_the_same_order(client, api, directory, params):
+    # when the same search is run through the page and the API
+    on_the_page, from_the_api = page_results(client, params), api_results(api, params)
+    # then both list the same physicians in the same order
+    assert on_the_page == from_the_api
+
+
+def test_the_cases_cover_every_parameter_and_find_people():
+    from apps.directory.filters import PARAMETERS
+
+    assert {name for params in VALID for name in params} == {p.name for p in PARAMETERS}
+
+
+def test_the_broad_search_spans_two_pages(client, api, directory):
+    assert len(page_results(client, {})) == len(api_results(api, {})) == 26
+
+
+BAD = [
+    {"q": "x" * 201},
+    {"q": " " * 201},
+    {"q": "smith\x00"},
+    {"specialty": "astrology"},
+    {"specialty": "\x00"},
+    {"cancer": "common-cold"},
+    {"near": "1000"},
+    {"near": "00000"},
+    {"near": "10001\x00"},
+    {"near": "10001", "radius": "0"},
+    {"near": "10001", "radius": "500.001"},
+    {"near": "10001", "radius": "abc"},
+    {"near": "10001", "radius": " 5"},
+    {"near": "10001", "radius": "NaN"},
+    {"near": "10001", "radius": "1e999999999"},
+    {"accepting": "maybe"},
+    {"accepting": "TRUE"},
+    {"accepting": "yes"},
+    {"telehealth": "\x00"},
+    {"certified": "2"},
+    {"language": "xx"},
+    {"language": "eng"},
+    {"sex": "X"},
+    {"board": "ABIM"},
+    {"board": "no-such-board"},
+    {"sort": "price"},
+    {"sort": "distance"},
+    {"radius": "abc", "near": "00000", "accepting": "maybe", "sex": "X"},
+]
+
+
+@pytest.mark.parametrize("params", BAD, ids=lambda params: urlencode(params)[:40])
+def test_page_and_api_refuse_a_bad_value_with_the_same_message(client, api, directory, params):
+    # when
+    page = client.get(PAGE, params)
+    response = api.get(API, params)
+    # then: the page explains, the API answers 400; both name the same parameters with the same messages
+    assert page.status_code == 200 and response.status_code == 400
+    on_the_page = {(name, html.unescape(message)) for name, message in ERROR.findall(page.content.decode())}
+    from_the_api = {(error["field"], error["message"]) for error in response.json()["errors"]}
+    assert on_the_page == from_the_api
+    assert on_the_page
