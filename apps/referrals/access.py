@@ -1,7 +1,7 @@
 """The access log: one row per read or write of a referral, message or attachment (no patient data),
 one per refused read, and one per referral a list showed."""
 
-from .models import AccessLog
+from .models import DETAIL_MAX_LENGTH, AccessLog
 
 USER_AGENT_MAX = 300
 REFUSED = "refused"
@@ -20,7 +20,7 @@ def _row(request, *, action: str, object_type: str, object_id: str, detail: str,
         action=action,
         object_type=object_type,
         object_id=object_id,
-        detail=detail[:100],
+        detail=detail[:DETAIL_MAX_LENGTH],
         channel=channel,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX],
@@ -52,15 +52,16 @@ def log_refused(request, *, referral_id, channel: str) -> None:
     ).save()
 
 
-def log_list(request, referrals, *, channel: str) -> None:
-    """A list read: one row for the list, and one per referral it showed, in a single INSERT."""
+def log_list(request, referrals, *, channel: str, query: str = "") -> None:
+    """A list read: one row for the list (with the query that chose it, if given), and one per referral it
+    showed, in a single INSERT."""
     rows = [
         _row(
             request,
             action=AccessLog.Action.LIST,
             object_type="referral",
             object_id="",
-            detail=f"{len(referrals)} shown",
+            detail=f"{len(referrals)} shown" + (f": {query}" if query else ""),
             channel=channel,
         )
     ]

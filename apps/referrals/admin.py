@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from apps.accounts.models import Role
 
 from . import services
-from .access import log_access
+from .access import log_access, log_list
 from .models import AccessLog, Message, Referral, ReferralEvent
 from .permissions import has_clinical_permission
 
@@ -158,14 +158,9 @@ class ReferralAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        if response.status_code == 200:
-            log_access(
-                request,
-                action=AccessLog.Action.LIST,
-                object_type="referral",
-                detail=request.GET.urlencode(),
-                channel="admin",
-            )
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if changelist is not None:
+            log_list(request, list(changelist.result_list), channel="admin", query=request.GET.urlencode())
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -520,6 +520,10 @@ class Attachment(models.Model):
         return f"{stem or 'attachment'}.{self.EXTENSIONS.get(self.content_type, 'bin')}"
 
 
+# Room for an admin list's whole query string, which is what the log must show of a list read.
+DETAIL_MAX_LENGTH = 2000
+
+
 class AccessLog(models.Model):
     """Who read or wrote which referral, message or attachment, when and from where.
 
@@ -542,7 +546,9 @@ class AccessLog(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=30)
     object_id = models.CharField(max_length=64, blank=True)
-    detail = models.CharField(max_length=100, blank=True, help_text="For example the transition's name.")
+    detail = models.CharField(
+        max_length=DETAIL_MAX_LENGTH, blank=True, help_text="For example the transition's name, or a list's query."
+    )
     channel = models.CharField(max_length=10, blank=True, help_text="page, api or admin")
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
