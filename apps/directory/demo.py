@@ -34,7 +34,7 @@ from .models import (
     PracticeLocation,
     Specialty,
 )
-from .validators import npi_with_check_digit
+from .validators import npi_check_digit, npi_with_check_digit
 
 CHUNK_SIZE = 20_000
 SEEDED_TABLES = (
@@ -242,17 +242,6 @@ NULL = r"\N"
 def _copy_text(value: str) -> str:
     """Escape a value for COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def npi_check_digit(stem: str) -> str:
-    """The Luhn check digit of a 9-digit NPI stem with the 80840 prefix (same rule as validators, inlined)."""
-    total = 24
-    for position, char in enumerate(reversed(stem)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def demo_npis(count: int, seed: int) -> list[str]:
