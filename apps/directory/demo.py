@@ -34,7 +34,7 @@ from .models import (
     PracticeLocation,
     Specialty,
 )
-from .validators import npi_with_check_digit
+from .validators import npi_check_digit, npi_with_check_digit
 
 CHUNK_SIZE = 20_000
 SEEDED_TABLES = (
@@ -242,17 +242,6 @@ NULL = r"\N"
 def _copy_text(value: str) -> str:
     """Escape a value for COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def npi_check_digit(stem: str) -> str:
-    """The Luhn check digit of a 9-digit NPI stem with the 80840 prefix (same rule as validators, inlined)."""
-    total = 24
-    for position, char in enumerate(reversed(stem)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def demo_npis(count: int, seed: int) -> list[str]:
@@ -508,6 +497,37 @@ class ChunkWriter:
                 cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
+@dataclass
+class DrawnPhysician:
+    """Everything drawn for one physician, step by step, before any of it is written."""
+
+    index: int
+    sex: str = ""
+    first: str = ""
+    middle: str = ""
+    last: str = ""
+    suffix: str = ""
+    credentials: str = ""
+    pool: NamePool | None = None
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    category: str = ""
+    codes: list[str] = field(default_factory=list)
+    cancers: list[str] = field(default_factory=list)
+    telehealth: bool = False
+    active: bool = True
+    deactivated_on: str = NULL
+    enumerated: int = 0
+    nppes_updated: int = 0
+    last_verified: str = NULL
+    source: str = ""
+    state: str = ""
+    primary_zip: tuple[str, float, float, str] = ("", 0.0, 0.0, "")
+    zips: list[tuple[str, float, float, str]] = field(default_factory=list)
+    affiliations: list[tuple[int, str]] = field(default_factory=list)
+    certificates: list[tuple] = field(default_factory=list)
+    locations: list[tuple] = field(default_factory=list)
+
+
 class PhysicianGenerator:
     """Generates the rows of one chunk from its own random generator, one physician after another."""
 
@@ -523,32 +543,48 @@ class PhysicianGenerator:
         return datetime.date.fromordinal(self.today - days_ago).isoformat()
 
     def physician(self, out: ChunkWriter, index: int, npi: str, pk: int, include: bool) -> None:
-        """Draw physician number `index`; write its rows only when `include` (its NPI is new)."""
-        rng, plan, ref = self.rng, self.plan, self.ref
+        """Draw physician number `index`; write its rows only when `include` (its NPI is new).
+
+        The steps draw from one generator in a fixed order: reordering them changes every later physician.
+        """
+        drawn = DrawnPhysician(index=index)
+        self.draw_name(drawn)
+        self.draw_languages(drawn)
+        self.draw_specialties(drawn)
+        self.draw_record(drawn)
+        self.draw_places(drawn)
+        self.draw_certificates(drawn)
+        # Every draw happens before `include` is looked at, so a skipped physician leaves the next unchanged.
+        self.draw_locations(drawn)
+        if include:
+            self.write(out, drawn, npi, pk)
+
+    def draw_name(self, drawn: "DrawnPhysician") -> None:
+        rng, plan, index = self.rng, self.plan, drawn.index
         if index < len(SHOWCASE_NAMES):
-            sex, first, last = SHOWCASE_NAMES[index]
+            drawn.sex, drawn.first, drawn.last = SHOWCASE_NAMES[index]
             origin = "es_MX" if index % 2 == 0 else "en_US"
         else:
             roll = rng.random()
-            sex = "M" if roll < 0.55 else "F" if roll < 0.98 else ""
+            drawn.sex = "M" if roll < 0.55 else "F" if roll < 0.98 else ""
             origin = rng.choices(plan.origins, plan.origin_weights)[0]
             pool = plan.names[origin]
-            name_sex = sex or rng.choice("MF")
-            first = rng.choice(pool.first[name_sex])
-            last = rng.choice(pool.last[name_sex])
-        pool = plan.names[origin]
-        middle = ""
+            name_sex = drawn.sex or rng.choice("MF")
+            drawn.first = rng.choice(pool.first[name_sex])
+            drawn.last = rng.choice(pool.last[name_sex])
+        drawn.pool = plan.names[origin]
         roll = rng.random()
         if roll < 0.3:
-            middle = f"{chr(65 + rng.randrange(26))}."
+            drawn.middle = f"{chr(65 + rng.randrange(26))}."
         elif roll < 0.4:
-            middle = rng.choice(pool.first[sex or "F"])
-        suffix = rng.choice(SUFFIXES) if rng.random() < 0.02 else ""
+            drawn.middle = rng.choice(drawn.pool.first[drawn.sex or "F"])
+        drawn.suffix = rng.choice(SUFFIXES) if rng.random() < 0.02 else ""
         roll = rng.random()
-        credentials = "MD" if roll < 0.86 else "DO" if roll < 0.96 else "MD, PhD"
+        drawn.credentials = "MD" if roll < 0.86 else "DO" if roll < 0.96 else "MD, PhD"
 
-        languages = ["en"]
-        for code, probability in pool.languages:
+    def draw_languages(self, drawn: "DrawnPhysician") -> None:
+        rng, languages = self.rng, drawn.languages
+        for code, probability in drawn.pool.languages:
             if rng.random() < probability and code not in languages:
                 languages.append(code)
         if rng.random() < 0.06:
@@ -556,128 +592,140 @@ class PhysicianGenerator:
             if extra not in languages:
                 languages.append(extra)
 
-        primary = "207RH0003X" if index == 0 else rng.choices(plan.primary_codes, plan.primary_weights)[0]
-        category = ref.specialty_category[primary]
-        codes = [primary]
+    def draw_specialties(self, drawn: "DrawnPhysician") -> None:
+        """The primary taxonomy, perhaps a secondary one, and the cancer types the category treats."""
+        rng, plan = self.rng, self.plan
+        primary = "207RH0003X" if drawn.index == 0 else rng.choices(plan.primary_codes, plan.primary_weights)[0]
+        drawn.category = self.ref.specialty_category[primary]
+        drawn.codes = [primary]
         secondary = SECONDARY_SPECIALTY.get(primary)
         if secondary and rng.random() < secondary[0]:
-            codes.append(secondary[1])
+            drawn.codes.append(secondary[1])
+        cancer_pool, low, high = CANCERS_BY_CATEGORY[drawn.category]
+        drawn.cancers = sorted(set(rng.sample(cancer_pool, rng.randint(low, high))))
 
-        cancer_pool, low, high = CANCERS_BY_CATEGORY[category]
-        cancers = sorted(set(rng.sample(cancer_pool, rng.randint(low, high))))
-
-        telehealth = rng.random() < 0.45
-        active = index == 0 or rng.random() < 0.97
-        deactivated_on = NULL if active else self.date(rng.randint(1, 900))
-        enumerated = rng.randint(400, 7300)
-        nppes_updated = rng.randint(0, enumerated - 1)
+    def draw_record(self, drawn: "DrawnPhysician") -> None:
+        """Telehealth, whether active, and the dates of the NPPES record and of its last verification."""
+        rng = self.rng
+        drawn.telehealth = rng.random() < 0.45
+        drawn.active = drawn.index == 0 or rng.random() < 0.97
+        drawn.deactivated_on = NULL if drawn.active else self.date(rng.randint(1, 900))
+        drawn.enumerated = rng.randint(400, 7300)
+        drawn.nppes_updated = rng.randint(0, drawn.enumerated - 1)
         roll = rng.random()
-        last_verified = NULL if roll < 0.02 else self.date(rng.randint(0, 3 * 365))
-        source = "nppes" if rng.random() < 0.8 else "manual"
+        drawn.last_verified = NULL if roll < 0.02 else self.date(rng.randint(0, 3 * 365))
+        drawn.source = "nppes" if rng.random() < 0.8 else "manual"
 
-        # Locations: the first physicians cover every state, the rest follow the population.
+    def draw_places(self, drawn: "DrawnPhysician") -> None:
+        """The state, the ZIPs of the locations and the institutions: the first physicians cover every
+        state, the rest follow the population."""
+        rng, plan, ref, index = self.rng, self.plan, self.ref, drawn.index
         if index < len(plan.state_order):
-            state = plan.state_order[index]
+            drawn.state = plan.state_order[index]
         else:
-            state = rng.choices(plan.states, plan.state_weights)[0]
-        primary_zip = rng.choice(ref.zips_by_state[state])
+            drawn.state = rng.choices(plan.states, plan.state_weights)[0]
+        drawn.primary_zip = rng.choice(ref.zips_by_state[drawn.state])
         roll = rng.random()
         location_count = 1 if roll < 0.55 else 2 if roll < 0.85 else 3
-        zips = [primary_zip]
+        drawn.zips = [drawn.primary_zip]
         for _ in range(location_count - 1):
-            nearby = ref.zips_by_prefix[primary_zip[0][:3]]
-            zips.append(rng.choice(nearby) if rng.random() < 0.8 else rng.choice(ref.zips_by_state[state]))
+            nearby = ref.zips_by_prefix[drawn.primary_zip[0][:3]]
+            drawn.zips.append(rng.choice(nearby) if rng.random() < 0.8 else rng.choice(ref.zips_by_state[drawn.state]))
 
-        affiliations = []
-        local = self.institutions.get(state, [])
+        local = self.institutions.get(drawn.state, [])
         roll = rng.random()
         if local and roll < 0.9:
-            affiliations.append(rng.choice(local))
+            drawn.affiliations.append(rng.choice(local))
             if roll < 0.2:
                 other = rng.choice(local)
-                if other not in affiliations:
-                    affiliations.append(other)
+                if other not in drawn.affiliations:
+                    drawn.affiliations.append(other)
 
-        status = rng.choices(plan.statuses, plan.status_weights)[0]
-        certificates = []
-        if status is not None:
-            certificates = CERTIFICATES[primary]
-            if credentials == "DO" and rng.random() < 0.5:
-                certificates = [(AOA_EQUIVALENT.get(board, board), name) for board, name in certificates]
-            lifetime = status == CertificationStatus.CERTIFIED and rng.random() < 0.04
-            first_days = rng.randint(36 * 365, 44 * 365) if lifetime else rng.randint(1100, 34 * 365)
-            cert_rows = []
-            for board, certificate_name in certificates:
-                first_certified = self.today - first_days - rng.randint(0, 400)
-                if lifetime:
-                    expires, moc = NULL, MOCStatus.NOT_REQUIRED
-                elif status == CertificationStatus.CERTIFIED:
-                    expires = self.date(-rng.randint(60, 3650))
-                    moc = MOCStatus.MEETING if rng.random() < 0.9 else MOCStatus.UNKNOWN
-                elif status == CertificationStatus.LAPSED:
-                    expires, moc = self.date(rng.randint(1, 700)), MOCStatus.NOT_MEETING
-                elif status == CertificationStatus.EXPIRED:
-                    span = self.today - first_certified - 365
-                    expires, moc = self.date(rng.randint(1, max(1, min(3650, span)))), MOCStatus.NOT_MEETING
-                else:
-                    expires, moc = self.date(-rng.randint(30, 2000)), MOCStatus.NOT_MEETING
-                verified = self.date(rng.randint(0, 3 * 365))
-                source_name = "ABMS Certification Matters" if ref.board_kind[board] == "abms" else "AOA Find a DO"
-                cert_rows.append(
-                    (board, certificate_name, status, moc, datetime.date.fromordinal(first_certified).isoformat(),
-                     expires, verified, source_name)
-                )  # fmt: skip
-            certificates = cert_rows
+    def draw_certificates(self, drawn: "DrawnPhysician") -> None:
+        rng = self.rng
+        status = rng.choices(self.plan.statuses, self.plan.status_weights)[0]
+        if status is None:
+            return
+        certificates = CERTIFICATES[drawn.codes[0]]
+        if drawn.credentials == "DO" and rng.random() < 0.5:
+            certificates = [(AOA_EQUIVALENT.get(board, board), name) for board, name in certificates]
+        lifetime = status == CertificationStatus.CERTIFIED and rng.random() < 0.04
+        first_days = rng.randint(36 * 365, 44 * 365) if lifetime else rng.randint(1100, 34 * 365)
+        for board, certificate_name in certificates:
+            first_certified = self.today - first_days - rng.randint(0, 400)
+            expires, moc = self.draw_expiry(status, lifetime, first_certified)
+            verified = self.date(rng.randint(0, 3 * 365))
+            source_name = "ABMS Certification Matters" if self.ref.board_kind[board] == "abms" else "AOA Find a DO"
+            drawn.certificates.append(
+                (board, certificate_name, status, moc, datetime.date.fromordinal(first_certified).isoformat(),
+                 expires, verified, source_name)
+            )  # fmt: skip
 
-        # Every draw happens before `include` is looked at, so a skipped physician leaves the next unchanged.
-        locations = []
-        for position, (zip_code, lat, lng, zip_city) in enumerate(zips):
-            if affiliations and rng.random() < 0.4:
-                name = affiliations[0][1]
+    def draw_expiry(self, status: str, lifetime: bool, first_certified: int) -> tuple[str, str]:
+        """A certificate's expiry date and maintenance-of-certification status, consistent with its status."""
+        rng = self.rng
+        if lifetime:
+            return NULL, MOCStatus.NOT_REQUIRED
+        if status == CertificationStatus.CERTIFIED:
+            expires = self.date(-rng.randint(60, 3650))
+            return expires, MOCStatus.MEETING if rng.random() < 0.9 else MOCStatus.UNKNOWN
+        if status == CertificationStatus.LAPSED:
+            return self.date(rng.randint(1, 700)), MOCStatus.NOT_MEETING
+        if status == CertificationStatus.EXPIRED:
+            span = self.today - first_certified - 365
+            return self.date(rng.randint(1, max(1, min(3650, span)))), MOCStatus.NOT_MEETING
+        return self.date(-rng.randint(30, 2000)), MOCStatus.NOT_MEETING
+
+    def draw_locations(self, drawn: "DrawnPhysician") -> None:
+        rng = self.rng
+        for position, (zip_code, lat, lng, zip_city) in enumerate(drawn.zips):
+            if drawn.affiliations and rng.random() < 0.4:
+                name = drawn.affiliations[0][1]
             else:
                 name = rng.choice(
-                    (f"{zip_city} Oncology Associates", f"{zip_city} Cancer Care", f"{last} Hematology & Oncology",
-                     f"Cancer Center of {zip_city}", f"{zip_city} Hematology Oncology Group")
+                    (f"{zip_city} Oncology Associates", f"{zip_city} Cancer Care",
+                     f"{drawn.last} Hematology & Oncology", f"Cancer Center of {zip_city}",
+                     f"{zip_city} Hematology Oncology Group")
                 )  # fmt: skip
             suite = f"Suite {rng.randint(1, 9)}{rng.randint(0, 9)}0" if rng.random() < 0.5 else ""
             phone = f"{rng.randint(201, 989)}-555-01{rng.randint(0, 99):02d}"
-            accepting = index == 0 or rng.random() < 0.8
-            locations.append(
-                (name, rng.choice(plan.streets), suite, zip_city, state, zip_code, phone, str(lat), str(lng),
-                 "t" if accepting else "f", "t" if position == 0 else "f")
+            accepting = drawn.index == 0 or rng.random() < 0.8
+            drawn.locations.append(
+                (name, rng.choice(self.plan.streets), suite, zip_city, drawn.state, zip_code, phone, str(lat),
+                 str(lng), "t" if accepting else "f", "t" if position == 0 else "f")
             )  # fmt: skip
 
-        if not include:
-            return
-
-        city = primary_zip[3]
-        focus = f" Focus areas: {', '.join(slug.replace('-', ' ') for slug in cancers[:4])}." if cancers else ""
-        bio = f"Dr. {last} is a {SPECIALTY_PHRASE[category]} in {city}, {state}.{focus}"
+    def write(self, out: ChunkWriter, drawn: "DrawnPhysician", npi: str, pk: int) -> None:
+        """One physician's COPY rows in every table, and their counts."""
+        ref, d = self.ref, drawn
+        city = d.primary_zip[3]
+        focus = f" Focus areas: {', '.join(slug.replace('-', ' ') for slug in d.cancers[:4])}." if d.cancers else ""
+        bio = f"Dr. {d.last} is a {SPECIALTY_PHRASE[d.category]} in {city}, {d.state}.{focus}"
         out.write(
-            "physician", str(pk), npi, first, middle, last, suffix, credentials, sex, bio,
-            "{" + ",".join(languages) + "}", "t" if telehealth else "f", "t" if active else "f",
-            deactivated_on, NULL, self.date(enumerated), self.date(nppes_updated), last_verified, source, "{}",
-            self.now, self.now,
+            "physician", str(pk), npi, d.first, d.middle, d.last, d.suffix, d.credentials, d.sex, bio,
+            "{" + ",".join(d.languages) + "}", "t" if d.telehealth else "f", "t" if d.active else "f",
+            d.deactivated_on, NULL, self.date(d.enumerated), self.date(d.nppes_updated), d.last_verified, d.source,
+            "{}", self.now, self.now,
         )  # fmt: skip
         out.counts.physicians += 1
-        for position, code in enumerate(codes):
+        for position, code in enumerate(d.codes):
             out.write("specialty", str(pk), str(ref.specialty_ids[code]), "t" if position == 0 else "f")
-        out.counts.specialties += len(codes)
-        for slug in cancers:
+        out.counts.specialties += len(d.codes)
+        for slug in d.cancers:
             out.write("cancer", str(pk), str(ref.cancer_ids[slug]))
-        out.counts.cancer_types += len(cancers)
-        for board, certificate_name, status_value, moc, first_on, expires, verified, source_name in certificates:
+        out.counts.cancer_types += len(d.cancers)
+        for board, certificate_name, status_value, moc, first_on, expires, verified, source_name in d.certificates:
             out.write(
                 "cert", str(pk), str(ref.board_ids[board]), certificate_name, str(status_value), str(moc), first_on,
                 expires, verified, source_name, self.now, self.now,
             )  # fmt: skip
-        out.counts.certifications += len(certificates)
-        for location in locations:
+        out.counts.certifications += len(d.certificates)
+        for location in d.locations:
             out.write("loc", str(pk), *location, self.now, self.now)
-        out.counts.locations += len(zips)
-        for institution_id, _ in affiliations:
+        out.counts.locations += len(d.zips)
+        for institution_id, _ in d.affiliations:
             out.write("aff", str(pk), str(institution_id))
-        out.counts.affiliations += len(affiliations)
+        out.counts.affiliations += len(d.affiliations)
 
 
 def _existing_npis(cursor, npis: list[str]) -> set[str]:

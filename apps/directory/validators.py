@@ -18,27 +18,26 @@ validate_icd10_code = RegexValidator(
 )
 
 
-def npi_check_digit_ok(npi: str) -> bool:
-    """Luhn over the NPI with the 80840 card-issuer prefix, as CMS specifies."""
-    if not re.fullmatch(r"\d{10}", npi or ""):
-        return False
+def npi_check_digit(stem: str) -> str:
+    """The check digit of a 9-digit NPI stem: Luhn with the 80840 card-issuer prefix, as CMS specifies."""
     total = 24  # the Luhn contribution of the 80840 prefix
-    for position, char in enumerate(reversed(npi[:9])):
+    for position, char in enumerate(reversed(stem)):
         digit = int(char)
         if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
         total += digit
-    return (10 - total % 10) % 10 == int(npi[9])
+    return str((10 - total % 10) % 10)
+
+
+def npi_check_digit_ok(npi: str) -> bool:
+    return bool(re.fullmatch(r"\d{10}", npi or "")) and npi_check_digit(npi[:9]) == npi[9]
 
 
 def npi_with_check_digit(first_nine: str) -> str:
     """Complete a 9-digit NPI stem with its check digit (used to build synthetic data)."""
-    for check in "0123456789":
-        if npi_check_digit_ok(first_nine + check):
-            return first_nine + check
-    raise ValueError(first_nine)
+    if not re.fullmatch(r"\d{9}", first_nine):
+        raise ValueError(first_nine)
+    return first_nine + npi_check_digit(first_nine)
 
 
 def validate_npi(value: str) -> None:

@@ -40,14 +40,12 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def service_kwargs(self) -> dict:
-        return {"version": self.cleaned_data["version"]}
+        """Each field is the service's keyword of the same name, as in the API's action serializers."""
+        return {name: self.cleaned_data[name] for name in self.fields}
 
 
 class CommentForm(VersionForm):
     comment = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "comment": self.cleaned_data["comment"]}
 
 
 # The action forms only parse: a missing question, reason or appointment is refused by the service, with
@@ -59,17 +57,11 @@ class QuestionForm(VersionForm):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="What do you need?"
     )
 
-    def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "question": self.cleaned_data["question"]}
-
 
 class AnswerForm(VersionForm):
     answer = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer"
     )
-
-    def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "answer": self.cleaned_data["answer"]}
 
 
 class RejectForm(VersionForm):
@@ -84,16 +76,6 @@ class RejectForm(VersionForm):
     )
     suggested_colleague_npi = forms.CharField(required=False, label="Suggested colleague (NPI)")
 
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            **super().service_kwargs(),
-            "reason_code": data["reason_code"],
-            "comment": data["comment"],
-            "advice": data["advice"],
-            "suggested_colleague_npi": data["suggested_colleague_npi"],
-        }
-
 
 class ScheduleForm(VersionForm):
     appointment_at = forms.DateTimeField(
@@ -102,13 +84,6 @@ class ScheduleForm(VersionForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     place = forms.CharField(required=False, max_length=300, label="Place")
-
-    def service_kwargs(self) -> dict:
-        return {
-            **super().service_kwargs(),
-            "appointment_at": self.cleaned_data["appointment_at"],
-            "place": self.cleaned_data["place"],
-        }
 
 
 class CompleteForm(VersionForm):
@@ -119,22 +94,9 @@ class CompleteForm(VersionForm):
         required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 5}), label="Outcome letter"
     )
 
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            **super().service_kwargs(),
-            "findings": data["findings"],
-            "diagnosis": data["diagnosis"],
-            "recommendations": data["recommendations"],
-            "letter": data["letter"],
-        }
-
 
 class ReasonForm(VersionForm):
     reason = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "reason": self.cleaned_data["reason"]}
 
 
 class MessageForm(forms.Form):

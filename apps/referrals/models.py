@@ -93,8 +93,8 @@ class RejectionReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# What the GP writes, and may change while the referral is a draft (in the order the form shows it).
-DRAFT_FIELDS = (
+# Who the patient is, and what the GP says about the case: the two halves of the GP's referral.
+PATIENT_FIELDS = (
     "patient_first_name",
     "patient_last_name",
     "patient_date_of_birth",
@@ -102,27 +102,8 @@ DRAFT_FIELDS = (
     "patient_phone",
     "patient_email",
     "patient_mrn",
-    "priority",
-    "cancer_type",
-    "icd10_code",
-    "clinical_question",
-    "history",
-    "investigations",
-    "medications",
-    "allergies",
-    "patient_consent",
 )
-# Everything that identifies the patient or says something about their health: shown only to the two
-# parties and to curators holding the "view clinical data" permission.
-CLINICAL_FIELDS = (
-    "patient_first_name",
-    "patient_last_name",
-    "patient_date_of_birth",
-    "patient_sex",
-    "patient_phone",
-    "patient_email",
-    "patient_mrn",
-    "patient_consent",
+CASE_FIELDS = (
     "cancer_type",
     "icd10_code",
     "clinical_question",
@@ -130,6 +111,9 @@ CLINICAL_FIELDS = (
     "investigations",
     "medications",
     "allergies",
+)
+# What the oncologist writes back about the patient: the appointment, the refusal, the outcome.
+ANSWER_FIELDS = (
     "appointment_place",
     "rejection_reason",
     "rejection_comment",
@@ -141,6 +125,11 @@ CLINICAL_FIELDS = (
     "outcome_recommendations",
     "outcome_letter",
 )
+# What the GP writes, and may change while the referral is a draft (in the order the form shows it).
+DRAFT_FIELDS = (*PATIENT_FIELDS, "priority", *CASE_FIELDS, "patient_consent")
+# Everything that identifies the patient or says something about their health: shown only to the two
+# parties and to curators holding the "view clinical data" permission.
+CLINICAL_FIELDS = (*PATIENT_FIELDS, "patient_consent", *CASE_FIELDS, *ANSWER_FIELDS)
 BIRTH_DATE_IN_FUTURE = "The date of birth cannot be in the future."
 
 

@@ -2,10 +2,11 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from apps.referrals import services
-from apps.referrals.models import Status
+from apps.referrals.models import Referral, ReferralEvent, Status
 
 ROLES = ("gp", "oncologist", "curator")
 
@@ -110,6 +111,11 @@ def all_cases():
                 yield status, role, action
 
 
+CASES = list(all_cases())
+# Every (status, role, action) as a test case, with readable ids.
+each_case = pytest.mark.parametrize(("status", "role", "action"), CASES, ids=["-".join(c) for c in CASES])
+
+
 def expected(status: str, role: str, action: str) -> str:
     """'allowed', 'permission' (HTTP 403) or 'conflict' (HTTP 409)."""
     if (status, role, action) in ALLOWED:
@@ -117,3 +123,13 @@ def expected(status: str, role: str, action: str) -> str:
     if ACTION_ROLE[action] != role:
         return "permission"
     return "conflict"
+
+
+def actor_of(referral, role: str, curator):
+    """Who plays `role` on `referral`: its GP, its oncologist, or the given curator."""
+    return {"gp": referral.referring_gp, "oncologist": referral.oncologist.account, "curator": curator}[role]
+
+
+def footprint(referral) -> tuple:
+    """What a refused action must leave unchanged: the referral's state and version, and the row counts."""
+    return referral.status, referral.version, ReferralEvent.objects.count(), Referral.objects.count()

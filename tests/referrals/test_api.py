@@ -9,7 +9,7 @@ from apps.referrals import services
 from apps.referrals.models import AccessLog, Attachment, Referral, ReferralEvent
 from tests.factories import GPFactory, OncologistUserFactory, cancer_type
 
-from .cases import ALLOWED, all_cases, expected
+from .cases import ALLOWED, actor_of, each_case, expected, footprint
 from .factories import make_referral
 from .files import PDF
 from .test_access_control import OUTSIDERS, api_urls, assert_refused
@@ -31,16 +31,12 @@ def api():
     return APIClient()
 
 
-CASES = list(all_cases())
-
-
-@pytest.mark.parametrize(("status", "role", "action"), CASES, ids=["-".join(c) for c in CASES])
+@each_case
 def test_every_state_role_action_over_http(api, status, role, action, clinical_curator):
     # given a referral in `status` and its actor of `role` (curators hold the clinical permission, to see it)
     referral = make_referral(status)
-    actor = {"gp": referral.referring_gp, "oncologist": referral.oncologist.account, "curator": clinical_curator}[role]
-    api.force_authenticate(actor)
-    before = (referral.status, referral.version, ReferralEvent.objects.count(), Referral.objects.count())
+    api.force_authenticate(actor_of(referral, role, clinical_curator))
+    before = footprint(referral)
 
     # when the actor posts the action
     response = api.post(
@@ -64,7 +60,7 @@ def test_every_state_role_action_over_http(api, status, role, action, clinical_c
         else:
             assert response.status_code == {"permission": 403, "conflict": 409}[outcome], response.json()
         assert set(response.json()) == {"errors"}
-        assert (referral.status, referral.version, ReferralEvent.objects.count(), Referral.objects.count()) == before
+        assert footprint(referral) == before
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)

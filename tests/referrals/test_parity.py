@@ -380,22 +380,17 @@ def test_a_duplicate_referral_needs_the_same_confirmation_on_both(doors, people)
 # -- reads -----------------------------------------------------------------------------------------
 
 
-def test_the_oncologist_opening_a_submitted_referral_has_one_outcome(doors, people):
+@pytest.mark.parametrize(
+    ("reader", "status_after"),
+    [(1, "under_review"), (0, "submitted")],
+    ids=["the-oncologist-opens-it", "the-gp-changes-nothing"],
+)
+def test_reading_a_submitted_referral_has_one_outcome_on_page_and_api(doors, people, reader, status_after):
     on_page, on_api = twins(people, "submitted")
-    oncologist = people[1]
-    page = doors.page(oncologist, on_page, "get", on_page.get_absolute_url(), reads=True)
-    api = doors.api_call(oncologist, on_api, "get", f"/api/v1/referrals/{on_api.pk}/", reads=True)
+    page = doors.page(people[reader], on_page, "get", on_page.get_absolute_url(), reads=True)
+    api = doors.api_call(people[reader], on_api, "get", f"/api/v1/referrals/{on_api.pk}/", reads=True)
     assert page == api
-    assert page["state"]["status"] == "under_review"
-
-
-def test_the_gp_reading_a_submitted_referral_changes_nothing_on_either(doors, people):
-    on_page, on_api = twins(people, "submitted")
-    gp = people[0]
-    page = doors.page(gp, on_page, "get", on_page.get_absolute_url(), reads=True)
-    api = doors.api_call(gp, on_api, "get", f"/api/v1/referrals/{on_api.pk}/", reads=True)
-    assert page == api
-    assert page["state"]["status"] == "submitted"
+    assert page["state"]["status"] == status_after
 
 
 @pytest.mark.parametrize(
@@ -428,6 +423,15 @@ def test_an_attachment_downloads_with_one_set_of_headers(client, people, name, c
     assert [(r.user_id, r.channel) for r in rows] == [(gp.pk, "page"), (gp.pk, "api")]
 
 
+def both_lists(client, user, query):
+    """The referral list for `user` with the same `query`, as the page and as the API serve it."""
+    client.force_login(user)
+    page = client.get(reverse("referrals:list"), query)
+    api = APIClient()
+    api.force_authenticate(user)
+    return page, api.get("/api/v1/referrals/", query)
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -442,11 +446,7 @@ def test_the_oncologists_list_filters_give_the_same_referrals(client, people, qu
     for status in ("submitted", "under_review", "accepted", "scheduled"):
         for priority in ("routine", "urgent"):
             make_referral(status, referring_gp=gp, oncologist=oncologist.physician, priority=priority)
-    client.force_login(oncologist)
-    page = client.get(reverse("referrals:list"), query)
-    api = APIClient()
-    api.force_authenticate(oncologist)
-    served = api.get("/api/v1/referrals/", query)
+    page, served = both_lists(client, oncologist, query)
     assert page.status_code == served.status_code == 200
     shown = {str(r.pk) for r in page.context["referrals"]}
     assert shown == {item["id"] for item in served.json()["results"]}
@@ -461,11 +461,7 @@ def test_the_oncologists_list_filters_give_the_same_referrals(client, people, qu
 def test_a_bad_list_filter_is_the_same_clear_error_on_both(client, people, query):
     oncologist = people[1]
     make_referral("accepted", oncologist=oncologist.physician)
-    client.force_login(oncologist)
-    page = client.get(reverse("referrals:list"), query)
-    api = APIClient()
-    api.force_authenticate(oncologist)
-    served = api.get("/api/v1/referrals/", query)
+    page, served = both_lists(client, oncologist, query)
     assert page.status_code == served.status_code == 400
     assert page_errors(page) == api_errors(served)
     assert set(page_errors(page)) == set(query)
@@ -483,6 +479,19 @@ def test_a_message_has_one_outcome(doors, people, body):
     assert page == api
 
 
+def upload_on_both(doors, gp, on_page, on_api, name, content):
+    """The same file uploaded by the GP to one twin through the page and to the other through the API."""
+    page = doors.page(
+        gp, on_page, "post", reverse("referrals:attachment-upload", args=[on_page.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )  # fmt: skip
+    api = doors.api_call(
+        gp, on_api, "post", f"/api/v1/referrals/{on_api.pk}/attachments/",
+        {"file": SimpleUploadedFile(name, content)}, fmt="multipart",
+    )  # fmt: skip
+    return page, api
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [("scan.pdf", PDF), ("photo.pdf", PNG), ("report.pdf", b"MZ\x90\x00" * 64), ("empty.pdf", b"")],
@@ -490,43 +499,13 @@ def test_a_message_has_one_outcome(doors, people, body):
 )
 def test_an_upload_has_one_outcome(doors, people, name, content):
     on_page, on_api = twins(people, "accepted")
-    gp = people[0]
-    page = doors.page(
-        gp,
-        on_page,
-        "post",
-        reverse("referrals:attachment-upload", args=[on_page.pk]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
-    api = doors.api_call(
-        gp,
-        on_api,
-        "post",
-        f"/api/v1/referrals/{on_api.pk}/attachments/",
-        {"file": SimpleUploadedFile(name, content)},
-        fmt="multipart",
-    )
+    page, api = upload_on_both(doors, people[0], on_page, on_api, name, content)
     assert page == api
 
 
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
 def test_an_upload_to_a_closed_referral_is_the_same_conflict_on_both(doors, people, status):
     on_page, on_api = twins(people, status, closing_reason="Closed." if status == "cancelled" else "")
-    gp = people[0]
-    page = doors.page(
-        gp,
-        on_page,
-        "post",
-        reverse("referrals:attachment-upload", args=[on_page.pk]),
-        {"file": SimpleUploadedFile("scan.pdf", PDF)},
-    )
-    api = doors.api_call(
-        gp,
-        on_api,
-        "post",
-        f"/api/v1/referrals/{on_api.pk}/attachments/",
-        {"file": SimpleUploadedFile("scan.pdf", PDF)},
-        fmt="multipart",
-    )
+    page, api = upload_on_both(doors, people[0], on_page, on_api, "scan.pdf", PDF)
     assert page == api
     assert (page["kind"], page["errors"]) == ("409", {None: [services.REFERRAL_CLOSED]})

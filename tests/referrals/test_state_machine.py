@@ -3,16 +3,10 @@ import pytest
 from apps.referrals import services
 from apps.referrals.models import Referral, ReferralEvent, Status
 
-from .cases import ALLOWED, SERVICE_FUNCTIONS, action_kwargs, all_cases, expected
+from .cases import ALLOWED, SERVICE_FUNCTIONS, action_kwargs, actor_of, each_case, expected
 from .factories import make_referral
 
 pytestmark = pytest.mark.django_db
-
-CASES = list(all_cases())
-
-
-def actor_for(role, referral, curator):
-    return {"gp": referral.referring_gp, "oncologist": referral.oncologist.account, "curator": curator}[role]
 
 
 def snapshot(referral: Referral):
@@ -20,11 +14,11 @@ def snapshot(referral: Referral):
     return referral.status, referral.version, ReferralEvent.objects.filter(referral=referral).count()
 
 
-@pytest.mark.parametrize(("status", "role", "action"), CASES, ids=["-".join(c) for c in CASES])
+@each_case
 def test_every_state_role_action_is_allowed_or_refused_without_change(status, role, action, curator):
     # given a referral in `status` and the actor of `role`
     referral = make_referral(status)
-    actor = actor_for(role, referral, curator)
+    actor = actor_of(referral, role, curator)
     before = snapshot(referral)
     outcome = expected(status, role, action)
 
@@ -65,7 +59,7 @@ ALLOWED_CASES = sorted(ALLOWED)
 def test_a_stale_version_is_a_conflict_and_changes_nothing(status, role, action, curator):
     # given a referral the actor loaded at an older version
     referral = make_referral(status, version=3)
-    actor = actor_for(role, referral, curator)
+    actor = actor_of(referral, role, curator)
     before = snapshot(referral)
 
     # when they act on version 2
@@ -150,7 +144,7 @@ def test_missing_required_input_is_a_validation_error_and_changes_nothing(
     from django.core.exceptions import ValidationError
 
     referral = make_referral(status)
-    actor = actor_for(role, referral, curator)
+    actor = actor_of(referral, role, curator)
     before = snapshot(referral)
 
     with pytest.raises(ValidationError) as raised:

@@ -4,14 +4,12 @@ invisible to all but their GP), and nothing changes."""
 import pytest
 from django.urls import reverse
 
-from apps.referrals.models import Referral, ReferralEvent
+from apps.referrals.models import ReferralEvent
 
-from .cases import ALLOWED, action_kwargs, all_cases, expected
+from .cases import ALLOWED, action_kwargs, actor_of, each_case, expected, footprint
 from .factories import make_referral
 
 pytestmark = pytest.mark.django_db
-
-CASES = list(all_cases())
 
 
 def form_kwargs(action):
@@ -21,12 +19,11 @@ def form_kwargs(action):
     return data
 
 
-@pytest.mark.parametrize(("status", "role", "action"), CASES, ids=["-".join(c) for c in CASES])
+@each_case
 def test_every_state_role_action_through_the_pages(client, status, role, action, clinical_curator):
     referral = make_referral(status)
-    actor = {"gp": referral.referring_gp, "oncologist": referral.oncologist.account, "curator": clinical_curator}[role]
-    client.force_login(actor)
-    before = (referral.status, referral.version, ReferralEvent.objects.count(), Referral.objects.count())
+    client.force_login(actor_of(referral, role, clinical_curator))
+    before = footprint(referral)
 
     response = client.post(
         reverse("referrals:action", args=[referral.pk, action]), {"version": referral.version, **form_kwargs(action)}
@@ -43,4 +40,4 @@ def test_every_state_role_action_through_the_pages(client, status, role, action,
             assert response.status_code == 404
         else:
             assert response.status_code == {"permission": 403, "conflict": 409}[outcome]
-        assert (referral.status, referral.version, ReferralEvent.objects.count(), Referral.objects.count()) == before
+        assert footprint(referral) == before

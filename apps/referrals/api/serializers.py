@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from apps.directory.models import CancerType
 
-from ..models import Attachment, Message, Referral, ReferralEvent, RejectionReason
+from ..models import CASE_FIELDS, PATIENT_FIELDS, Attachment, Message, Referral, ReferralEvent, RejectionReason
 
 
 def _model_field(name: str):
@@ -43,21 +43,9 @@ class ReferralSerializer(serializers.ModelSerializer):
             "referring_gp_name",
             "oncologist_npi",
             "oncologist_name",
-            "patient_first_name",
-            "patient_last_name",
-            "patient_date_of_birth",
-            "patient_sex",
-            "patient_phone",
-            "patient_email",
-            "patient_mrn",
+            *PATIENT_FIELDS,
             "patient_consent",
-            "cancer_type",
-            "icd10_code",
-            "clinical_question",
-            "history",
-            "investigations",
-            "medications",
-            "allergies",
+            *CASE_FIELDS,
             "created_at",
             "submitted_at",
             "first_reviewed_at",

@@ -222,16 +222,14 @@ class ReferralViewSet(GenericViewSet):
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def messages(self, request, pk=None):
         referral = self.get_object()
-        if request.method == "GET":
-            _channel_log(request, action=AccessLog.Action.LIST, obj=referral, object_type="message")
-            return Response(MessageSerializer(referral.messages.select_related("author"), many=True).data)
-        serializer = MessageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        message = self._run(
-            lambda: services.message_create(referral=referral, by=request.user, body=serializer.validated_data["body"])
+        return self._list_or_add(
+            request,
+            referral,
+            rows=referral.messages.select_related("author"),
+            shown_as=MessageSerializer,
+            parsed_by=MessageSerializer,
+            add=lambda data: services.message_create(referral=referral, by=request.user, body=data["body"]),
         )
-        _channel_log(request, action=AccessLog.Action.CREATE, obj=message)
-        return Response(MessageSerializer(message).data, status=http.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"], summary="The attachments", responses={200: AttachmentSerializer(many=True), **READ_ERRORS}
@@ -245,18 +243,26 @@ class ReferralViewSet(GenericViewSet):
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attachments(self, request, pk=None):
         referral = self.get_object()
-        if request.method == "GET":
-            _channel_log(request, action=AccessLog.Action.LIST, obj=referral, object_type="attachment")
-            return Response(AttachmentSerializer(referral.attachments.all(), many=True).data)
-        serializer = AttachmentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attachment = self._run(
-            lambda: services.attachment_add(
-                referral=referral, by=request.user, upload=serializer.validated_data["file"]
-            )
+        return self._list_or_add(
+            request,
+            referral,
+            rows=referral.attachments.all(),
+            shown_as=AttachmentSerializer,
+            parsed_by=AttachmentUploadSerializer,
+            add=lambda data: services.attachment_add(referral=referral, by=request.user, upload=data["file"]),
         )
-        _channel_log(request, action=AccessLog.Action.CREATE, obj=attachment)
-        return Response(AttachmentSerializer(attachment).data, status=http.HTTP_201_CREATED)
+
+    def _list_or_add(self, request, referral, *, rows, shown_as, parsed_by, add):
+        """GET lists a referral's messages or attachments, POST adds one: each logged on the API channel."""
+        if request.method == "GET":
+            object_type = rows.model._meta.model_name
+            _channel_log(request, action=AccessLog.Action.LIST, obj=referral, object_type=object_type)
+            return Response(shown_as(rows, many=True).data)
+        serializer = parsed_by(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        added = self._run(lambda: add(serializer.validated_data))
+        _channel_log(request, action=AccessLog.Action.CREATE, obj=added)
+        return Response(shown_as(added).data, status=http.HTTP_201_CREATED)
 
     def _attachment(self, pk, attachment_pk):
         referral = self.get_object()
