@@ -14,6 +14,7 @@ from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from . import display
 from . import forms as search_forms
 from .filters import BY_NAME, FACETED, PARAMETERS, PhysicianFilterSet
 from .geo import zip_centroid
@@ -279,13 +280,14 @@ def _json_ld(physician, locations, canonical_url: str) -> str:
         "address": [
             {
                 "@type": "PostalAddress",
-                "name": loc.name,
-                "streetAddress": ", ".join(part for part in (loc.address_line1, loc.address_line2) if part),
-                "addressLocality": loc.city,
+                # As the page shows it, not as the registry stores it ("1 MAIN ST", "191031234").
+                "name": loc.title,
+                "streetAddress": loc.display_street,
+                "addressLocality": loc.display_city,
                 "addressRegion": loc.state,
-                "postalCode": loc.zip_code,
+                "postalCode": display.zip_code(loc.zip_code),
                 "addressCountry": "US",
-                **({"telephone": loc.phone} if loc.phone else {}),
+                **({"telephone": loc.display_phone} if loc.phone else {}),
             }
             for loc in locations
         ],

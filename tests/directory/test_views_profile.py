@@ -164,10 +164,40 @@ def test_json_ld_describes_the_physician(client, physician):
     assert data["knowsLanguage"] == ["en", "es"]
     assert data["isAcceptingNewPatients"] is True
     assert [a["postalCode"] for a in data["address"]] == ["10001", "19103"]
-    assert data["address"][0]["telephone"] == "212-555-0199" and "telephone" not in data["address"][1]
+    assert data["address"][0]["telephone"] == "(212) 555-0199" and "telephone" not in data["address"][1]
     assert data["hospitalAffiliation"] == [{"@type": "Hospital", "name": "Hudson Cancer Center"}]
     assert len(data["hasCredential"]) == 1  # the lapsed certificate is not a current credential
     assert data["dateModified"] == "2026-01-15"
+
+
+def test_json_ld_gives_addresses_as_the_page_shows_them(client):
+    # given: a location as the registry stores it: capitals, no practice name, ZIP+4 and phone as digits
+    physician = PhysicianFactory()
+    PracticeLocationFactory(
+        physician=physician,
+        name="",
+        address_line1="263 FARMINGTON AVE",
+        address_line2="STE 200",
+        city="FARMINGTON",
+        state="CT",
+        zip_code="060301234",
+        phone="8606792100",
+    )
+    # when
+    response = client.get(physician.get_absolute_url())
+    # then: the JSON-LD address is the readable one the page shows
+    [address] = json_ld(response)["address"]
+    assert address == {
+        "@type": "PostalAddress",
+        "name": "263 Farmington Ave",
+        "streetAddress": "263 Farmington Ave, Ste 200",
+        "addressLocality": "Farmington",
+        "addressRegion": "CT",
+        "postalCode": "06030-1234",
+        "addressCountry": "US",
+        "telephone": "(860) 679-2100",
+    }
+    assert "263 Farmington Ave, Ste 200" in response.content.decode()
 
 
 def test_json_ld_cannot_be_broken_out_of(client):
