@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from apps.directory.models import Physician, PracticeLocation
 
-from ..centroids import zip_centroid_text
-from ..models import KeptEdit
+from ..centroids import zip_centroid, zip_centroid_text
+from ..models import KeptEdit, SecondaryLocation
 from . import state
-from .diff import LOCATION_FIELDS, PHYSICIAN_FIELDS, TRACKED_FIELDS, Plan
+from .diff import LOCATION_FIELDS, PHYSICIAN_FIELDS, TRACKED_FIELDS, LocationPlan, Plan
+from .sql import HISTORY_REASON
 from .sql import array_literal as _array
 from .sql import copy_rows as _copy
 from .sql import record_history as _history
@@ -332,3 +333,93 @@ def write_kept_edits(cursor, physician_ids, conflicts, *, run_id, now) -> None:
                 [theirs for _, (_, theirs) in fresh],
             ],
         )
+
+
+@dataclass
+class LocationsWritten:
+    """How many secondary locations a batch created, moved and removed."""
+
+    created: int = 0
+    moved: int = 0
+    removed: int = 0
+
+
+def write_locations(cursor, plan: LocationPlan) -> LocationsWritten:
+    """Apply a batch's LocationPlan (apps.registry.pipeline.diff) inside the caller's transaction. A
+    location to move or remove is locked first, and left alone unless it still has the values the diff
+    read: a curator who saved it meanwhile wins. Few rows change from one month to the next, so those
+    go through the ORM (history, search triggers); new ones are inserted in bulk."""
+    expected = {location_id: values for location_id, values, _ in plan.moved}
+    expected.update(plan.removed)
+    still = _lock_unchanged(cursor, expected)
+    removed = 0
+    for location in PracticeLocation.objects.filter(pk__in=[i for i, _ in plan.removed if i in still]):
+        location._change_reason = HISTORY_REASON
+        location.delete()
+        removed += 1
+    moved = [(location_id, values) for location_id, _, values in plan.moved if location_id in still]
+    for location_id, values in moved:
+        _move_location(location_id, values)
+    created = _create_locations(cursor, plan.created)
+    return LocationsWritten(created=created, moved=len(moved), removed=removed)
+
+
+def _lock_unchanged(cursor, expected: dict[int, dict]) -> set[int]:
+    """Lock the locations `expected` lists; the ids of those that still have the values it gives."""
+    if not expected:
+        return set()
+    cursor.execute(
+        f"SELECT id, {', '.join(LOCATION_FIELDS)} FROM directory_practicelocation "  # noqa: S608
+        "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+        [_array(sorted(expected))],
+    )
+    return {
+        location_id
+        for location_id, *values in cursor.fetchall()
+        if dict(zip(LOCATION_FIELDS, values, strict=True)) == expected[location_id]
+    }
+
+
+def _move_location(location_id: int, values: dict) -> None:
+    """Give an imported location the registry's new values (a new ZIP, its centroid) and snapshot."""
+    location = PracticeLocation.objects.get(pk=location_id)
+    if values["zip_code"][:5] != location.zip_code[:5]:
+        location.latitude, location.longitude = zip_centroid(values["zip_code"]) or (None, None)
+    for name in LOCATION_FIELDS:
+        setattr(location, name, values[name])
+    location._change_reason = HISTORY_REASON
+    location.save()
+    SecondaryLocation.objects.filter(location_id=location_id).update(snapshot=values)
+
+
+def _create_locations(cursor, created: list[tuple[int, dict]]) -> int:
+    """New secondary locations, at their ZIP's centroid, each with its snapshot."""
+    if not created:
+        return 0
+    locations = PracticeLocation.objects.bulk_create(
+        [_new_location(physician_id, values) for physician_id, values in created]
+    )
+    SecondaryLocation.objects.bulk_create(
+        [
+            SecondaryLocation(location=location, snapshot=values)
+            for location, (_, values) in zip(locations, created, strict=True)
+        ]
+    )
+    _history(cursor, PracticeLocation, "id = ANY(%s::bigint[])", [_array([loc.pk for loc in locations])], "+")
+    return len(locations)
+
+
+def _new_location(physician_id: int, values: dict) -> PracticeLocation:
+    latitude, longitude = zip_centroid(values["zip_code"]) or (None, None)
+    return PracticeLocation(
+        physician_id=physician_id,
+        **values,
+        latitude=latitude,
+        longitude=longitude,
+        accepting_new_patients=IMPORTED_ACCEPTING,
+        is_primary=False,
+    )
+
+
+# What an imported location says of new patients: as the primary location's (LOCATION_COLUMNS' True).
+IMPORTED_ACCEPTING = True
