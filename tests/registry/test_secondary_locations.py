@@ -207,6 +207,12 @@ def test_a_zip_holding_both_files_imports_physicians_then_their_secondary_locati
     assert (again.created, again.updated, again.locations_created, again.locations_updated) == (0, 0, 0, 0)
 
 
+def test_a_renamed_secondary_file_is_known_by_its_header(directory, tmp_path, import_nppes):
+    run = import_nppes(write_locations(tmp_path / "locations-november.csv", [location(npi(2))]))
+    assert (run.created, run.locations_created) == (0, 1)
+    assert [entry[:2] for entry in secondary_state()] == [(npi(2), "100 MAIN ST")]
+
+
 def test_limit_leaves_the_secondary_file_alone(nucc, tmp_path, import_nppes):
     path = zip_with_locations(tmp_path / "monthly.zip", [row(npi(1))], [location(npi(1))])
     run = import_nppes(path, "--limit", "5")

@@ -18,7 +18,7 @@ from . import diff, memo, state, write
 from .parse import Reject, Row, Seen
 from .progress import Progress
 from .rejects import Rejects
-from .scan import LOCATIONS_PATTERN, Scanner, open_nppes, zip_member
+from .scan import LOCATIONS_PATTERN, Scanner, is_locations_file, open_nppes, zip_member
 from .sources import LocationRecords, RecordSource, open_source
 
 # The first batch is small and each next one twice as big, up to --batch-size: writing starts while
@@ -103,7 +103,7 @@ def apply_batch(
 def import_path(run: ImportRun, path: Path, *, wanted: frozenset[str], rejects: Rejects, options: Options) -> None:
     """Import what `path` holds: the main file (a CSV, or the npidata_pfile member of a zip) and then the
     secondary practice location file beside it in the zip, or a pl_pfile_*.csv on its own."""
-    alone = LOCATIONS_PATTERN.fullmatch(path.name) is not None
+    alone = is_locations_file(path)
     if not alone:
         import_file(run, path, wanted=wanted, rejects=rejects, options=options)
     if alone or _holds_locations(path):

@@ -59,6 +59,17 @@ def open_nppes(path: str | Path, member: re.Pattern = MEMBER_PATTERN) -> Iterato
             yield stream, path.stat().st_size, path.name
 
 
+def is_locations_file(path: Path) -> bool:
+    """Whether `path` is a plain secondary practice location file: named pl_pfile_*.csv, or headed so
+    (what the main file's header never is)."""
+    if LOCATIONS_PATTERN.fullmatch(path.name):
+        return True
+    if not path.is_file() or zipfile.is_zipfile(path):
+        return False
+    with path.open("rb") as stream:
+        return layout.SECONDARY_LINE1.encode() in stream.readline(1 << 16)
+
+
 def zip_member(archive: zipfile.ZipFile, member: re.Pattern) -> zipfile.ZipInfo | None:
     """The largest member whose name matches `member`, header-only files aside."""
     members = [
