@@ -11,14 +11,17 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from apps.directory.models import PracticeLocation
+from apps.directory.models import Physician, PracticeLocation
 from apps.registry.centroids import zip_centroid
 from apps.registry.models import SecondaryLocation
 from apps.registry.pipeline.diff import PhysicianLocations, diff_locations
 from apps.registry.pipeline.parse import REJECT_LOCATION_ABROAD, REJECT_LOCATION_ADDRESS, REJECT_LOCATION_ZIP
 
 from .nppes_files import location, npi, row, write_locations, write_nppes, zip_with_locations
+from .test_import_nppes import assert_derived_columns_match_the_triggers
 from .test_interrupted import (
     _restore_reference_data,  # noqa: F401  (a module fixture: puts back what the flush removes)
     subprocess_env,
@@ -181,6 +184,8 @@ def test_next_file_adds_moves_and_removes_but_keeps_a_curators_locations(directo
     assert state[(npi(1), "250 NEW RD")][6] == ""  # the phone of the moved location is the file's
     assert state[(npi(2), "300 OAK AVE")][2] == "FLOOR 2"
     assert state[(npi(1), "55 CURATOR WAY")][9] is None  # not the import's
+    assert_derived_columns_match_the_triggers()
+    assert "bloomfield" in Physician.objects.get(npi=npi(1)).location_text
 
     # When a file lists none of physician 1's, its untouched imported ones go, and the curator's stay
     run = import_nppes(write_locations(tmp_path / "pl_pfile_20050523-20250105.csv", nxt[1:2]))
@@ -191,6 +196,9 @@ def test_next_file_adds_moves_and_removes_but_keeps_a_curators_locations(directo
         (npi(6), "600 PINE ST"),
     }
     assert SecondaryLocation.objects.count() == 2
+    # And the physicians' search columns are what the directory's own triggers derive from their locations
+    assert_derived_columns_match_the_triggers()
+    assert Physician.objects.get(npi=npi(1)).location_text == "new york hartford"  # primary, curator's
 
 
 def test_a_zip_holding_both_files_imports_physicians_then_their_secondary_locations(nucc, tmp_path, import_nppes):
@@ -301,3 +309,19 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
         call_command("import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress", stdout=StringIO())
     assert rerun == _all_locations()
     assert PracticeLocation.objects.filter(is_primary=False).count() == KILL_PHYSICIANS + KILL_PHYSICIANS * 3 // 4
+
+
+def test_the_queries_of_a_batch_do_not_grow_with_its_physicians(directory, tmp_path, import_nppes):
+    """Set-based: a file with one location each of 2 physicians costs the queries of one with 6, moves and
+    removals included."""
+
+    def queries(count: int, street: str) -> int:
+        rows = [location(npi(n), line1=f"{n} {street}", postal=f"0{6001 + n}") for n in range(1, count + 1)]
+        with CaptureQueriesContext(connection) as captured:
+            import_nppes(write_locations(tmp_path / f"pl_pfile_{street[:3]}{count}.csv", rows))
+        return len(captured)
+
+    # Creating, then moving, each location of 2 physicians and then of 6
+    small = [queries(2, "FIRST ST"), queries(2, "SECOND ST")]
+    PracticeLocation.objects.filter(is_primary=False).delete()
+    assert [queries(6, "FIRST ST"), queries(6, "SECOND ST")] == small
