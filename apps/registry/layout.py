@@ -120,3 +120,33 @@ def nppes_header(*, current: bool = True) -> list[str]:
     if current:
         header.append(CERTIFICATION_DATE)
     return header
+
+
+# The secondary practice location file (pl_pfile_*.csv, NPPES's "Practice Location Reference File"):
+# one row per additional location of a provider, headed exactly so (the double space is NPPES's).
+_SECONDARY = "Provider Secondary Practice Location Address"
+SECONDARY_LINE1 = f"{_SECONDARY}- Address Line 1"
+SECONDARY_LINE2 = f"{_SECONDARY}-  Address Line 2"
+SECONDARY_CITY = f"{_SECONDARY} - City Name"
+SECONDARY_STATE = f"{_SECONDARY} - State Name"
+SECONDARY_POSTAL_CODE = f"{_SECONDARY} - Postal Code"
+SECONDARY_COUNTRY = f"{_SECONDARY} - Country Code (If outside U.S.)"
+SECONDARY_PHONE = f"{_SECONDARY} - Telephone Number"
+SECONDARY_EXTENSION = f"{_SECONDARY} - Telephone Extension"
+SECONDARY_FAX = "Provider Practice Location Address - Fax Number"
+
+
+def secondary_header() -> list[str]:
+    """The secondary practice location file's 10 columns."""
+    return [
+        NPI,
+        SECONDARY_LINE1,
+        SECONDARY_LINE2,
+        SECONDARY_CITY,
+        SECONDARY_STATE,
+        SECONDARY_POSTAL_CODE,
+        SECONDARY_COUNTRY,
+        SECONDARY_PHONE,
+        SECONDARY_EXTENSION,
+        SECONDARY_FAX,
+    ]

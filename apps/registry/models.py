@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.directory.models import Physician
+from apps.directory.models import Physician, PracticeLocation
 
 
 class ImportRun(models.Model):
@@ -46,6 +46,9 @@ class ImportRun(models.Model):
         help_text="The file was unchanged since an earlier run scanned it: only the records that scan found were read.",
     )
     message = models.TextField(blank=True, help_text="Why the run failed, or what it was limited to.")
+    locations_created = models.PositiveBigIntegerField("secondary locations created", default=0)
+    locations_updated = models.PositiveBigIntegerField("secondary locations moved", default=0)
+    locations_removed = models.PositiveBigIntegerField("secondary locations removed", default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -162,3 +165,17 @@ class ScannedFile(models.Model):
 
     def __str__(self):
         return self.path
+
+
+class SecondaryLocation(models.Model):
+    """A practice location an import created from NPPES's secondary practice location file, with the
+    registry values it last wrote there. Only these locations does an import move or remove, and only
+    while their fields still equal the snapshot: one a curator edited stays as the curator left it."""
+
+    location = models.OneToOneField(
+        PracticeLocation, on_delete=models.CASCADE, primary_key=True, related_name="registry_secondary"
+    )
+    snapshot = models.JSONField(help_text="The location's fields as the import last wrote them.")
+
+    def __str__(self):
+        return str(self.location)

@@ -115,7 +115,7 @@ def nppes_import(
                 options = nppes.Options(
                     dry_run=dry_run, limit=limit, batch_size=batch_size, workers=workers, progress=progress
                 )
-                nppes.import_file(run, path, wanted=wanted, rejects=rejects, options=options)
+                nppes.import_path(run, path, wanted=wanted, rejects=rejects, options=options)
         finally:
             rejects.close()
     return run

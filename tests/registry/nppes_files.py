@@ -119,3 +119,47 @@ def zip_nppes(path: Path, rows, *, member="npidata_pfile_20050523-20241110.csv")
         archive.writestr(member, csv_text(rows))
         archive.writestr("othername_pfile_20050523-20241110.csv", "x\r\n")
     return path
+
+
+def location(number: str, *, line1="100 MAIN ST", line2="", city="HARTFORD", state="CT", postal="061031234", **more):
+    """One secondary practice location row as {column name: value}; columns not named stay blank."""
+    values = {
+        layout.NPI: number,
+        layout.SECONDARY_LINE1: line1,
+        layout.SECONDARY_LINE2: line2,
+        layout.SECONDARY_CITY: city,
+        layout.SECONDARY_STATE: state,
+        layout.SECONDARY_POSTAL_CODE: postal,
+    }
+    names = {
+        "country": layout.SECONDARY_COUNTRY,
+        "phone": layout.SECONDARY_PHONE,
+        "extension": layout.SECONDARY_EXTENSION,
+        "fax": layout.SECONDARY_FAX,
+    }
+    values.update({names[name]: value for name, value in more.items()})
+    return values
+
+
+def locations_text(rows) -> str:
+    header = layout.secondary_header()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow(values if isinstance(values, list) else [values.get(name, "") for name in header])
+    return buffer.getvalue()
+
+
+def write_locations(path: Path, rows) -> Path:
+    path.write_text(locations_text(rows), encoding="utf-8")
+    return path
+
+
+def zip_with_locations(path: Path, rows, locations) -> Path:
+    """A monthly zip: the main file, its header file, the secondary location file and another file."""
+    zip_nppes(path, rows)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pl_pfile_20050523-20241110.csv", locations_text(locations))
+        archive.writestr("pl_pfile_20050523-20241110_FileHeader.csv", locations_text([]))
+    return path

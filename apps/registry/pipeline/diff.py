@@ -221,3 +221,67 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# Secondary practice locations (NPPES's pl_pfile): a physician's list of them against the ones an import
+# created. NPPES gives them no identity, so a row is the location whose snapshot equals it; the rows left
+# over move the locations left over (in file order), and then are new, or those locations are gone.
+
+
+@dataclass
+class PhysicianLocations:
+    """What the directory holds for one physician: its id, the secondary locations an import created
+    (location id, its values now, its snapshot) and the location_key of each of its other locations."""
+
+    physician_id: int
+    imported: list[tuple[int, dict, dict]] = field(default_factory=list)
+    others: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class LocationPlan:
+    """What a batch changes in secondary locations. `created`: (physician id, values); `moved`:
+    (location id, the values it has now, the registry's); `removed`: (location id, the values it has
+    now). The write acts only on a location that still has the values read: a curator's edit wins."""
+
+    created: list[tuple[int, dict]] = field(default_factory=list)
+    moved: list[tuple[int, dict, dict]] = field(default_factory=list)
+    removed: list[tuple[int, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    kept: int = 0  # edited by a curator: neither moved nor removed
+
+
+def location_key(values: Mapping[str, str]) -> tuple[str, str]:
+    """One place: the first address line, case and spacing aside, in one 5-digit ZIP."""
+    return " ".join(values["address_line1"].upper().split()), values["zip_code"][:5]
+
+
+def diff_locations(rows: Mapping[str, list[dict]], current: Mapping[str, PhysicianLocations]) -> LocationPlan:
+    """The LocationPlan of a batch: `rows` are each physician's locations in the file (LOCATION_FIELDS
+    values, in file order; none for one whose locations are all gone), `current` what the directory holds
+    of the physicians it lists (an NPI it lacks is skipped)."""
+    plan = LocationPlan()
+    for npi in sorted(rows.keys() | current.keys()):
+        if npi in current:
+            _diff_physician_locations(rows.get(npi, []), current[npi], plan)
+    return plan
+
+
+def _diff_physician_locations(listed: list[dict], held: PhysicianLocations, plan: LocationPlan) -> None:
+    wanted = []  # once each, and not where the physician has a location already (its primary, a curator's)
+    for values in listed:
+        if values not in wanted and location_key(values) not in held.others:
+            wanted.append(values)
+    left, new = list(held.imported), []
+    for values in wanted:
+        same = next((entry for entry in left if entry[2] == values), None)
+        if same is None:
+            new.append(values)
+        else:
+            left.remove(same)
+            plan.unchanged += 1
+    movable = [entry for entry in left if entry[1] == entry[2]]  # the others a curator edited
+    plan.kept += len(left) - len(movable)
+    plan.moved.extend((location_id, now, values) for values, (location_id, now, _) in zip(new, movable, strict=False))
+    plan.created.extend((held.physician_id, values) for values in new[len(movable) :])
+    plan.removed.extend((location_id, now) for location_id, now, _ in movable[len(new) :])

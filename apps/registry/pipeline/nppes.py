@@ -3,6 +3,7 @@
 simply be run again."""
 
 import time
+import zipfile
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +13,13 @@ from django.utils import timezone
 
 from apps.directory.models import Physician, Specialty
 
-from ..models import ImportRun, NppesRecord
+from ..models import ImportRun, NppesRecord, SecondaryLocation
 from . import diff, memo, state, write
 from .parse import Reject, Row, Seen
 from .progress import Progress
 from .rejects import Rejects
-from .scan import Scanner, open_nppes
-from .sources import RecordSource, open_source
+from .scan import LOCATIONS_PATTERN, Scanner, is_locations_file, open_nppes, zip_member
+from .sources import LocationRecords, RecordSource, open_source
 
 # The first batch is small and each next one twice as big, up to --batch-size: writing starts while
 # most of the file is still to be scanned, instead of after the first full batch has been found.
@@ -27,6 +28,8 @@ FIRST_BATCH_SIZE = 500
 # but hold more rows at once (peak 108-113 MB against 129-138 MB).
 DEFAULT_BATCH_SIZE = 2000
 COUNT_FIELDS = ("read", "matched", "created", "updated", "unchanged", "deactivated", "reactivated", "rejected")
+LOCATION_COUNT_FIELDS = ("locations_created", "locations_updated", "locations_removed")
+LIMITED_LOCATIONS_MESSAGE = "The secondary practice location file is read whole or not at all: not with --limit."
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,77 @@ def apply_batch(
     return result
 
 
+def import_path(run: ImportRun, path: Path, *, wanted: frozenset[str], rejects: Rejects, options: Options) -> None:
+    """Import what `path` holds: the main file (a CSV, or the npidata_pfile member of a zip) and then the
+    secondary practice location file beside it in the zip, or a pl_pfile_*.csv on its own."""
+    alone = is_locations_file(path)
+    if not alone:
+        import_file(run, path, wanted=wanted, rejects=rejects, options=options)
+    if alone or _holds_locations(path):
+        if options.limit is None:
+            import_locations(run, path, rejects=rejects, options=options)
+        else:
+            run.message = LIMITED_LOCATIONS_MESSAGE
+    run.rejects_path = str(rejects.path) if rejects.written else ""
+    run.status = ImportRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    if options.limit is not None:
+        run.message = " ".join(filter(None, [f"Limited to the first {options.limit:,} rows.", run.message]))
+    run.save()
+
+
+def _holds_locations(path: Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return zip_member(archive, LOCATIONS_PATTERN) is not None
+
+
+def import_locations(run: ImportRun, path: Path, *, rejects: Rejects, options: Options) -> None:
+    """Import the secondary practice locations of the physicians the directory lists, from the pl_pfile
+    CSV at `path` or in the zip at `path`: read the file through (keeping only their rows), then diff
+    and write a batch of physicians at a time, each batch in its own transaction."""
+    listed: dict[str, list[dict]] = {}
+    with open_nppes(path, LOCATIONS_PATTERN) as (stream, size, name):
+        if run.file_name != name:  # the zip's main file was imported first
+            run.file_name = f"{run.file_name} + {name}"[:500]
+            run.save(update_fields=["file_name"])
+        known = frozenset(Physician.objects.values_list("npi", flat=True))
+        records = LocationRecords(stream, known_npis=known, states=_states())
+        bar = Progress.start(size, options.progress)
+        try:
+            for parsed in records:
+                run.matched += 1
+                if isinstance(parsed, Reject):
+                    run.rejected += 1
+                    rejects.write(parsed)
+                else:
+                    listed.setdefault(parsed.npi, []).append(parsed.values())
+                bar.update(records.bytes_read, records.read)
+        finally:
+            bar.close()
+        run.read += records.read
+    imported = SecondaryLocation.objects.values_list("location__physician__npi", flat=True).distinct()
+    npis = sorted(listed.keys() | set(imported))
+    for start in range(0, len(npis), options.batch_size):
+        _apply_locations(run, {npi: listed.get(npi, []) for npi in npis[start : start + options.batch_size]}, options)
+
+
+def _apply_locations(run: ImportRun, rows: dict[str, list[dict]], options: Options) -> None:
+    """Diff and write the secondary locations of one batch of physicians, in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        plan = diff.diff_locations(rows, state.read_locations(cursor, list(rows)))
+        if options.dry_run:
+            written = write.LocationsWritten(len(plan.created), len(plan.moved), len(plan.removed))
+        else:
+            written = write.write_locations(cursor, plan)
+        run.locations_created += written.created
+        run.locations_updated += written.moved
+        run.locations_removed += written.removed
+        if not options.dry_run:
+            run.save(update_fields=[*COUNT_FIELDS, *LOCATION_COUNT_FIELDS])
+
+
 def import_file(run: ImportRun, path: Path, *, wanted: frozenset[str], rejects: Rejects, options: Options) -> None:
     """Import the NPPES file at `path` (CSV or zip) into the directory, the physicians with a `wanted`
     taxonomy code, counting into `run`."""
@@ -121,12 +195,6 @@ def import_file(run: ImportRun, path: Path, *, wanted: frozenset[str], rejects: 
         if plain and limit is None and not run.scan_reused:
             memo.remember(path, stamp=stamp, started_ns=started_ns, scanner=scanner, records=records, run=run)
     run.read = records.read
-    run.rejects_path = str(rejects.path) if rejects.written else ""
-    run.status = ImportRun.Status.SUCCEEDED
-    run.finished_at = timezone.now()
-    if limit is not None:
-        run.message = f"Limited to the first {limit:,} rows."
-    run.save()
 
 
 def _states() -> frozenset[str]:

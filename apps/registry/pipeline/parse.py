@@ -244,3 +244,72 @@ def parse_record(
         registry_primary=registry_primary,
         digest=digest or record_digest(raw, codes),
     )
+
+
+# The secondary practice location file (pl_pfile_*.csv): one additional location of a provider a row.
+REJECT_LOCATION_ADDRESS = "secondary location: no address line, city or state"
+REJECT_LOCATION_STATE = "secondary location: not a US state: {value!r}"
+REJECT_LOCATION_ZIP = "secondary location: malformed postal code: {value!r}"
+REJECT_LOCATION_ABROAD = "secondary location: outside the US ({value!r})"
+LOCATION_COLUMNS = (
+    layout.NPI,
+    layout.SECONDARY_LINE1,
+    layout.SECONDARY_LINE2,
+    layout.SECONDARY_CITY,
+    layout.SECONDARY_STATE,
+    layout.SECONDARY_POSTAL_CODE,
+    layout.SECONDARY_COUNTRY,
+    layout.SECONDARY_PHONE,
+    layout.SECONDARY_EXTENSION,
+)
+
+
+class LocationRow(NamedTuple):
+    """One secondary practice location of a physician the directory lists, in the directory's fields."""
+
+    line_no: int
+    npi: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+
+    def values(self) -> dict:
+        """The location's fields (apps.registry.pipeline.diff.LOCATION_FIELDS), as the diff compares them."""
+        return dict(zip(self._fields[2:], self[2:], strict=True))
+
+
+def location_positions(header: list[str]) -> list[int]:
+    """Where each of LOCATION_COLUMNS is in a secondary location file's header; a missing one is an error."""
+    names = [name.strip().lstrip("\ufeff") for name in header]
+    missing = [name for name in LOCATION_COLUMNS if name not in names]
+    if missing:
+        raise ValueError(f"Not an NPPES secondary practice location file: the header has no column {missing[0]!r}.")
+    return [names.index(name) for name in LOCATION_COLUMNS]
+
+
+def read_location(line_no: int, fields: list[str], states: Container[str]) -> LocationRow | Reject:
+    """A secondary location's fields (in LOCATION_COLUMNS order) as a LocationRow, or why not."""
+    npi, line1, line2, city, state, postal, country, phone, extension = (field.strip() for field in fields)
+    if country and country.upper() != "US":
+        return Reject(line_no, npi, REJECT_LOCATION_ABROAD.format(value=country))
+    if not (line1 and city and state):
+        return Reject(line_no, npi, REJECT_LOCATION_ADDRESS)
+    if state.upper() not in states:
+        return Reject(line_no, npi, REJECT_LOCATION_STATE.format(value=state))
+    zip_code = _zip(postal)
+    if not zip_code:
+        return Reject(line_no, npi, REJECT_LOCATION_ZIP.format(value=postal))
+    phone = f"{phone} x{extension}" if phone and extension else phone
+    return LocationRow(
+        line_no=line_no,
+        npi=npi,
+        address_line1=line1[:200],
+        address_line2=line2[:200],
+        city=city[:100],
+        state=state.upper(),
+        zip_code=zip_code,
+        phone=phone[:30],
+    )

@@ -30,6 +30,8 @@ RECORD_STARTS = (b'"1', b'"2')  # every NPI starts with 1 or 2
 _STARTS = frozenset(RECORD_STARTS)
 _LINE_STARTS = tuple(b"\n" + start for start in RECORD_STARTS)
 MEMBER_PATTERN = re.compile(r"npidata_pfile_.*\.csv", re.IGNORECASE)
+# The secondary practice location file, beside the main one in the monthly zip (or on its own).
+LOCATIONS_PATTERN = re.compile(r"pl_pfile_.*\.csv", re.IGNORECASE)
 FOUND_FIELDS = 4  # numbers per candidate in Scanner.found: line, offset, length, NPI (0 when not one)
 
 
@@ -38,27 +40,44 @@ class NppesFileError(Exception):
 
 
 @contextmanager
-def open_nppes(path: str | Path) -> Iterator[tuple[BinaryIO, int, str]]:
-    """(binary stream, size in bytes, name) of the NPPES CSV at `path`, or of the
-    `npidata_pfile_*.csv` member of the zip at `path`, streamed without extracting it."""
+def open_nppes(path: str | Path, member: re.Pattern = MEMBER_PATTERN) -> Iterator[tuple[BinaryIO, int, str]]:
+    """(binary stream, size in bytes, name) of the NPPES CSV at `path`, or of the zip member at `path`
+    whose name matches `member` (default `npidata_pfile_*.csv`), streamed without extracting it."""
     path = Path(path)
     if not path.is_file():
         raise NppesFileError(f"No such file: {path}")
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            members = [
-                info
-                for info in archive.infolist()
-                if MEMBER_PATTERN.fullmatch(Path(info.filename).name) and "fileheader" not in info.filename.lower()
-            ]
-            if not members:
-                raise NppesFileError(f"{path.name} has no npidata_pfile_*.csv member.")
-            member = max(members, key=lambda info: info.file_size)
-            with archive.open(member) as stream:
-                yield stream, member.file_size, f"{path.name}:{member.filename}"
+            found = zip_member(archive, member)
+            if found is None:
+                label = member.pattern.replace(".*", "*").replace("\\", "")  # npidata_pfile_*.csv
+                raise NppesFileError(f"{path.name} has no {label} member.")
+            with archive.open(found) as stream:
+                yield stream, found.file_size, f"{path.name}:{found.filename}"
     else:
         with path.open("rb") as stream:
             yield stream, path.stat().st_size, path.name
+
+
+def is_locations_file(path: Path) -> bool:
+    """Whether `path` is a plain secondary practice location file: named pl_pfile_*.csv, or headed so
+    (what the main file's header never is)."""
+    if LOCATIONS_PATTERN.fullmatch(path.name):
+        return True
+    if not path.is_file() or zipfile.is_zipfile(path):
+        return False
+    with path.open("rb") as stream:
+        return layout.SECONDARY_LINE1.encode() in stream.readline(1 << 16)
+
+
+def zip_member(archive: zipfile.ZipFile, member: re.Pattern) -> zipfile.ZipInfo | None:
+    """The largest member whose name matches `member`, header-only files aside."""
+    members = [
+        info
+        for info in archive.infolist()
+        if member.fullmatch(Path(info.filename).name) and "fileheader" not in info.filename.lower()
+    ]
+    return max(members, key=lambda info: info.file_size) if members else None
 
 
 @dataclass(frozen=True)

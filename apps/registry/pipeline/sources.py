@@ -6,17 +6,19 @@ same order, with the same line numbers and counts; they differ in how they find 
   candidates are read from their offsets without scanning again.
 """
 
+import csv
+import io
 from array import array
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from django.db import connections
 
 from .memo import RecalledRecords, recall
 from .parallel import MIN_BYTES, ParallelRecords, worker_count
-from .parse import Reject, Row, Seen, read_record
-from .scan import Scanner
+from .parse import REJECT_COLUMNS, LocationRow, Reject, Row, Seen, location_positions, read_location, read_record
+from .scan import NppesFileError, Scanner
 
 
 @runtime_checkable
@@ -72,6 +74,50 @@ class ScannedRecords:
             parsed = read_record(line_no, raw, scanner)
             if parsed is not None:
                 yield parsed
+
+    def close(self) -> None:
+        pass
+
+
+class LocationRecords:
+    """The records of a secondary practice location file (pl_pfile_*.csv) that concern a physician the
+    directory lists: each a LocationRow or a Reject. Its rows are few and short (a tenth of the main
+    file's bytes), so the csv module reads them all; another physician's row is dropped on its NPI.
+    Never remembered (`found` stays empty): the whole file is read each time."""
+
+    def __init__(self, stream: BinaryIO, *, known_npis: Container[str], states: Container[str]):
+        self.stream, self.known_npis, self.states = stream, known_npis, states
+        self.reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+        try:
+            self.positions = location_positions(next(self.reader, []))
+        except ValueError as error:
+            raise NppesFileError(str(error)) from error
+        self._read = 0
+
+    @property
+    def read(self) -> int:
+        return self._read
+
+    @property
+    def bytes_read(self) -> int:
+        return self.stream.tell()
+
+    @property
+    def found(self) -> array:
+        return array("q")
+
+    def __iter__(self) -> Iterator[LocationRow | Reject]:
+        reader, positions, width = self.reader, self.positions, max(self.positions) + 1
+        start = reader.line_num + 1
+        for fields in reader:
+            self._read += 1
+            line_no, start = start, reader.line_num + 1
+            if not fields or fields[0].strip() not in self.known_npis:
+                continue
+            if len(fields) < width:
+                yield Reject(line_no, fields[0].strip(), REJECT_COLUMNS.format(found=len(fields), expected=width))
+                continue
+            yield read_location(line_no, [fields[i] for i in positions], self.states)
 
     def close(self) -> None:
         pass

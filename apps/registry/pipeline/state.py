@@ -5,10 +5,11 @@ and the directory state the last import remembered: those are unchanged without 
 """
 
 import hashlib
+import json
 import re
 
-from ..models import NppesRecord
-from .diff import CURRENT_FIELDS, LOCATION_FIELDS, PHYSICIAN_FIELDS
+from ..models import NppesRecord, SecondaryLocation
+from .diff import CURRENT_FIELDS, LOCATION_FIELDS, PHYSICIAN_FIELDS, PhysicianLocations, location_key
 from .parse import Row, Seen
 from .sql import array_literal as _array
 
@@ -127,3 +128,28 @@ def remember(cursor, digests: dict[int, str], *, forget: set[int], created: dict
     dropped = sorted(physician_id for physician_id in forget if physician_id in digests)
     if dropped:
         cursor.execute(f"DELETE FROM {table} WHERE physician_id = ANY(%s::bigint[])", [_array(dropped)])  # noqa: S608
+
+
+def read_locations(cursor, npis: list[str]) -> dict[str, PhysicianLocations]:
+    """What the directory holds of the secondary locations of the physicians with these NPIs."""
+    fields = ", ".join(f"l.{name}" for name in LOCATION_FIELDS)
+    cursor.execute(
+        f"""SELECT p.npi, p.id, l.id, s.snapshot, {fields}
+            FROM directory_physician p
+            LEFT JOIN directory_practicelocation l ON l.physician_id = p.id
+            LEFT JOIN {SecondaryLocation._meta.db_table} s ON s.location_id = l.id
+            WHERE p.npi = ANY(%s::text[]) ORDER BY p.npi, l.id""",  # noqa: S608
+        [_array(npis)],
+    )
+    held: dict[str, PhysicianLocations] = {}
+    for npi, physician_id, location_id, snapshot, *values in cursor.fetchall():
+        physician = held.setdefault(npi, PhysicianLocations(physician_id))
+        if location_id is None:
+            continue
+        now = dict(zip(LOCATION_FIELDS, values, strict=True))
+        if snapshot is None:
+            physician.others.add(location_key(now))
+        else:
+            snapshot = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+            physician.imported.append((location_id, now, snapshot))
+    return held

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from apps.directory.models import Physician, PracticeLocation
 
 from ..centroids import zip_centroid_text
-from ..models import KeptEdit
+from ..models import KeptEdit, SecondaryLocation
 from . import state
-from .diff import LOCATION_FIELDS, PHYSICIAN_FIELDS, TRACKED_FIELDS, Plan
+from .diff import LOCATION_FIELDS, PHYSICIAN_FIELDS, TRACKED_FIELDS, LocationPlan, Plan
 from .sql import array_literal as _array
 from .sql import copy_rows as _copy
 from .sql import record_history as _history
@@ -332,3 +332,116 @@ def write_kept_edits(cursor, physician_ids, conflicts, *, run_id, now) -> None:
                 [theirs for _, (_, theirs) in fresh],
             ],
         )
+
+
+@dataclass
+class LocationsWritten:
+    """How many secondary locations a batch created, moved and removed."""
+
+    created: int = 0
+    moved: int = 0
+    removed: int = 0
+
+
+def write_locations(cursor, plan: LocationPlan) -> LocationsWritten:
+    """Apply a batch's LocationPlan (apps.registry.pipeline.diff) inside the caller's transaction. A
+    location to move or remove is locked first, and left alone unless it still has the values the diff
+    read: a curator who saved it meanwhile wins. As for primary locations, the per-row search triggers
+    are skipped and the physicians' search columns derived once at the end."""
+    expected = {location_id: values for location_id, values, _ in plan.moved}
+    expected.update(plan.removed)
+    still = _lock_unchanged(cursor, expected)
+    cursor.execute("SELECT set_config('oncodir.bulk_load', 'on', true)")
+    removed = [location_id for location_id, _ in plan.removed if location_id in still]
+    if removed:
+        ids = _array(removed)
+        _history(cursor, PracticeLocation, "id = ANY(%s::bigint[])", [ids], "-")
+        cursor.execute(f"DELETE FROM {SecondaryLocation._meta.db_table} WHERE location_id = ANY(%s::bigint[])", [ids])  # noqa: S608
+        cursor.execute("DELETE FROM directory_practicelocation WHERE id = ANY(%s::bigint[])", [ids])
+    moved = [(location_id, values) for location_id, _, values in plan.moved if location_id in still]
+    if moved:
+        ensure_temp_tables(cursor)
+        _move_locations(cursor, moved)
+    created = _create_locations(cursor, plan.created)
+    refresh_search_columns(cursor, set(still.values()) | {physician_id for physician_id, _ in plan.created})
+    cursor.execute("SELECT set_config('oncodir.bulk_load', 'off', true)")
+    return LocationsWritten(created=created, moved=len(moved), removed=len(removed))
+
+
+def _lock_unchanged(cursor, expected: dict[int, dict]) -> dict[int, int]:
+    """Lock the locations `expected` lists; {location id: physician id} of those that still have the
+    values it gives."""
+    if not expected:
+        return {}
+    cursor.execute(
+        f"SELECT id, physician_id, {', '.join(LOCATION_FIELDS)} FROM directory_practicelocation "  # noqa: S608
+        "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+        [_array(sorted(expected))],
+    )
+    return {
+        location_id: physician_id
+        for location_id, physician_id, *values in cursor.fetchall()
+        if dict(zip(LOCATION_FIELDS, values, strict=True)) == expected[location_id]
+    }
+
+
+def _move_locations(cursor, moved: list[tuple[int, dict]]) -> None:
+    """Give imported locations the registry's new values (a new ZIP, its centroid) and snapshots, in one
+    UPDATE: the ORM's save would look the ZIP up in the directory's full table (seconds, 150 MB)."""
+    columns = ["id", *LOCATION_FIELDS, "latitude", "longitude"]
+    rows = [(location_id, *(v[n] for n in LOCATION_FIELDS), *_centroid(v)) for location_id, v in moved]
+    cursor.execute("TRUNCATE registry_tmp_location")
+    _copy(cursor, "registry_tmp_location", columns, rows)
+    assignments = ", ".join(f"{n} = t.{n}" for n in LOCATION_FIELDS)
+    cursor.execute(
+        f"""UPDATE directory_practicelocation l SET {assignments},
+                latitude = CASE WHEN left(t.zip_code, 5) <> left(l.zip_code, 5) THEN t.latitude ELSE l.latitude END,
+                longitude = CASE WHEN left(t.zip_code, 5) <> left(l.zip_code, 5) THEN t.longitude ELSE l.longitude END,
+                updated_at = now()
+            FROM registry_tmp_location t WHERE l.id = t.id""",  # noqa: S608
+    )
+    cursor.execute(
+        f"""UPDATE {SecondaryLocation._meta.db_table} s SET snapshot = jsonb_build_object({_SNAPSHOT_PAIRS})
+            FROM registry_tmp_location t WHERE s.location_id = t.id""",  # noqa: S608
+    )
+    _history(cursor, PracticeLocation, "id IN (SELECT id FROM registry_tmp_location)", [], "~")
+
+
+_SNAPSHOT_PAIRS = ", ".join(f"'{name}', t.{name}" for name in LOCATION_FIELDS)
+
+
+def _centroid(values: dict) -> tuple[str | None, str | None]:
+    return zip_centroid_text(values["zip_code"]) or (None, None)
+
+
+def _create_locations(cursor, created: list[tuple[int, dict]]) -> int:
+    """New secondary locations, at their ZIP's centroid, each with its snapshot."""
+    if not created:
+        return 0
+    locations = PracticeLocation.objects.bulk_create(
+        [_new_location(physician_id, values) for physician_id, values in created]
+    )
+    SecondaryLocation.objects.bulk_create(
+        [
+            SecondaryLocation(location=location, snapshot=values)
+            for location, (_, values) in zip(locations, created, strict=True)
+        ]
+    )
+    _history(cursor, PracticeLocation, "id = ANY(%s::bigint[])", [_array([loc.pk for loc in locations])], "+")
+    return len(locations)
+
+
+def _new_location(physician_id: int, values: dict) -> PracticeLocation:
+    latitude, longitude = _centroid(values)
+    return PracticeLocation(
+        physician_id=physician_id,
+        **values,
+        latitude=latitude,
+        longitude=longitude,
+        accepting_new_patients=IMPORTED_ACCEPTING,
+        is_primary=False,
+    )
+
+
+# What an imported location says of new patients: as the primary location's (LOCATION_COLUMNS' True).
+IMPORTED_ACCEPTING = True

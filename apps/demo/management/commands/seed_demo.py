@@ -7,9 +7,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from apps.demo.real_sample import real_sample_load
 from apps.directory import demo
 from apps.directory.models import Physician
 from apps.referrals.demo import seed_demo_referrals
+from apps.registry.services import RegistryImportError
 
 PRODUCTION_REFUSED = (
     "seed_demo creates accounts whose passwords README.md publishes: it runs only where DJANGO_DEBUG is true."
@@ -28,10 +30,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the directory already has any physician."
         )
+        parser.add_argument(
+            "--real-sample",
+            action="store_true",
+            help="Instead of synthetic data, import the real NPPES sample shipped in apps/demo/data (54 oncologists).",
+        )
 
-    def handle(self, *args, physicians: int, seed: int, if_empty: bool, **options):
+    def handle(self, *args, physicians: int, seed: int, if_empty: bool, real_sample: bool, **options):
         if not settings.DEMO_DATA:
             raise CommandError(PRODUCTION_REFUSED)
+        if real_sample:
+            self.load_real_sample()
+            return
         if physicians < 0:
             raise CommandError("--physicians must be zero or more.")
         if if_empty and Physician.objects.exists():
@@ -45,6 +55,18 @@ class Command(BaseCommand):
             counts.accounts = self.seed_demo_accounts(plan)
             counts.referrals = self.seed_demo_referrals()
         self.report(counts, started)
+
+    def load_real_sample(self) -> None:
+        try:
+            nucc, nppes = real_sample_load()
+        except RegistryImportError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Real NPPES sample: {nucc.created} taxonomy codes created; {nppes.created} physicians created, "
+                f"{nppes.updated} updated, {nppes.unchanged} unchanged (import runs {nucc.pk} and {nppes.pk})."
+            )
+        )
 
     def plan(self, physicians: int, seed: int) -> demo.DemoPlan:
         started = time.monotonic()

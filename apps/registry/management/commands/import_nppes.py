@@ -22,12 +22,16 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = (
         "Import physicians with an oncology taxonomy from an NPPES data file (npidata_pfile_*.csv, or the "
-        "dissemination zip, streamed). Safe to rerun: unchanged physicians are not written, and a run "
+        "dissemination zip, streamed), and their secondary practice locations (pl_pfile_*.csv, in the zip "
+        "or on its own). Safe to rerun: unchanged physicians are not written, and a run "
         "interrupted at any point can simply be run again."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="npidata_pfile_*.csv, a weekly file, or a zip holding one")
+        parser.add_argument(
+            "path",
+            help="npidata_pfile_*.csv, a weekly file, a zip holding one (and its pl_pfile_*.csv), or a pl_pfile_*.csv",
+        )
         parser.add_argument("--dry-run", action="store_true", help="read and compare, write nothing")
         parser.add_argument("--limit", type=int, metavar="N", help="stop after N rows of the file")
         parser.add_argument(
@@ -81,6 +85,13 @@ class Command(BaseCommand):
             f"reactivated {run.reactivated:,}, rejected {run.rejected:,}, duplicates {run.duplicates:,} "
             f"in {elapsed:.1f}s ({run.read / max(elapsed, 1e-9):,.0f} rows/s); import run {run.pk}"
         )
+        if run.locations_created or run.locations_updated or run.locations_removed:
+            self.stdout.write(
+                f"Secondary practice locations: created {run.locations_created:,}, moved {run.locations_updated:,}, "
+                f"removed {run.locations_removed:,}"
+            )
+        if run.message:
+            self.stdout.write(run.message)
         if run.scan_reused:
             self.stdout.write(
                 "The file is unchanged since an import scanned it: only the records found then were read."
