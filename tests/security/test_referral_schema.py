@@ -21,7 +21,6 @@ from tests.referrals.files import PDF
 
 MAX_EXAMPLES = 10
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TRUE = (True, "true", "True")
 
 
 def teach_referral_rules(body: dict, npi: str) -> dict:
@@ -37,9 +36,10 @@ def teach_referral_rules(body: dict, npi: str) -> dict:
     born = body.get("patient_date_of_birth")
     if isinstance(born, str) and DATE.fullmatch(born) and born > datetime.date.today().isoformat():
         changes["patient_date_of_birth"] = "1961-03-14"
-    if body.get("confirm_duplicate", False) in (*TRUE, False, "false", "False"):
+    # isinstance, not ==: 1 == True, and a 1 is not a JSON boolean
+    if isinstance(body.get("confirm_duplicate", False), bool):
         changes["confirm_duplicate"] = True
-    if body.get("submit") in TRUE and body.get("patient_consent", False) in (*TRUE, False, "false", "False"):
+    if body.get("submit") is True and isinstance(body.get("patient_consent", False), bool):
         changes["patient_consent"] = True
     return changes
 
@@ -104,3 +104,38 @@ def test_referral_endpoints_conform_to_their_schema_for_a_gp(gp_schema, mode):
     # the reads reached the real referral and its file, so their answers were checked too
     assert AccessLog.objects.filter(action="download", channel="api").exists()
     assert AccessLog.objects.filter(action="view", channel="api").exclude(detail="refused").exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("investigations", 42),
+        ("patient_first_name", 1.5),
+        ("oncologist_npi", 1234567893),
+        ("submit", "true"),
+        ("confirm_duplicate", 1),
+        ("patient_consent", "yes"),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_a_400_not_coerced(db, field, value):
+    """DRF turns a number into text and "yes" or 1 into true; the schema says string and boolean, so does the API."""
+    from rest_framework.test import APIClient
+
+    gp, oncologist = GPFactory(), OncologistUserFactory()
+    client = APIClient()
+    client.force_authenticate(gp)
+    body = {
+        "oncologist_npi": oncologist.physician.npi,
+        "patient_first_name": "Ana",
+        "patient_last_name": "Lima",
+        "patient_date_of_birth": "1961-03-14",
+        "patient_sex": "F",
+        "patient_phone": "555-0100",
+        "cancer_type": "breast",
+        "clinical_question": "Staging?",
+        "patient_consent": True,
+        field: value,
+    }
+    response = client.post("/api/v1/referrals/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert [error["field"] for error in response.json()["errors"]] == [field]

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.http import QueryDict
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -93,21 +94,35 @@ class ReferralSerializer(serializers.ModelSerializer):
         return fields
 
 
-class _RawLengthMixin:
-    """`maxLength` holds for the text as sent, as the schema says, not only once surrounding spaces are trimmed."""
+class _StrictTextMixin:
+    """Text as the schema says it: a JSON string (DRF would turn a number into one), and `maxLength` holds for
+    the text as sent, not only once surrounding spaces are trimmed."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
-class _RawLengthCharField(_RawLengthMixin, serializers.CharField):
+class _StrictCharField(_StrictTextMixin, serializers.CharField):
     pass
 
 
-class _RawLengthEmailField(_RawLengthMixin, serializers.EmailField):
+class _StrictEmailField(_StrictTextMixin, serializers.EmailField):
     pass
+
+
+class _StrictBooleanField(serializers.BooleanField):
+    """In JSON, true or false as the schema says (DRF would also take "yes", 1 or "on"); a form sends text."""
+
+    def to_internal_value(self, data):
+        if isinstance(self.root.initial_data, QueryDict):
+            return super().to_internal_value(data)
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class ReferralWriteSerializer(serializers.ModelSerializer):
@@ -122,9 +137,10 @@ class ReferralWriteSerializer(serializers.ModelSerializer):
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: _RawLengthCharField,
-        models.TextField: _RawLengthCharField,
-        models.EmailField: _RawLengthEmailField,
+        models.CharField: _StrictCharField,
+        models.TextField: _StrictCharField,
+        models.EmailField: _StrictEmailField,
+        models.BooleanField: _StrictBooleanField,
     }
 
     class Meta:
@@ -139,12 +155,12 @@ class ReferralWriteSerializer(serializers.ModelSerializer):
 
 
 class ReferralCreateSerializer(ReferralWriteSerializer):
-    oncologist_npi = serializers.CharField(
+    oncologist_npi = _StrictCharField(
         help_text="The receiving oncologist's NPI: an active physician with an OncoDir oncologist account "
         "(otherwise a 400)."
     )
-    submit = serializers.BooleanField(default=False, help_text="Submit at once instead of saving a draft.")
-    confirm_duplicate = serializers.BooleanField(
+    submit = _StrictBooleanField(default=False, help_text="Submit at once instead of saving a draft.")
+    confirm_duplicate = _StrictBooleanField(
         default=False,
         help_text="Create it even though the patient has an open referral to this oncologist (otherwise a 400).",
     )
@@ -175,7 +191,7 @@ class VersionSerializer(serializers.Serializer):
 
 
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:
-    return serializers.CharField(
+    return _StrictCharField(
         required=False, allow_blank=True, max_length=max_length, default="", help_text=help_text or None
     )
 
@@ -193,12 +209,12 @@ class AnswerSerializer(VersionSerializer):
 
 
 class RejectSerializer(VersionSerializer):
-    reason_code = serializers.CharField(
+    reason_code = _StrictCharField(
         required=False, allow_blank=True, default="", help_text=f"One of: {', '.join(RejectionReason.values)}."
     )
     comment = _text(4000, "The explanation for the GP (required).")
     advice = _text(4000)
-    suggested_colleague_npi = serializers.CharField(
+    suggested_colleague_npi = _StrictCharField(
         required=False, allow_blank=True, allow_null=True, default="", help_text="An active physician's NPI."
     )
 
