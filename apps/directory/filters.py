@@ -22,9 +22,11 @@ from typing import Any
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from . import forms as search_forms
+from . import search as search_sql
 from .models import Physician, SpecialtyCategory
 from .reference import ReferenceData
 
@@ -330,7 +332,15 @@ class PhysicianFilterSet:
         # Each active faceted filter's condition as a column, so each facet applies the others' on the rows.
         flags = {f"facet_{p.name}": _condition(p.apply(Physician.objects.all(), v, self)) for p, v in self.active()
                  if p.facet}  # fmt: skip
-        base = self._unfaceted.annotate(**flags).order_by().values("id", *(p.facet.column for p in FACETED), *flags)
+        # The matches in the order of the results (the one sort, as a row number), with their distances: the
+        # page then reads its 20 rows by id instead of running the search a second time.
+        position = Window(RowNumber(), order_by=[*SORTS[self.effective_sort].order, *TIE_BREAK])
+        measured = "distance_miles" in self._unfaceted.query.annotations
+        base = (
+            self._unfaceted.annotate(**flags, position=position)
+            .order_by()
+            .values("id", *(p.facet.column for p in FACETED), *flags, "position", *(["distance_miles"] * measured))
+        )
         base_sql, base_params = base.query.sql_with_params()
         if any(parameter.narrow for parameter, _ in self.active(without=faceted)):
             # The size is checked on the cheap superset (no join), which stops after max_matches + 1 rows.
@@ -340,8 +350,10 @@ class PhysicianFilterSet:
                 base AS MATERIALIZED (SELECT * FROM ({base_sql}) m WHERE (SELECT count(*) FROM candidates) <= %s)"""  # noqa: S608
             tables_params = [*candidates_params, max_matches + 1, *base_params, max_matches]
         else:
-            tables = f"candidates AS MATERIALIZED (SELECT * FROM ({base_sql}) m LIMIT %s), base AS (SELECT * FROM candidates)"  # noqa: S608
-            tables_params = [*base_params, max_matches + 1]
+            # The facets are not computed for a broad search (its result is thrown away).
+            tables = f"""candidates AS MATERIALIZED (SELECT * FROM ({base_sql}) m LIMIT %s),
+                base AS (SELECT * FROM candidates WHERE (SELECT count(*) FROM candidates) <= %s)"""  # noqa: S608
+            tables_params = [*base_params, max_matches + 1, max_matches]
         counts, params = [], []
         for parameter in FACETED:
             others = [f"b.{flag}" for flag in flags if flag != f"facet_{parameter.name}"] or ["true"]
@@ -355,27 +367,45 @@ class PhysicianFilterSet:
                         GROUP BY m.value) f)"""  # noqa: S608 - declared column and flag names only
             )
             params += [list(values), list(values.values())]
+        matches = " AND ".join(f"b.{flag}" for flag in flags) or "true"
+        distances = f"(SELECT array_agg(b.distance_miles ORDER BY b.position) FROM base b WHERE {matches})"
+        distances = distances if measured else "NULL"
         with connection.cursor() as cursor:
             # Only the ORM-compiled SQL and the parameters carry user input.
             cursor.execute(
                 f"""
                 WITH {tables}
                 SELECT (SELECT count(*) FROM candidates),
-                       (SELECT count(DISTINCT b.id) FROM base b WHERE {" AND ".join(f"b.{f}" for f in flags) or "true"}),
+                       (SELECT array_agg(b.id ORDER BY b.position) FROM base b WHERE {matches}),
+                       {distances},
                        {", ".join(counts)}
                 """,  # noqa: S608
                 [*tables_params, *params],
             )
-            candidate_count, total, *found = cursor.fetchone()
+            candidate_count, ids, distances, *found = cursor.fetchone()
         if candidate_count > max_matches:
             return None
-        return Counted(total, {parameter.name: counts or {} for parameter, counts in zip(FACETED, found, strict=True)})
+        facets = {parameter.name: counts or {} for parameter, counts in zip(FACETED, found, strict=True)}
+        return Counted(facets, ids or [], dict(zip(ids, distances, strict=True)) if measured and ids else None)
 
 
 @dataclass(frozen=True)
 class Counted:
-    total: int  # every match
     facets: dict[str, dict[str, int]]  # {"specialty": {category: n}, "cancer": {slug: n}}
+    ids: list[int]  # every match, in the order of the results
+    distances: dict[int, float] | None  # miles from the searched ZIP, by id (with `near`)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def physicians(self, ids: list[int], queryset: QuerySet) -> list:
+        """The physicians of `ids` (some of self.ids) from `queryset`, in that order, as `qs` would give them."""
+        found = queryset.filter(search_sql.OneOf(F("pk"), ids)).in_bulk() if ids else {}
+        rows = [found[pk] for pk in ids if pk in found]
+        for physician in rows if self.distances is not None else ():
+            physician.distance_miles = self.distances[physician.pk]
+        return rows
 
 
 def _condition(filtered: QuerySet) -> ExpressionWrapper:

@@ -226,5 +226,20 @@ class _OverlapsArray(Func):
         return f"{column} && %s::integer[]", (*params, self.values)
 
 
+class OneOf(Func):
+    """`column = ANY(%s::bigint[])`: the ids as one array parameter, not one parameter each (see above)."""
+
+    arity = 1
+    output_field = BooleanField()
+
+    def __init__(self, column, values: list[int]):
+        super().__init__(column)
+        self.values = values
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s::bigint[])", (*params, self.values)
+
+
 def _in_cells(cells: list[int], *, accepting: bool) -> _OverlapsArray:
     return _OverlapsArray(F("accepting_geo_cells" if accepting else "geo_cells"), cells)

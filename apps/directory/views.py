@@ -48,14 +48,14 @@ def physician_list(request):
     }
     if search.is_valid():
         counted = search.counted()  # None for a broad search: the page counts its matches then
-        page, page_notice = _page(
-            # Counted none: nothing to read.
-            search.qs.for_listing() if not counted or counted.total else Physician.objects.none(),
-            request.GET.get("page"),
-            count=counted.total if counted else None,
+        if counted:  # the matches are known, in order: the page reads its rows by id
+            page, page_notice = _page(counted.ids, request.GET.get("page"))
+            page.object_list = counted.physicians(page.object_list, search.queryset.for_listing())
+        else:
             # Sorted by name, the page walks the name index and stops: counting apart is cheaper then.
-            count_with_page=search.effective_sort != "name",
-        )
+            page, page_notice = _page(
+                search.qs.for_listing(), request.GET.get("page"), count_with_page=search.effective_sort != "name"
+            )
         results = list(page.object_list)
         if page_notice:
             context["notices"].append(page_notice)
@@ -138,16 +138,13 @@ def physician_detail(request, npi, slug=None):
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
-def _page(queryset, number: str | None, *, count: int | None = None, count_with_page: bool = False) -> tuple[Page, str]:
-    """The requested page of `queryset`, or the nearest real one with a notice saying so. `count`: the
-    number of matches when already known (not counted again).
+def _page(queryset, number: str | None, *, count_with_page: bool = False) -> tuple[Page, str]:
+    """The requested page of `queryset` (or list), or the nearest real one with a notice saying so.
 
     With count_with_page, the page's query also counts the matches (count(*) OVER ()): a search sorted
     by distance or relevance computes every match to sort them anyway, so a separate count would run the
     search twice. A page past the end has no row to carry the count: then it is counted on its own."""
     paginator = Paginator(queryset, RESULTS_PER_PAGE)
-    if count is not None:
-        paginator.count, count_with_page = count, False  # a cached_property: set, it is not queried
     notice = ""
     try:
         wanted = int(number) if number not in (None, "") else 1
