@@ -21,58 +21,52 @@ from apps.directory.forms import (
 )
 
 
-def case(params: dict, field: str, message: str, name: str):
-    return pytest.param(params, field, message, id=name)
-
-
-def near_10001(radius: str) -> dict:
-    return {"near": "10001", "radius": radius}
+def bad(field: str, value: str, message: str, name: str, **other_params: str):
+    """A search with `field`=`value` (and `other_params`), refused with `message` on `field`."""
+    return pytest.param({**other_params, field: value}, field, message, id=name)
 
 
 BAD_SEARCH_VALUES = [
-    case({"q": "x" * 201}, "q", QUERY_TOO_LONG, "q-201-chars"),
-    case({"q": "x" * 5000}, "q", QUERY_TOO_LONG, "q-5000-chars"),
-    case({"q": " " * 201}, "q", QUERY_TOO_LONG, "q-201-spaces"),
-    case({"q": "smith\x00"}, "q", NULL_CHARACTERS, "q-nul"),
-    case({"specialty": "astrology"}, "specialty", SPECIALTY_UNKNOWN % {"value": "astrology"}, "specialty-unknown"),
-    case({"specialty": "\x00"}, "specialty", NULL_CHARACTERS, "specialty-nul"),
-    case({"cancer": "common-cold"}, "cancer", CANCER_UNKNOWN % {"value": "common-cold"}, "cancer-unknown"),
-    case({"cancer": "\x00"}, "cancer", NULL_CHARACTERS, "cancer-nul"),
-    case({"near": "1000"}, "near", ZIP_FORMAT, "zip-short"),
-    case({"near": "abcde"}, "near", ZIP_FORMAT, "zip-letters"),
-    case({"near": "10001 x"}, "near", ZIP_FORMAT, "zip-and-text"),
-    case({"near": "00000"}, "near", ZIP_UNKNOWN % {"zip": "00000"}, "zip-unknown"),
-    case({"near": "10001\x00"}, "near", NULL_CHARACTERS, "zip-nul"),
-    case(near_10001("-5"), "radius", RADIUS_RANGE, "radius-negative"),
-    case(near_10001("0"), "radius", RADIUS_RANGE, "radius-0"),
-    case(near_10001("500.001"), "radius", RADIUS_RANGE, "radius-over-500"),
-    case({"radius": "500.001"}, "radius", RADIUS_RANGE, "radius-over-500-without-zip"),
-    case(near_10001("1e9"), "radius", RADIUS_RANGE, "radius-1e9"),
-    case(near_10001("1e999999999"), "radius", RADIUS_RANGE, "radius-huge-exponent"),
-    case(near_10001("abc"), "radius", RADIUS_INVALID, "radius-abc"),
-    case(near_10001("nan"), "radius", RADIUS_INVALID, "radius-nan"),
-    case(near_10001("NaN"), "radius", RADIUS_INVALID, "radius-NaN"),
-    case(near_10001("inf"), "radius", RADIUS_INVALID, "radius-inf"),
-    case(near_10001(" 5"), "radius", RADIUS_INVALID, "radius-leading-space"),
-    case(near_10001("2\x005"), "radius", NULL_CHARACTERS, "radius-nul-inside"),
-    case(near_10001("5\x00"), "radius", NULL_CHARACTERS, "radius-nul-after"),
-    case({"accepting": "maybe"}, "accepting", FLAG_INVALID, "flag-unknown"),
-    case({"accepting": "TRUE"}, "accepting", FLAG_INVALID, "flag-upper-case"),
-    case({"accepting": "yes"}, "accepting", FLAG_INVALID, "flag-yes"),
-    case({"certified": "2"}, "certified", FLAG_INVALID, "flag-2"),
-    case({"accepting": "\x00"}, "accepting", NULL_CHARACTERS, "accepting-nul"),
-    case({"telehealth": "\x00"}, "telehealth", NULL_CHARACTERS, "telehealth-nul"),
-    case({"certified": "\x00"}, "certified", NULL_CHARACTERS, "certified-nul"),
-    case({"language": "xx"}, "language", LANGUAGE_UNKNOWN % {"value": "xx"}, "language-unknown"),
-    case({"language": "eng"}, "language", LANGUAGE_UNKNOWN % {"value": "eng"}, "language-three-letters"),
-    case({"language": "klingon"}, "language", LANGUAGE_UNKNOWN % {"value": "klingon"}, "language-a-name"),
-    case({"language": "\x00"}, "language", NULL_CHARACTERS, "language-nul"),
-    case({"sex": "X"}, "sex", SEX_UNKNOWN, "sex-unknown"),
-    case({"sex": "\x00"}, "sex", NULL_CHARACTERS, "sex-nul"),
-    case({"board": "abxx"}, "board", BOARD_UNKNOWN % {"value": "abxx"}, "board-unknown"),
-    case({"board": "no-such-board"}, "board", BOARD_UNKNOWN % {"value": "no-such-board"}, "board-unknown-slug"),
-    case({"board": "ABIM"}, "board", BOARD_UNKNOWN % {"value": "ABIM"}, "board-upper-case"),
-    case({"sort": "price"}, "sort", SORT_UNKNOWN, "sort-unknown"),
-    case({"sort": "distance"}, "sort", SORT_DISTANCE_NEEDS_ZIP, "sort-distance-without-zip"),
-    case({"sort": "\x00"}, "sort", NULL_CHARACTERS, "sort-nul"),
+    bad("q", "x" * 201, QUERY_TOO_LONG, "q-201-chars"),
+    bad("q", "x" * 5000, QUERY_TOO_LONG, "q-5000-chars"),
+    bad("q", " " * 201, QUERY_TOO_LONG, "q-201-spaces"),
+    bad("specialty", "astrology", SPECIALTY_UNKNOWN % {"value": "astrology"}, "specialty-unknown"),
+    bad("cancer", "common-cold", CANCER_UNKNOWN % {"value": "common-cold"}, "cancer-unknown"),
+    bad("near", "1000", ZIP_FORMAT, "zip-short"),
+    bad("near", "abcde", ZIP_FORMAT, "zip-letters"),
+    bad("near", "10001 x", ZIP_FORMAT, "zip-and-text"),
+    bad("near", "00000", ZIP_UNKNOWN % {"zip": "00000"}, "zip-unknown"),
+    bad("radius", "-5", RADIUS_RANGE, "radius-negative", near="10001"),
+    bad("radius", "0", RADIUS_RANGE, "radius-0", near="10001"),
+    bad("radius", "500.001", RADIUS_RANGE, "radius-over-500", near="10001"),
+    bad("radius", "500.001", RADIUS_RANGE, "radius-over-500-without-zip"),
+    bad("radius", "1e9", RADIUS_RANGE, "radius-1e9", near="10001"),
+    bad("radius", "1e999999999", RADIUS_RANGE, "radius-huge-exponent", near="10001"),
+    bad("radius", "abc", RADIUS_INVALID, "radius-abc", near="10001"),
+    bad("radius", "nan", RADIUS_INVALID, "radius-nan", near="10001"),
+    bad("radius", "NaN", RADIUS_INVALID, "radius-NaN", near="10001"),
+    bad("radius", "inf", RADIUS_INVALID, "radius-inf", near="10001"),
+    bad("radius", " 5", RADIUS_INVALID, "radius-leading-space", near="10001"),
+    bad("accepting", "maybe", FLAG_INVALID, "flag-unknown"),
+    bad("accepting", "TRUE", FLAG_INVALID, "flag-upper-case"),
+    bad("accepting", "yes", FLAG_INVALID, "flag-yes"),
+    bad("certified", "2", FLAG_INVALID, "flag-2"),
+    bad("language", "xx", LANGUAGE_UNKNOWN % {"value": "xx"}, "language-unknown"),
+    bad("language", "eng", LANGUAGE_UNKNOWN % {"value": "eng"}, "language-three-letters"),
+    bad("language", "klingon", LANGUAGE_UNKNOWN % {"value": "klingon"}, "language-a-name"),
+    bad("sex", "X", SEX_UNKNOWN, "sex-unknown"),
+    bad("board", "abxx", BOARD_UNKNOWN % {"value": "abxx"}, "board-unknown"),
+    bad("board", "no-such-board", BOARD_UNKNOWN % {"value": "no-such-board"}, "board-unknown-slug"),
+    bad("board", "ABIM", BOARD_UNKNOWN % {"value": "ABIM"}, "board-upper-case"),
+    bad("sort", "price", SORT_UNKNOWN, "sort-unknown"),
+    bad("sort", "distance", SORT_DISTANCE_NEEDS_ZIP, "sort-distance-without-zip"),
+    # Every parameter refuses a NUL character (PostgreSQL cannot store one), wherever it stands.
+    bad("q", "smith\x00", NULL_CHARACTERS, "q-nul"),
+    bad("near", "10001\x00", NULL_CHARACTERS, "zip-nul"),
+    bad("radius", "2\x005", NULL_CHARACTERS, "radius-nul-inside", near="10001"),
+    bad("radius", "5\x00", NULL_CHARACTERS, "radius-nul-after", near="10001"),
+    *(
+        bad(field, "\x00", NULL_CHARACTERS, f"{field}-nul")
+        for field in ("specialty", "cancer", "accepting", "telehealth", "certified", "language", "sex", "sort")
+    ),
 ]
