@@ -372,6 +372,8 @@ class PhysicianRowSearch:
     practice locations of 100,000 physicians."""
 
     row_search_fields: tuple[str, ...] = ()
+    # A table with a row or more per physician: a filtered page says "N results" without counting them all.
+    show_full_result_count = False
     search_fields = ("physician__search_document",)  # shows the search box; get_search_results searches
     search_help_text = "The physician (an NPI, a name, a practice or a city, as the public search reads them)"
 
@@ -396,7 +398,6 @@ class PhysicianSpecialtyAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     row_search_fields = ("specialty__code",)
     search_help_text = f"{PhysicianRowSearch.search_help_text}, or a NUCC code."
     autocomplete_fields = ("physician", "specialty")
-    show_full_result_count = False
 
 
 @admin.register(PracticeLocation)
@@ -409,7 +410,6 @@ class PracticeLocationAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     row_search_fields = ("name", "city", "zip_code")
     search_help_text = f"{PhysicianRowSearch.search_help_text}, or the location's name, city or ZIP code."
     autocomplete_fields = ("physician",)
-    show_full_result_count = False
 
 
 @admin.register(BoardCertification)
@@ -420,7 +420,6 @@ class BoardCertificationAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     row_search_fields = ("certificate_name",)
     search_help_text = f"{PhysicianRowSearch.search_help_text}, or the certificate's name."
     autocomplete_fields = ("physician", "board")
-    show_full_result_count = False
 
 
 @admin.register(Affiliation)
@@ -430,7 +429,6 @@ class AffiliationAdmin(PhysicianRowSearch, admin.ModelAdmin):
     row_search_fields = ("institution__name",)
     search_help_text = f"{PhysicianRowSearch.search_help_text}, or the institution's name."
     autocomplete_fields = ("physician", "institution")
-    show_full_result_count = False
 
 
 # --- reference data ------------------------------------------------------------------------------------

@@ -80,10 +80,28 @@ def api_schema(db, settings):
     return loaded
 
 
-def operations(loaded):
-    found = [result.ok() for result in loaded.get_all_operations()]
-    assert found, "the schema lists no operation"
-    return found
+def assert_conforms(loaded, *, mode: GenerationMode, headers: dict, max_examples: int) -> None:
+    """Every check passes over every operation of `loaded`, for requests valid or invalid per the schema
+    (as `mode` says); a failure names each operation that failed and how."""
+    operations = [result.ok() for result in loaded.get_all_operations()]
+    assert operations, "the schema lists no operation"
+    failures = {}
+    for operation in operations:
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=max_examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            case.call_and_validate(headers=headers, checks=ALL_CHECKS)
+
+        try:
+            check()
+        except Unsatisfiable:
+            # Negative mode only: every parameter of this operation accepts any string, so no request
+            # violates the schema (the valid run has covered the operation).
+            assert mode is GenerationMode.NEGATIVE, operation.label
+        except (Exception, BaseExceptionGroup) as failure:
+            failures[operation.label] = str(failure)[:1500]
+    assert failures == {}, "\n\n".join(f"{label}: {text}" for label, text in failures.items())
 
 
 # schemathesis' lazy pytest plugin (@schema.parametrize with from_fixture) breaks on pytest 9's node ids,
@@ -97,22 +115,5 @@ def test_api_conforms_to_its_schema(api_schema, mode, who):
     if who == "gp":
         headers = {"Authorization": f"Token {Token.objects.create(user=GPFactory()).key}"}
         loaded = api_schema.exclude(path_regex="^/api/v1/referrals/")
-    for operation in operations(loaded):
-
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case):
-            # when a generated request (valid or invalid per the schema) is sent / then every check passes
-            case.call_and_validate(headers=headers, checks=ALL_CHECKS)
-
-        try:
-            check()
-        except Unsatisfiable:
-            # Negative mode only: every parameter of this operation accepts any string, so no request
-            # violates the schema (the valid run has covered the operation).
-            assert mode is GenerationMode.NEGATIVE, operation.label
+    # when generated requests (valid or invalid per the schema) are sent / then every check passes
+    assert_conforms(loaded, mode=mode, headers=headers, max_examples=MAX_EXAMPLES)

@@ -6,9 +6,9 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from apps.directory import forms as search_forms
 from apps.directory.filters import PhysicianFilterSet
 from apps.directory.models import CertificationStatus, Physician
+from tests.directory.bad_search_values import BAD_SEARCH_VALUES
 from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,57 +79,7 @@ def test_each_parameter_and_combinations(directory, params, expected):
     assert found(**params) == expected
 
 
-@pytest.mark.parametrize(
-    ("params", "field", "message"),
-    [
-        ({"radius": "-5", "near": "10001"}, "radius", search_forms.RADIUS_RANGE),
-        ({"radius": "abc", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
-        ({"radius": "1e9", "near": "10001"}, "radius", search_forms.RADIUS_RANGE),
-        ({"radius": "nan", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
-        ({"radius": "inf", "near": "10001"}, "radius", search_forms.RADIUS_INVALID),
-        ({"near": "00000"}, "near", search_forms.ZIP_UNKNOWN % {"zip": "00000"}),
-        ({"near": "1000"}, "near", search_forms.ZIP_FORMAT),
-        ({"near": "abcde"}, "near", search_forms.ZIP_FORMAT),
-        ({"q": "x" * 5000}, "q", search_forms.QUERY_TOO_LONG),
-        ({"q": "smith\x00"}, "q", search_forms.NULL_CHARACTERS),
-        ({"near": "10001\x00"}, "near", search_forms.NULL_CHARACTERS),
-        ({"radius": "2\x005", "near": "10001"}, "radius", search_forms.NULL_CHARACTERS),
-        ({"specialty": "\x00"}, "specialty", search_forms.NULL_CHARACTERS),
-        ({"accepting": "\x00"}, "accepting", search_forms.NULL_CHARACTERS),
-        ({"specialty": "astrology"}, "specialty", search_forms.SPECIALTY_UNKNOWN % {"value": "astrology"}),
-        ({"cancer": "nope"}, "cancer", search_forms.CANCER_UNKNOWN % {"value": "nope"}),
-        ({"language": "xx"}, "language", search_forms.LANGUAGE_UNKNOWN % {"value": "xx"}),
-        ({"language": "eng"}, "language", search_forms.LANGUAGE_UNKNOWN % {"value": "eng"}),
-        ({"sex": "X"}, "sex", search_forms.SEX_UNKNOWN),
-        ({"accepting": "maybe"}, "accepting", search_forms.FLAG_INVALID),
-        ({"sort": "price"}, "sort", search_forms.SORT_UNKNOWN),
-        ({"sort": "distance"}, "sort", search_forms.SORT_DISTANCE_NEEDS_ZIP),
-    ],
-    ids=[
-        "radius-negative",
-        "radius-abc",
-        "radius-1e9",
-        "radius-nan",
-        "radius-inf",
-        "zip-00000",
-        "zip-short",
-        "zip-letters",
-        "q-5000-chars",
-        "q-nul",
-        "near-nul",
-        "radius-nul",
-        "specialty-nul",
-        "flag-nul",
-        "specialty-unknown",
-        "cancer-unknown",
-        "language-unknown",
-        "language-three-letters",
-        "sex-unknown",
-        "flag-unknown",
-        "sort-unknown",
-        "sort-distance-without-zip",
-    ],
-)
+@pytest.mark.parametrize(("params", "field", "message"), BAD_SEARCH_VALUES)
 def test_bad_input_is_a_form_error_with_a_clear_message(directory, params, field, message):
     # when
     filterset = search(**params)

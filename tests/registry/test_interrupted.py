@@ -143,6 +143,36 @@ def wait_until_blocked_by(locker_pid: int, process: subprocess.Popen) -> str:
     return ""
 
 
+def kill_import_waiting_for_lock(lock_sql: str, params: list, args: list[str]) -> str:
+    """Run `manage.py import_nppes <args>` in its own process while another session holds the row lock that
+    `lock_sql` takes, SIGKILL it once its session waits for that lock (in the middle of a batch, after
+    earlier batches committed), and return the statement it waited in."""
+    database = settings.DATABASES["default"]
+    locker = psycopg2.connect(
+        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
+    )
+    try:
+        with locker.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            locker_pid = cursor.fetchone()[0]
+            cursor.execute(lock_sql, params)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_nppes", *args],
+            cwd=settings.BASE_DIR,
+            env=subprocess_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        blocked_in = wait_until_blocked_by(locker_pid, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        locker.close()
+    wait_for_killed_session()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
+    return blocked_in
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
@@ -163,30 +193,11 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     # When an import of it is killed with SIGKILL in the middle of a batch, after earlier ones committed:
     # another session holds a row lock on a physician the import changes, and the import is killed once
     # its session waits for that lock (its batch has inserted new physicians by then)
-    database = settings.DATABASES["default"]
-    locker = psycopg2.connect(
-        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
+    blocked_in = kill_import_waiting_for_lock(
+        "SELECT id FROM directory_physician WHERE npi = %s FOR UPDATE",
+        [npi(LOCKED)],
+        [str(path), "--batch-size", str(BATCH), "--no-progress", "--workers", workers],
     )
-    try:
-        with locker.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            locker_pid = cursor.fetchone()[0]
-            cursor.execute("SELECT id FROM directory_physician WHERE npi = %s FOR UPDATE", [npi(LOCKED)])
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress"]
-            + ["--workers", workers],
-            cwd=settings.BASE_DIR,
-            env=subprocess_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        blocked_in = wait_until_blocked_by(locker_pid, process)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    finally:
-        locker.close()
-    wait_for_killed_session()
-    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
     assert blocked_in.startswith("UPDATE directory_physician p SET"), blocked_in
     # Then the batches before the blocked one are committed (batches of BATCH rows of the file), and
     # nothing of the blocked one

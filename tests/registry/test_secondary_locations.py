@@ -2,12 +2,8 @@
 second run writing nothing, a killed run rerun to the same end as a clean one, a curator's edit kept."""
 
 import csv
-import signal
-import subprocess
-import sys
 from io import StringIO
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -24,9 +20,7 @@ from .nppes_files import location, npi, row, write_locations, write_nppes, zip_w
 from .test_import_nppes import assert_derived_columns_match_the_triggers
 from .test_interrupted import (
     _restore_reference_data,  # noqa: F401  (a module fixture: puts back what the flush removes)
-    subprocess_env,
-    wait_for_killed_session,
-    wait_until_blocked_by,
+    kill_import_waiting_for_lock,
     wipe_directory,
 )
 
@@ -271,29 +265,11 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
         call_command("import_nppes", str(path), "--no-progress", stdout=StringIO())
     locked_id = PracticeLocation.objects.get(address_line1=f"{LOCKED} FIRST ST").pk
 
-    database = settings.DATABASES["default"]
-    locker = psycopg2.connect(
-        dbname=database["NAME"], user=database["USER"], host=database["HOST"], port=database["PORT"]
+    blocked_in = kill_import_waiting_for_lock(
+        "SELECT id FROM directory_practicelocation WHERE id = %s FOR UPDATE",
+        [locked_id],
+        [str(nxt), "--batch-size", str(BATCH), "--no-progress"],
     )
-    try:
-        with locker.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            locker_pid = cursor.fetchone()[0]
-            cursor.execute("SELECT id FROM directory_practicelocation WHERE id = %s FOR UPDATE", [locked_id])
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "import_nppes", str(nxt), "--batch-size", str(BATCH), "--no-progress"],
-            cwd=settings.BASE_DIR,
-            env=subprocess_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        blocked_in = wait_until_blocked_by(locker_pid, process)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    finally:
-        locker.close()
-    wait_for_killed_session()
-    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
     assert "FOR UPDATE" in blocked_in, blocked_in
     # The batches before the blocked one committed: physicians 1-30 have their new locations, 31 on not yet
     new = set(

@@ -19,13 +19,6 @@ PHYSICIAN_NOT_FOUND = "No physician with this NPI is listed in the directory."
 PHYSICIAN_GONE = "This physician is no longer listed in the directory."
 
 
-class ReferencePagination(KeysetPagination):
-    """Reference lists are short and read whole: larger pages, same envelope and cursors."""
-
-    page_size = 100
-    max_page_size = 1000
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Search physicians",
@@ -98,26 +91,46 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
         return physician
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Specialties",
-        description="NUCC taxonomy codes in the directory. `category` (or the code) is what the `specialty` "
-        "search parameter takes.",
-        parameters=[
-            OpenApiParameter(
-                "category",
-                str,
-                OpenApiParameter.QUERY,
-                description="Only the specialties of this category.",
-                enum=SpecialtyCategory.values,
-            )
-        ],
-        responses={200: serializers.SpecialtySerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
-    )
-)
-class SpecialtyViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
-    serializer_class = serializers.SpecialtySerializer
+class ReferencePagination(KeysetPagination):
+    """Reference lists are short and read whole: larger pages, same envelope and cursors."""
+
+    page_size = 100
+    max_page_size = 1000
+
+
+class ReferenceListViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+    """A reference table the search parameters name (specialties, cancer types, boards), listed whole."""
+
     pagination_class = ReferencePagination
+
+
+def reference_list_schema(summary: str, description: str, **schema):
+    """The OpenAPI description of a reference list: its serializer's rows, or the errors every read answers."""
+
+    def describe(viewset: type[ReferenceListViewSet]) -> type[ReferenceListViewSet]:
+        responses = {200: viewset.serializer_class(many=True), **error_responses(400, 404, *READ_ERRORS)}
+        return extend_schema_view(
+            list=extend_schema(summary=summary, description=description, responses=responses, **schema)
+        )(viewset)
+
+    return describe
+
+
+@reference_list_schema(
+    "Specialties",
+    "NUCC taxonomy codes in the directory. `category` (or the code) is what the `specialty` search parameter takes.",
+    parameters=[
+        OpenApiParameter(
+            "category",
+            str,
+            OpenApiParameter.QUERY,
+            description="Only the specialties of this category.",
+            enum=SpecialtyCategory.values,
+        )
+    ],
+)
+class SpecialtyViewSet(ReferenceListViewSet):
+    serializer_class = serializers.SpecialtySerializer
     queryset = Specialty.objects.order_by("display_name", "code")
 
     def filter_queryset(self, queryset):
@@ -129,27 +142,17 @@ class SpecialtyViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets
         return queryset.filter(category=category)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Cancer types",
-        description="The cancer types physicians treat; the `cancer` search parameter takes the slug.",
-        responses={200: serializers.CancerTypeSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
-    )
+@reference_list_schema(
+    "Cancer types", "The cancer types physicians treat; the `cancer` search parameter takes the slug."
 )
-class CancerTypeViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+class CancerTypeViewSet(ReferenceListViewSet):
     serializer_class = serializers.CancerTypeSerializer
-    pagination_class = ReferencePagination
     queryset = CancerType.objects.order_by("name", "slug")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Certifying boards",
-        description="ABMS member boards and AOA certifying boards that certify physicians in the directory.",
-        responses={200: serializers.BoardSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
-    )
+@reference_list_schema(
+    "Certifying boards", "ABMS member boards and AOA certifying boards that certify physicians in the directory."
 )
-class BoardViewSet(PublicReadOnlyAPIMixin, viewsets.GenericViewSet, viewsets.mixins.ListModelMixin):
+class BoardViewSet(ReferenceListViewSet):
     serializer_class = serializers.BoardSerializer
-    pagination_class = ReferencePagination
     queryset = Board.objects.order_by("code")
