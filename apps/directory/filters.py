@@ -368,7 +368,7 @@ class PhysicianFilterSet:
             )
             params += [list(values), list(values.values())]
         matches = " AND ".join(f"b.{flag}" for flag in flags) or "true"
-        distances = f"(SELECT array_agg(b.distance_miles ORDER BY b.position) FROM base b WHERE {matches})"
+        distances = f"(SELECT array_agg(b.distance_miles ORDER BY b.position) FROM base b WHERE {matches})"  # noqa: S608 - flag names only
         distances = distances if measured else "NULL"
         with connection.cursor() as cursor:
             # Only the ORM-compiled SQL and the parameters carry user input.
