@@ -22,7 +22,7 @@ from typing import Any
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, Window
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from . import forms as search_forms
@@ -401,7 +401,7 @@ class Counted:
 
     def physicians(self, ids: list[int], queryset: QuerySet) -> list:
         """The physicians of `ids` (some of self.ids) from `queryset`, in that order, as `qs` would give them."""
-        found = queryset.filter(search_sql.OneOf(F("pk"), ids)).in_bulk() if ids else {}
+        found = queryset.filter(search_sql.one_of(ids)).in_bulk() if ids else {}
         rows = [found[pk] for pk in ids if pk in found]
         for physician in rows if self.distances is not None else ():
             physician.distance_miles = self.distances[physician.pk]

@@ -209,37 +209,26 @@ def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bo
     return queryset.filter(_in_cells(cells, accepting=accepting))
 
 
-class _OverlapsArray(Func):
-    """`column && %s::integer[]` with the array as one parameter: the ORM's __overlap makes each of the 80
-    cells an expression of its own, which cost more than the rest of the search's SQL. The column is named
-    as the query aliases it (a subquery too)."""
+class ArrayTest(Func):
+    """`column <test> %s` with a list of integers as one array parameter: the ORM's __overlap makes each of
+    the 80 cells an expression of its own (which cost more than the rest of the search's SQL), and __in one
+    parameter per id. The column is named as the query aliases it (a subquery too)."""
 
     arity = 1
     output_field = BooleanField()
 
-    def __init__(self, column, values: list[int]):
+    def __init__(self, column, test: str, values: list[int]):
         super().__init__(column)
-        self.values = values
+        self.test, self.values = test, values
 
     def as_sql(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.source_expressions[0])
-        return f"{column} && %s::integer[]", (*params, self.values)
+        return f"{column} {self.test}", (*params, self.values)
 
 
-class OneOf(Func):
-    """`column = ANY(%s::bigint[])`: the ids as one array parameter, not one parameter each (see above)."""
-
-    arity = 1
-    output_field = BooleanField()
-
-    def __init__(self, column, values: list[int]):
-        super().__init__(column)
-        self.values = values
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column, params = compiler.compile(self.source_expressions[0])
-        return f"{column} = ANY(%s::bigint[])", (*params, self.values)
+def one_of(ids: list[int]) -> ArrayTest:
+    return ArrayTest(F("pk"), "= ANY(%s::bigint[])", ids)
 
 
-def _in_cells(cells: list[int], *, accepting: bool) -> _OverlapsArray:
-    return _OverlapsArray(F("accepting_geo_cells" if accepting else "geo_cells"), cells)
+def _in_cells(cells: list[int], *, accepting: bool) -> ArrayTest:
+    return ArrayTest(F("accepting_geo_cells" if accepting else "geo_cells"), "&& %s::integer[]", cells)
