@@ -513,7 +513,7 @@ class DrawnPhysician:
     category: str = ""
     codes: list[str] = field(default_factory=list)
     cancers: list[str] = field(default_factory=list)
-    telehealth: bool = False
+    telehealth: bool | None = None
     active: bool = True
     deactivated_on: str = NULL
     enumerated: int = 0
@@ -607,7 +607,7 @@ class PhysicianGenerator:
     def draw_record(self, drawn: "DrawnPhysician") -> None:
         """Telehealth, whether active, and the dates of the NPPES record and of its last verification."""
         rng = self.rng
-        drawn.telehealth = rng.random() < 0.45
+        drawn.telehealth = _yes_no_unknown(rng.random(), yes=0.45, no=0.40)
         drawn.active = drawn.index == 0 or rng.random() < 0.97
         drawn.deactivated_on = NULL if drawn.active else self.date(rng.randint(1, 900))
         drawn.enumerated = rng.randint(400, 7300)
@@ -689,10 +689,10 @@ class PhysicianGenerator:
                 )  # fmt: skip
             suite = f"Suite {rng.randint(1, 9)}{rng.randint(0, 9)}0" if rng.random() < 0.5 else ""
             phone = f"{rng.randint(201, 989)}-555-01{rng.randint(0, 99):02d}"
-            accepting = drawn.index == 0 or rng.random() < 0.8
+            accepting = True if drawn.index == 0 else _yes_no_unknown(rng.random(), yes=0.70, no=0.15)
             drawn.locations.append(
                 (name, rng.choice(self.plan.streets), suite, zip_city, drawn.state, zip_code, phone, str(lat),
-                 str(lng), "t" if accepting else "f", "t" if position == 0 else "f")
+                 str(lng), _copy_bool(accepting), "t" if position == 0 else "f")
             )  # fmt: skip
 
     def write(self, out: ChunkWriter, drawn: "DrawnPhysician", npi: str, pk: int) -> None:
@@ -703,7 +703,7 @@ class PhysicianGenerator:
         bio = f"Dr. {d.last} is a {SPECIALTY_PHRASE[d.category]} in {city}, {d.state}.{focus}"
         out.write(
             "physician", str(pk), npi, d.first, d.middle, d.last, d.suffix, d.credentials, d.sex, bio,
-            "{" + ",".join(d.languages) + "}", "t" if d.telehealth else "f", "t" if d.active else "f",
+            "{" + ",".join(d.languages) + "}", _copy_bool(d.telehealth), "t" if d.active else "f",
             d.deactivated_on, NULL, self.date(d.enumerated), self.date(d.nppes_updated), d.last_verified, d.source,
             "{}", self.now, self.now,
         )  # fmt: skip
@@ -817,3 +817,12 @@ def elapsed(started: float) -> str:
 
 def iter_counts(counts: Counts) -> Iterable[tuple[str, int]]:
     return ((name.replace("_", " "), getattr(counts, name)) for name in counts.__dataclass_fields__)
+
+
+def _yes_no_unknown(roll: float, *, yes: float, no: float) -> bool | None:
+    """Yes, no or not known from one draw, so the number of draws (and every later physician) stays the same."""
+    return True if roll < yes else False if roll < yes + no else None
+
+
+def _copy_bool(value: bool | None) -> str:
+    return NULL if value is None else "t" if value else "f"

@@ -265,3 +265,14 @@ def location_title(name: str, address_line1: str) -> str:
     if name.strip().lower() in PLACEHOLDER_LOCATION_NAMES:
         return address(address_line1)
     return address(name)
+
+
+# What the pages say where a yes / no field is not known (None: NPPES does not say; nobody told us).
+NOT_KNOWN = "Not known: call to ask"
+
+
+def new_patients(accepting: bool | None) -> str:
+    """A location's answer to "accepting new patients?" in words: a no is said, and so is not knowing."""
+    if accepting is None:
+        return f"New patients? {NOT_KNOWN}"
+    return "Accepting new patients" if accepting else "Not accepting new patients"

@@ -179,11 +179,15 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         "accepting",
         "Accepting new patients",
         "accepting new patients",
-        "accept new patients (with `near`: at a practice within the radius)",
+        "are known to accept new patients (with `near`: at a practice within the radius); not known is not a yes",
         lambda queryset: queryset.accepting_new_patients(),
     ),
     _flag(
-        "telehealth", "Offers telehealth", "offering telehealth", "offer telehealth", lambda q: q.offering_telehealth()
+        "telehealth",
+        "Offers telehealth",
+        "offering telehealth",
+        "are known to offer telehealth; not known is not a yes",
+        lambda queryset: queryset.offering_telehealth(),
     ),
     _flag(
         "certified",

@@ -150,9 +150,11 @@ class PhysicianQuerySet(models.QuerySet):
         return search_sql.apply_cells(self, lat, lng, miles, accepting=accepting, coarse=coarse)
 
     def accepting_new_patients(self):
+        """A known yes only: a physician whose locations are not known to accept is not listed."""
         return self.filter(accepting_new_patients=True)
 
     def offering_telehealth(self):
+        """A known yes only, as accepting_new_patients()."""
         return self.filter(telehealth=True)
 
     def currently_certified(self):
@@ -242,12 +244,14 @@ class Physician(TimeStampedModel):
         models.CharField(max_length=2),
         default=list,
         blank=True,
-        help_text="ISO 639-1 codes of the languages spoken, for example en, es, zh.",
+        help_text="ISO 639-1 codes of the languages spoken, for example en, es, zh. Empty: not known (the "
+        "registry does not say).",
     )
     specialties = models.ManyToManyField(Specialty, through="PhysicianSpecialty", related_name="physicians")
     cancer_types = models.ManyToManyField(CancerType, blank=True, related_name="physicians")
     institutions = models.ManyToManyField(Institution, through="Affiliation", related_name="physicians")
-    telehealth = models.BooleanField("offers telehealth", default=False)
+    # None: not known (the registry does not say); `telehealth=1` finds only a known yes.
+    telehealth = models.BooleanField("offers telehealth", null=True, blank=True, default=None)
     is_active = models.BooleanField("active", default=True)
     deactivated_on = models.DateField(null=True, blank=True)
     reactivated_on = models.DateField(null=True, blank=True)
@@ -279,7 +283,10 @@ class Physician(TimeStampedModel):
         null=True, editable=False, help_text="The words of search_document: the GIN index `q` uses."
     )
     accepting_new_patients = models.BooleanField(
-        db_default=False, editable=False, help_text="At least one practice location accepts new patients."
+        null=True,
+        editable=False,
+        help_text="Yes when a practice location accepts new patients, no when every one is known not to, "
+        "null (not known) otherwise.",
     )
     certified_until = models.DateField(
         null=True,
@@ -521,7 +528,8 @@ class PracticeLocation(TimeStampedModel):
     phone = models.CharField(max_length=30, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    accepting_new_patients = models.BooleanField(default=True)
+    # None: not known (what an import sets: the registry does not say); `accepting=1` finds only a known yes.
+    accepting_new_patients = models.BooleanField(null=True, blank=True, default=None)
     is_primary = models.BooleanField("primary location", default=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

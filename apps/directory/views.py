@@ -127,6 +127,7 @@ def physician_detail(request, npi, slug=None):
         "affiliations": list(physician.affiliations.all()),
         "cancer_types": physician.cancer_type_list,
         "languages": [search_forms.LANGUAGE_NAMES.get(code, code) for code in physician.languages],
+        "not_known": display.NOT_KNOWN,  # telehealth, languages: what an import cannot know
         "near": request.GET.get("near", "") if origin else "",
         "near_error": near_error,
         "canonical_url": canonical_url,
@@ -272,7 +273,6 @@ def _json_ld(physician, locations, canonical_url: str) -> str:
         "identifier": {"@type": "PropertyValue", "propertyID": "NPI", "value": physician.npi},
         "medicalSpecialty": [ps.specialty.display_name for ps in physician.specialty_links],
         "knowsLanguage": list(physician.languages),
-        "isAcceptingNewPatients": any(loc.accepting_new_patients for loc in locations),
         "availableService": [{"@type": "MedicalTherapy", "name": f"{c.name} care"} for c in physician.cancer_type_list],
         "address": [
             {
@@ -303,6 +303,8 @@ def _json_ld(physician, locations, canonical_url: str) -> str:
             if c.is_current
         ],
     }
+    if physician.accepting_new_patients is not None:  # left out when not known
+        data["isAcceptingNewPatients"] = physician.accepting_new_patients
     if physician.telehealth:
         data["availableService"].append({"@type": "MedicalProcedure", "name": "Telehealth visits"})
     if physician.last_verified_on:

@@ -153,7 +153,8 @@ def referral_create(request, npi):
     context = {
         "form": form,
         "physician": physician,
-        "accepting": physician.locations.filter(accepting_new_patients=True).exists(),
+        # The warning is for a known no at every location: not knowing is no reason to look elsewhere.
+        "accepting": physician.locations.exclude(accepting_new_patients=False).exists(),
         "has_account": User.objects.oncologists().filter(physician=physician).exists(),
         "duplicates": duplicates,
     }

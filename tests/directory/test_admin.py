@@ -670,3 +670,29 @@ def test_a_service_call_failing_after_the_update_writes_nothing(admin_user, monk
         services.physicians_deactivate(physicians=doctors, by=admin_user)
 
     assert Physician.objects.filter(is_active=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("posted", "stored"), [("true", True), ("false", False), ("unknown", None)], ids=["yes", "no", "not-known"]
+)
+def test_a_curator_sets_accepting_and_telehealth_to_yes_no_or_not_known(admin_client, physician, posted, stored):
+    # given a location and a physician whose answers are the opposite of what the curator will choose
+    location = physician.locations.get(is_primary=True)
+    PracticeLocation.objects.filter(pk=location.pk).update(accepting_new_patients=stored is not True)
+    physician.locations.exclude(pk=location.pk).update(accepting_new_patients=None)
+    Physician.objects.filter(pk=physician.pk).update(telehealth=stored is not True)
+    location_url = f"/admin/directory/practicelocation/{location.pk}/change/"
+    physician_url = f"/admin/directory/physician/{physician.pk}/change/"
+    # when the curator picks Yes, No or Unknown on each change page
+    page = admin_client.get(location_url)
+    assert '<option value="unknown"' in page.content.decode()
+    response = admin_client.post(location_url, form_data(page) | {"accepting_new_patients": posted})
+    assert response.status_code == 302, errors_of(response)
+    response = admin_client.post(physician_url, form_data(admin_client.get(physician_url)) | {"telehealth": posted})
+    assert response.status_code == 302, errors_of(response)
+    # then that is what is stored, and the physician's search column follows
+    location.refresh_from_db()
+    physician.refresh_from_db()
+    assert (location.accepting_new_patients, physician.telehealth) == (stored, stored)
+    # (the other location is not known: a no here is not a no everywhere)
+    assert physician.accepting_new_patients == (True if stored else None)

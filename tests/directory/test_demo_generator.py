@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from collections import Counter
 
 import pytest
 
@@ -10,7 +11,9 @@ from apps.directory import demo
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 1, 15)
-# Taken from the generator as it was before `physician` was split into named steps (same seed, same rows).
+# Taken from the generator as it was before `physician` was split into named steps (same seed, same rows);
+# the digest changed once since, deliberately: accepting and telehealth became yes / no / not known (the
+# same draws, so every other value and count is unchanged).
 PINNED_FIRST_NPI = "1946541202"
 PINNED_FIRST_REST = [
     "",
@@ -21,7 +24,7 @@ PINNED_FIRST_REST = [
     "Dr. García is a hematologist-oncologist in Westbury, NY. Focus areas: leukemia, lymphoma, pancreatic, prostate.",
 ]
 PINNED_COUNTS = (361, 1076, 414, 487, 331)
-PINNED_DIGEST = "fb20d9d39c38673c8aab54c0cee247ab031299848f762f9abbc6f1a8ce8c0936"
+PINNED_DIGEST = "2f5165d0b6da3a56b658dbcd71a4da34213cb40e92812f16f8e25ae7ca78c9f4"
 
 
 def generated_chunk(physicians: int, seed: int) -> demo.ChunkWriter:
@@ -59,3 +62,22 @@ def test_the_same_seed_gives_the_same_rows_as_before_the_generator_was_split_int
 
 def test_another_seed_gives_other_rows():
     assert digest(generated_chunk(physicians=50, seed=11)) != digest(generated_chunk(physicians=50, seed=12))
+
+
+def column(out: demo.ChunkWriter, table: str, columns: tuple[str, ...], name: str) -> Counter:
+    index = columns.index(name)
+    return Counter(line.split("\t")[index] for line in out.buffers[table].getvalue().splitlines())
+
+
+def test_accepting_and_telehealth_are_yes_no_or_not_known_in_believable_proportions():
+    out = generated_chunk(physicians=400, seed=11)
+
+    accepting = column(out, "loc", demo.LOCATION_COLUMNS, "accepting_new_patients")
+    telehealth = column(out, "physician", demo.PHYSICIAN_COLUMNS, "telehealth")
+
+    assert set(accepting) == set(telehealth) == {"t", "f", demo.NULL}
+    locations = sum(accepting.values())
+    assert 0.62 < accepting["t"] / locations < 0.78
+    assert 0.09 < accepting["f"] / locations < 0.21
+    assert 0.09 < accepting[demo.NULL] / locations < 0.21
+    assert 0.08 < telehealth[demo.NULL] / sum(telehealth.values()) < 0.22

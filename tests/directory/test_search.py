@@ -222,10 +222,25 @@ def test_derived_columns_follow_related_rows():
     assert physician.certified_until is None
     assert physician.cancer_type_ids == []
     assert set(physician.specialty_ids) == {specialty("207RX0202X").id, specialty("2085R0001X").id}
-    # when the last location goes
-    location.delete()
+    # when a location not known to accept is added, then a yes is still a yes
+    unknown = PracticeLocationFactory(physician=physician, name="Other", accepting_new_patients=None, is_primary=False)
+    physician.refresh_from_db()
+    assert physician.accepting_new_patients is True
+    # when the yes goes, then "no" and "not known" are not known (the unknown one may accept)
+    location.accepting_new_patients = False
+    location.save()
+    physician.refresh_from_db()
+    assert physician.accepting_new_patients is None
+    # when the unknown one says no too, then every location is a known no
+    unknown.accepting_new_patients = False
+    unknown.save()
     physician.refresh_from_db()
     assert physician.accepting_new_patients is False
+    # when the last locations go, then nothing is known
+    unknown.delete()
+    location.delete()
+    physician.refresh_from_db()
+    assert physician.accepting_new_patients is None
     assert "ucla" not in physician.search_document
 
 
@@ -288,7 +303,7 @@ def test_an_insert_cannot_claim_derived_columns_unless_it_derives_them_as_a_refr
         cursor.execute("SELECT set_config('oncodir.refreshing', 'off', true)")
     assert (plain.location_text, plain.accepting_new_patients, plain.geo_cells, plain.specialty_ids) == (
         "",
-        False,
+        None,
         [],
         [],
     )

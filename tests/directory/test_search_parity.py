@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.directory.forms import SEX_UNKNOWN
-from apps.directory.models import Board, CertificationStatus
+from apps.directory.models import Board, CertificationStatus, Physician
 from tests.directory.bad_search_values import BAD_SEARCH_VALUES
 from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
 
@@ -43,7 +43,7 @@ def directory():
     zips = ["10001", "11201", "19103", "02116"]
     traits = [
         {"cancers": ["breast"], "languages": ["en", "es"], "sex": "F", "telehealth": True},
-        {"cancers": ["lung"], "languages": ["en"], "sex": "M", "primary_specialty": "2085R0001X"},
+        {"cancers": ["lung"], "languages": ["en"], "sex": "M", "primary_specialty": "2085R0001X", "telehealth": None},
         {"cancers": ["breast", "lung"], "languages": ["zh"], "sex": "F", "primary_specialty": "207RH0003X"},
         {"cancers": ["lymphoma"], "languages": ["en", "fr"], "sex": "M", "telehealth": True},
     ]
@@ -53,7 +53,9 @@ def directory():
         physician = PhysicianFactory(
             first_name=["Ann", "Bo", "Cy"][index % 3], last_name=names[index % len(names)], **traits[index % 4]
         )
-        PracticeLocationFactory(physician=physician, zip_code=zips[index % 4], accepting_new_patients=index % 3 != 0)
+        # Accepting new patients: yes, no and not known in turn.
+        accepting = (True, False, None)[index % 3]
+        PracticeLocationFactory(physician=physician, zip_code=zips[index % 4], accepting_new_patients=accepting)
         if index % 5 == 0:
             PracticeLocationFactory(physician=physician, zip_code="60601", is_primary=False)
         if index % 2 == 0:
@@ -139,6 +141,27 @@ def test_the_cases_cover_every_parameter_and_find_people():
     from apps.directory.filters import PARAMETERS
 
     assert {name for params in VALID for name in params} == {p.name for p in PARAMETERS}
+
+
+@pytest.mark.parametrize(
+    ("params", "known_yes"),
+    [
+        ({"accepting": "1"}, lambda p: p.locations.filter(accepting_new_patients=True).exists()),
+        ({"telehealth": "1"}, lambda p: p.telehealth is True),
+        # 60601 is 700 miles away: only the primary location counts
+        (
+            {"near": "10001", "radius": "500", "accepting": "1"},
+            lambda p: p.locations.get(is_primary=True).accepting_new_patients is True,
+        ),
+    ],
+    ids=["accepting", "telehealth", "accepting-near"],
+)
+def test_a_yes_filter_finds_a_known_yes_only_on_page_and_api(client, api, directory, params, known_yes):
+    # given physicians with yes, no and not known (telehealth: True, None, False, True in turn)
+    expected = sorted(p.npi for p in Physician.objects.all() if known_yes(p))
+    assert 0 < len(expected) < 26 and Physician.objects.filter(telehealth__isnull=True).exists()
+    # when the filter is on / then page and API list exactly the known yeses
+    assert sorted(page_results(client, params)) == sorted(api_results(api, params)) == expected
 
 
 def test_the_broad_search_spans_two_pages(client, api, directory):

@@ -74,7 +74,11 @@ class PracticeLocationSerializer(serializers.Serializer):
     phone = serializers.CharField()
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
-    accepting_new_patients = serializers.BooleanField()
+    accepting_new_patients = serializers.BooleanField(
+        allow_null=True,
+        help_text="`true`: accepts new patients here; `false`: does not; `null`: not known (call to ask). "
+        "Imported registry data says nothing about it, so it is `null` until a curator or the physician says.",
+    )
     is_primary = serializers.BooleanField()
 
 
@@ -168,9 +172,19 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
     sex = serializers.ChoiceField(choices=Physician.Sex.choices, help_text="F, M, or empty when not stated.")
     specialties = PhysicianSpecialtySerializer(source="physician_specialties", many=True)
     cancer_types = CancerTypeBriefSerializer(many=True)
-    accepting_new_patients = serializers.BooleanField(help_text="At least one practice location accepts new patients.")
-    telehealth = serializers.BooleanField(help_text="Offers telehealth.")
-    languages = serializers.ListField(child=serializers.CharField(), help_text="ISO 639-1 codes.")
+    accepting_new_patients = serializers.BooleanField(
+        allow_null=True,
+        help_text="`true`: at least one practice location accepts new patients; `false`: every one is known "
+        "not to; `null`: not known (call to ask). The `accepting` filter finds only `true`.",
+    )
+    telehealth = serializers.BooleanField(
+        allow_null=True,
+        help_text="`true`: offers telehealth; `false`: does not; `null`: not known. The `telehealth` filter "
+        "finds only `true`.",
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(), help_text="ISO 639-1 codes. Empty: not known (not: speaks none)."
+    )
     locations = PracticeLocationSerializer(many=True)
     distance_miles = serializers.SerializerMethodField(
         help_text="Miles from the `near` ZIP code to the nearest practice location within the radius; "

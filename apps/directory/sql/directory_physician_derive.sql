@@ -8,7 +8,7 @@ BEGIN
     -- No related rows can exist yet: start from empty, whatever the writer sent.
     NEW.location_text := '';
     NEW.institution_text := '';
-    NEW.accepting_new_patients := false;
+    NEW.accepting_new_patients := NULL;  -- not known
     NEW.certified_until := NULL;
     NEW.specialty_ids := '{}';
     NEW.cancer_type_ids := '{}';

@@ -14,7 +14,9 @@ LANGUAGE sql STABLE AS $$
   places AS (
     SELECT l.physician_id AS id,
            directory_normalize(string_agg(concat_ws(' ', l.name, l.city), ' ' ORDER BY l.id)) AS location_text,
-           bool_or(l.accepting_new_patients) AS accepting
+           -- Yes if one location accepts, no if every one is known not to, else not known (NULL).
+           CASE WHEN bool_or(l.accepting_new_patients) THEN true
+                WHEN bool_and(l.accepting_new_patients IS FALSE) THEN false END AS accepting
       FROM directory_practicelocation l JOIN c ON c.id = l.physician_id
      GROUP BY l.physician_id),
   cells AS (
@@ -44,7 +46,7 @@ LANGUAGE sql STABLE AS $$
      GROUP BY t.physician_id)
   SELECT c.id,
            coalesce(places.location_text, ''),
-           coalesce(places.accepting, false),
+           places.accepting,
            coalesce(cells.geo_cells, '{}'),
            coalesce(cells.accepting_geo_cells, '{}'),
            coalesce(inst.institution_text, ''),

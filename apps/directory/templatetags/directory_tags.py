@@ -4,10 +4,23 @@ from functools import lru_cache
 
 from django import template
 from django.forms.widgets import CheckboxInput, Input, Select
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from apps.directory import display
+
 register = template.Library()
+
+
+@register.simple_tag
+def new_patients(accepting: bool | None, among=()):
+    """A location's "accepting new patients?" as a badge: green only for a known yes, words otherwise.
+    `among`: the locations shown with it (with more than one, a yes or no says "here")."""
+    text = display.new_patients(accepting)
+    if accepting is None:
+        return format_html('<span class="badge unknown">{}</span>', text)
+    where = " here" if len(among) > 1 else ""
+    return format_html('<span class="badge{}">{}{}</span>', " ok" if accepting else "", text, where)
 
 
 @register.simple_tag

@@ -5,7 +5,8 @@ import io
 
 from .diff import DATE_FIELDS
 
-NULLABLE = DATE_FIELDS | {"latitude", "longitude"}  # the only columns copy_rows may be given None for
+# The only columns copy_rows may be given None for.
+NULLABLE = DATE_FIELDS | {"latitude", "longitude", "accepting_new_patients"}
 HISTORY_REASON = "NPPES import"
 
 

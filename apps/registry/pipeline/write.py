@@ -41,15 +41,15 @@ TEMP_TABLES = {
 # A new physician's snapshot, from registry_tmp_new: the same JSON as _json(registry_values(row, {})).
 NEW_SNAPSHOT_SQL = "jsonb_build_object({})".format(", ".join(f"'{name}', {name}" for name in TRACKED_FIELDS))
 # A new physician's derived columns, from registry_tmp_new: what directory_refresh_physicians() gives a
-# physician with no related rows but the one primary location (accepting, unnamed, at its ZIP's
+# physician with no related rows but the one primary location (not known to accept, unnamed, at its ZIP's
 # centroid) and the specialties the import writes. Written by the INSERT itself, instead of a refresh
 # that writes every new row a second time; tests/registry check that a refresh afterwards changes nothing.
 NEW_DERIVED_COLUMNS = ("location_text", "accepting_new_patients", "geo_cells", "accepting_geo_cells", "specialty_ids")
 NEW_DERIVED_SQL = """
     CASE WHEN address_line1 <> '' THEN directory_normalize(city) ELSE '' END,
-    address_line1 <> '',
+    NULL,
     CASE WHEN address_line1 <> '' THEN coalesce(directory_geo_cells(latitude, longitude), '{}') ELSE '{}' END,
-    CASE WHEN address_line1 <> '' THEN coalesce(directory_geo_cells(latitude, longitude), '{}') ELSE '{}' END,
+    '{}',
     specialty_ids"""
 
 
@@ -58,7 +58,7 @@ PHYSICIAN_COLUMNS = ("npi", *PHYSICIAN_FIELDS, "nppes_snapshot")
 INSERT_NEW_PHYSICIANS_SQL = f"""
     INSERT INTO directory_physician ({", ".join(PHYSICIAN_COLUMNS)}, bio, languages, telehealth, source, created_at,
         updated_at, {", ".join(NEW_DERIVED_COLUMNS)})
-    SELECT npi, {", ".join(PHYSICIAN_FIELDS)}, {NEW_SNAPSHOT_SQL}, '', '{{}}', false, %s, %s, %s, {NEW_DERIVED_SQL}
+    SELECT npi, {", ".join(PHYSICIAN_FIELDS)}, {NEW_SNAPSHOT_SQL}, '', '{{}}', NULL, %s, %s, %s, {NEW_DERIVED_SQL}
     FROM registry_tmp_new ORDER BY npi
     ON CONFLICT (npi) DO NOTHING
     RETURNING npi, id"""  # noqa: S608
@@ -217,7 +217,9 @@ def _write_locations(cursor, new_locations, location_updates, *, now) -> tuple[l
         rows = []
         for physician_id, v in inserts:
             lat, lng = v.get("centroid") or zip_centroid_text(v["zip_code"]) or (None, None)
-            rows.append((physician_id, "", *(v[n] for n in LOCATION_FIELDS), lat, lng, True, True, stamp, stamp))
+            rows.append(
+                (physician_id, "", *(v[n] for n in LOCATION_FIELDS), lat, lng, IMPORTED_ACCEPTING, True, stamp, stamp)
+            )
         _copy(cursor, "directory_practicelocation", LOCATION_COLUMNS, rows)
         ids = _array([physician_id for physician_id, _ in inserts])
         _history(cursor, PracticeLocation, "is_primary AND physician_id = ANY(%s::bigint[])", [ids], "+")
@@ -443,5 +445,7 @@ def _new_location(physician_id: int, values: dict) -> PracticeLocation:
     )
 
 
-# What an imported location says of new patients: as the primary location's (LOCATION_COLUMNS' True).
-IMPORTED_ACCEPTING = True
+# What an imported location says of new patients, primary or secondary: not known, as NPPES does not say.
+# Set only when the import creates a location: a yes or no a curator gives it is never overwritten (the
+# diff compares LOCATION_FIELDS only). New physicians' telehealth and languages are not known either.
+IMPORTED_ACCEPTING = None
