@@ -144,8 +144,11 @@ def test_a_gp_creates_and_submits_over_the_api_with_a_token(api, mailoutbox, dja
         ({"oncologist_npi": "123"}, "oncologist_npi"),
         ({"cancer_type": "nope"}, "cancer_type"),
         ({"icd10_code": "x"}, "icd10_code"),
+        # the schema's pattern holds for the code as sent: trimming it would accept what the schema refuses
+        ({"icd10_code": " C50.9"}, "icd10_code"),
+        ({"icd10_code": "C50.9\n"}, "icd10_code"),
     ],
-    ids=["bad-npi", "unknown-cancer", "bad-icd10"],
+    ids=["bad-npi", "unknown-cancer", "bad-icd10", "icd10-leading-space", "icd10-trailing-newline"],
 )
 def test_bad_create_input_is_a_400_in_the_error_shape(api, changes, field):
     gp, onc = GPFactory(), OncologistUserFactory()

@@ -1,6 +1,7 @@
 """Referral API serializers: every field listed explicitly; writes go through services."""
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
 from django.db import models
 from django.http import QueryDict
 from django.urls import reverse
@@ -95,14 +96,18 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class _StrictTextMixin:
-    """Text as the schema says it: a JSON string (DRF would turn a number into one), and `maxLength` holds for
-    the text as sent, not only once surrounding spaces are trimmed."""
+    """Text as the schema says it: a JSON string (DRF would turn a number into one), and `maxLength` and
+    `pattern` hold for the text as sent, not only once surrounding spaces are trimmed."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
+        if data != data.strip():
+            for validator in self.validators:
+                if isinstance(validator, RegexValidator):
+                    raise serializers.ValidationError(validator.message, code=validator.code)
         return super().to_internal_value(data)
 
 
