@@ -151,6 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+CSRF_FAILURE_VIEW = "apps.common.views.csrf_failure"
 LOGIN_REDIRECT_URL = "referrals:list"
 LOGOUT_REDIRECT_URL = "directory:home"
 

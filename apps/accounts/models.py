@@ -96,7 +96,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self):
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        # The admin greets with it; the first word of "Dr. Gale Prentice" would be "Dr.".
+        return self.full_name or self.email
 
     @property
     def is_gp(self) -> bool:

@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.my_profile, name="my-profile"),
 ]
