@@ -205,6 +205,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="600/minute"),
+        # The profile's "Report a problem with this listing" form, per address.
+        "listing_report": env("LISTING_REPORT_THROTTLE", default="5/hour"),
     },
     # One error shape for every 4xx: {"errors": [{"field", "code", "message"}]} (apps/common/exceptions.py).
     "EXCEPTION_HANDLER": "apps.common.exceptions.api_exception_handler",

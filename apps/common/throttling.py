@@ -24,3 +24,13 @@ class AnonRateThrottle(_RatesFromSettings, throttling.AnonRateThrottle):
 
 class UserRateThrottle(_RatesFromSettings, throttling.UserRateThrottle):
     """Authenticated clients, keyed by user: ``DEFAULT_THROTTLE_RATES["user"]``."""
+
+
+class ListingReportRateThrottle(_RatesFromSettings, throttling.SimpleRateThrottle):
+    """Reports of wrong listings (a public form), keyed by address whoever sends them, signed in or not:
+    ``DEFAULT_THROTTLE_RATES["listing_report"]``. Counted in CACHES["default"], shared by every worker."""
+
+    scope = "listing_report"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

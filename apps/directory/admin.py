@@ -6,7 +6,8 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -23,6 +24,8 @@ from .models import (
     CancerType,
     CertificationStatus,
     Institution,
+    ListingReport,
+    ListingReportStatus,
     Physician,
     PhysicianSpecialty,
     PracticeLocation,
@@ -116,6 +119,19 @@ class VerificationFilter(admin.SimpleListFilter):
             return queryset.filter(pk__in=Physician.objects.stale().values("pk"))
         if self.value() == self.RECENT:
             return queryset.exclude(pk__in=Physician.objects.stale().values("pk"))
+        return queryset
+
+
+class OpenReportsFilter(admin.SimpleListFilter):
+    title = "reports from visitors"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Has open reports")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(Exists(ListingReport.objects.open().filter(physician=OuterRef("pk"))))
         return queryset
 
 
@@ -224,6 +240,20 @@ class AffiliationInline(admin.TabularInline):
 # --- physicians ----------------------------------------------------------------------------------------
 
 
+class ListingReportInline(admin.TabularInline):
+    """The visitors' reports on this listing, newest first; each is worked on its own page."""
+
+    model = ListingReport
+    fields = ("created_at", "problem", "details", "status", "resolution")
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class EstimatedCountPaginator(Paginator):
     """Counting a million physicians takes seconds: for the unfiltered list, PostgreSQL's own estimate of the
     table's size is close enough to number the pages (filtered lists are counted exactly)."""
@@ -254,7 +284,7 @@ class PhysicianAdmin(SimpleHistoryAdmin):
     list_filter = (
         SearchParameterFilter.of("specialty"), SearchParameterFilter.of("cancer"), LocationStateFilter, "is_active",
         CertificationStatusFilter, VerificationFilter, "source", SearchParameterFilter.of("accepting"),
-        SearchParameterFilter.of("telehealth"), SearchParameterFilter.of("language"),
+        SearchParameterFilter.of("telehealth"), SearchParameterFilter.of("language"), OpenReportsFilter,
     )  # fmt: skip
     search_fields = ("search_document",)  # shows the search box; get_search_results does the searching
     search_help_text = (
@@ -282,7 +312,10 @@ class PhysicianAdmin(SimpleHistoryAdmin):
             },
         ),
     )
-    inlines = (PhysicianSpecialtyInline, PracticeLocationInline, BoardCertificationInline, AffiliationInline)
+    inlines = (
+        PhysicianSpecialtyInline, PracticeLocationInline, BoardCertificationInline, AffiliationInline,
+        ListingReportInline,
+    )  # fmt: skip
     actions = ("mark_verified_today", "deactivate", "reactivate")
     history_list_display = ("is_active", "last_verified_on")
 
@@ -460,3 +493,70 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "nci_designation", "city", "state")
     list_filter = ("kind", "nci_designation", "state")
     search_fields = ("name__unaccent", "city")
+
+
+# --- visitors' reports of wrong listings -----------------------------------------------------------------
+
+
+class ListingReportForm(forms.ModelForm):
+    class Meta:
+        model = ListingReport
+        fields = ("status", "resolution")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != ListingReportStatus.OPEN and not cleaned.get("resolution", "").strip():
+            self.add_error("resolution", "Say what was done about this report before you close it.")
+        return cleaned
+
+
+@admin.register(ListingReport)
+class ListingReportAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
+    """The curators' queue: open reports first filter, how many each physician has open, and closing one
+    records what was done (services.listing_reports_close)."""
+
+    form = ListingReportForm
+    list_display = ("created_at", "physician", "problem", "short_details", "open_for_physician", "status")
+    list_select_related = ("physician",)
+    list_filter = ("status", "problem")
+    row_search_fields = ("details",)
+    date_hierarchy = "created_at"
+    actions = ("dismiss_as_spam",)
+    fields = ("physician", "created_at", "problem", "details", "status", "resolution", "resolved_by", "resolved_at")
+
+    def get_queryset(self, request):
+        open_reports = ListingReport.objects.open().filter(physician=OuterRef("physician")).order_by()
+        count = open_reports.values("physician").annotate(n=Count("pk")).values("n")
+        return super().get_queryset(request).annotate(physician_open=Coalesce(Subquery(count), 0))
+
+    def get_readonly_fields(self, request, obj=None):
+        closed = obj is not None and obj.status != ListingReportStatus.OPEN
+        return (
+            self.fields if closed else ("physician", "created_at", "problem", "details", "resolved_by", "resolved_at")
+        )
+
+    def has_add_permission(self, request):
+        return False  # reports come from the profile's form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a report is closed as dismissed, and kept
+
+    @admin.display(description="details")
+    def short_details(self, report):
+        return report.details if len(report.details) <= 80 else report.details[:79] + "…"
+
+    @admin.display(description="open for this physician", ordering="physician_open")
+    def open_for_physician(self, report):
+        return report.physician_open
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == ListingReportStatus.OPEN:
+            return  # nothing else on the page can change while it is open
+        services.listing_reports_close(reports=[obj], by=request.user, status=obj.status, resolution=obj.resolution)
+
+    @admin.action(description="Dismiss the selected reports as spam", permissions=["change"])
+    def dismiss_as_spam(self, request, queryset):
+        count = services.listing_reports_close(
+            reports=queryset, by=request.user, status=ListingReportStatus.DISMISSED, resolution=services.SPAM_RESOLUTION
+        )
+        self.message_user(request, f"Dismissed {count} report(s) as spam.", messages.SUCCESS)

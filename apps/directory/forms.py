@@ -8,6 +8,7 @@ from django import forms
 from django.conf.locale import LANG_INFO
 
 from .geo import zip_centroid, zip_place
+from .models import ListingProblem, ListingReport
 from .reference import reference_data
 
 DEFAULT_RADIUS_MILES = 25
@@ -282,3 +283,37 @@ class SearchFormBase(forms.Form):
         near = self.cleaned_data.get("near") if hasattr(self, "cleaned_data") else None
         place = zip_place(near) if near else None
         return f"{place[0].title()}, {place[1]}" if place else ""
+
+
+class ListingReportForm(forms.ModelForm):
+    """The profile's "Report a problem with this listing": no account needed."""
+
+    # A field people never see or fill (hidden, out of the tab order, unnamed for screen readers); a form
+    # that comes back with it filled was sent by a robot, and is thanked and dropped.
+    website = forms.CharField(required=False, max_length=200)
+
+    class Meta:
+        model = ListingReport
+        fields = ["problem", "details"]
+        labels = {"problem": "What is wrong?", "details": "Details"}
+        help_texts = {
+            "details": 'Optional, unless you chose "Something else". Please do not include anyone\'s health information.'
+        }
+        widgets = {"problem": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 3, "maxlength": 2000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].choices = ListingProblem.choices  # no empty "---------" radio button
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("problem") == ListingProblem.OTHER and not cleaned.get("details", "").strip():
+            self.add_error("details", "Say what is wrong with this listing.")
+        return cleaned
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def cleaned_data_for_report(self) -> dict:
+        return {"problem": self.cleaned_data["problem"], "details": self.cleaned_data["details"]}

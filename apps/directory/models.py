@@ -188,6 +188,12 @@ class PhysicianQuerySet(models.QuerySet):
         tables (reference.describe_listing), not read again."""
         return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(_locations_prefetch())
 
+    def with_open_reports(self):
+        """`has_open_reports`: a visitor reported the listing wrong and no curator has closed the report yet."""
+        return self.annotate(
+            has_open_reports=models.Exists(ListingReport.objects.open().filter(physician=models.OuterRef("pk")))
+        )
+
     def for_profile(self):
         """Everything the profile page shows, in a fixed number of queries: `specialty_links`
         (PhysicianSpecialty, primary first), `location_list`, `cancer_type_list`, the certifications and
@@ -631,3 +637,65 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class ListingProblem(models.TextChoices):
+    """What a visitor can report about a listing (the profile's "Report a problem with this listing")."""
+
+    PHONE = "phone", "The phone number is wrong"
+    ADDRESS = "address", "The address is wrong"
+    NOT_ACCEPTING = "not_accepting", "No longer taking new patients"
+    MOVED = "moved", "Moved to another practice"
+    RETIRED = "retired", "Retired or no longer practicing"
+    OTHER = "other", "Something else"
+
+
+class ListingReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CORRECTED = "corrected", "Listing corrected"
+    DISMISSED = "dismissed", "Dismissed: the listing was right"
+
+
+class ListingReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ListingReportStatus.OPEN)
+
+
+class ListingReport(models.Model):
+    """A visitor's report that a listing is wrong, waiting for a curator (no account needed to send one).
+    Closing it records what was done (apps/directory/services.py)."""
+
+    physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="listing_reports")
+    problem = models.CharField(max_length=20, choices=ListingProblem.choices)
+    details = models.TextField(max_length=2000, blank=True, help_text="What the visitor wrote.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=20, choices=ListingReportStatus.choices, default=ListingReportStatus.OPEN)
+    resolution = models.TextField("what was done", max_length=2000, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ListingReportQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The profile's "has open reports" and the admin queue read only the open ones.
+            models.Index(fields=["physician"], condition=Q(status="open"), name="listingreport_open_physician"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True)
+                | (~Q(status="open") & Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                name="listingreport_closed_says_what",
+                violation_error_message="A closed report says what was done, and when.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(problem="other") | ~Q(details=""),
+                name="listingreport_other_has_details",
+                violation_error_message="Say what is wrong.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_problem_display()}: {self.physician}"

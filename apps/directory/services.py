@@ -1,4 +1,5 @@
-"""Curation writes: what a curator does to many physicians at once from the admin.
+"""Curation writes: what a curator does to many physicians at once from the admin, and the visitors' reports
+of wrong listings that curators work through.
 
 Each function is atomic, locks the rows it changes, touches only the physicians whose state changes, and
 records one history row per changed physician with the acting user.
@@ -7,11 +8,12 @@ records one history row per changed physician with the acting user.
 import datetime
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from .models import Physician
+from .models import ListingReport, ListingReportStatus, Physician
 
 VERIFIED_CHANGE_REASON = "Marked verified"
 DEACTIVATED_CHANGE_REASON = "Deactivated"
@@ -78,3 +80,42 @@ def physicians_reactivate(*, physicians: Iterable[Physician], by) -> int:
         physician.is_active = True
         physician.reactivated_on = today
     return _save_with_history(changed, ["is_active", "reactivated_on"], by=by, reason=REACTIVATED_CHANGE_REASON)
+
+
+# -- reports of wrong listings --------------------------------------------------------------------
+
+SPAM_RESOLUTION = "Dismissed: spam, or not about this listing."
+
+
+def listing_report_create(*, physician: Physician, problem: str, details: str = "") -> ListingReport:
+    """A visitor's report that `physician`'s listing is wrong; it waits in the curators' queue."""
+    if not physician.is_active:
+        raise ValidationError("This physician is no longer listed.")
+    report = ListingReport(physician=physician, problem=problem, details=details.strip())
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def listing_reports_close(*, reports: Iterable[ListingReport], by, status: str, resolution: str) -> int:
+    """Close the open ones of `reports` as corrected or dismissed, saying what was done; returns how many.
+    Reports already closed keep what their curator wrote."""
+    resolution = resolution.strip()
+    if status not in (ListingReportStatus.CORRECTED, ListingReportStatus.DISMISSED):
+        raise ValidationError({"status": "Close a report as corrected or dismissed."})
+    if not resolution:
+        raise ValidationError({"resolution": "Say what was done about this report."})
+    pks = list(reports.values_list("pk", flat=True)) if hasattr(reports, "values_list") else [r.pk for r in reports]
+    closing = list(ListingReport.objects.open().filter(pk__in=pks).order_by("pk").select_for_update())
+    now = timezone.now()
+    for report in closing:
+        report.status, report.resolution, report.resolved_by, report.resolved_at = status, resolution, by, now
+    bulk_update_with_history(
+        closing,
+        ListingReport,
+        ["status", "resolution", "resolved_by", "resolved_at"],
+        default_user=by,
+        default_date=now,
+    )
+    return len(closing)

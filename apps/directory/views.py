@@ -1,20 +1,23 @@
-"""Public pages: the home page's search form, the results page and the physician profile."""
+"""Public pages: the home page's search form, the results page, the physician profile and its problem report."""
 
 import json
 import math
 import re
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Window
 from django.http import Http404, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from . import display
+from apps.common.throttling import ListingReportRateThrottle
+
+from . import display, services
 from . import forms as search_forms
 from .filters import BY_NAME, FACETED, PARAMETERS, PhysicianFilterSet
 from .geo import zip_centroid
@@ -96,7 +99,7 @@ def physician_list(request):
 def physician_detail(request, npi, slug=None):
     if not re.fullmatch(r"[0-9]{10}", npi):
         raise Http404("No physician has this NPI.")
-    physician = Physician.objects.for_profile().filter(npi=npi).first()
+    physician = Physician.objects.for_profile().with_open_reports().filter(npi=npi).first()
     if physician is None:
         raise Http404("No physician has this NPI.")
     if not physician.is_active:
@@ -132,8 +135,33 @@ def physician_detail(request, npi, slug=None):
         "near_error": near_error,
         "canonical_url": canonical_url,
         "json_ld": _json_ld(physician, locations, canonical_url),
+        "report_form": search_forms.ListingReportForm(),
     }
     return render(request, "directory/physician_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def listing_report(request, npi):
+    """Report a problem with a listing: no account needed; limited per address; a robot's report is dropped."""
+    physician = get_object_or_404(Physician.objects.active(), npi=npi)
+    form = search_forms.ListingReportForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        throttle = ListingReportRateThrottle()
+        if not throttle.allow_request(request, None):
+            minutes = math.ceil((throttle.wait() or 60) / 60)
+            form.add_error(
+                None, f"You have sent several reports in a short time. Please try again in {minutes} minutes."
+            )
+            status = 429
+        elif form.is_valid():
+            if not form.is_robot:
+                services.listing_report_create(physician=physician, **form.cleaned_data_for_report())
+            messages.success(request, "Thank you. A curator will check this listing.")
+            return redirect(physician.get_absolute_url())
+        else:
+            status = 400
+    return render(request, "directory/listing_report.html", {"physician": physician, "form": form}, status=status)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

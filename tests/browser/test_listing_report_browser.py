@@ -1,0 +1,72 @@
+"""Report a problem with a listing in headless Chromium, at 390 px and 1280 px, with the keyboard alone: the
+form opens from the profile, sends, and thanks; axe finds nothing serious on the open form or its errors."""
+
+import pytest
+
+from apps.directory.models import ListingReport
+from tests.browser.test_directory_browser import new_page, shoot
+from tests.factories import PhysicianFactory, PracticeLocationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
+
+
+def focused_text(page) -> str:
+    return page.evaluate("(document.activeElement.innerText || document.activeElement.textContent || '').trim()")
+
+
+def tab_to(page, predicate, limit=60):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if predicate():
+            return
+    raise AssertionError("the keyboard never reached it")
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_a_visitor_reports_a_wrong_phone_with_the_keyboard_alone(live_server, browser, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    physician = PhysicianFactory(first_name="Jane", last_name="Smith")
+    PracticeLocationFactory(physician=physician)
+    page = new_page(browser, width=width)
+    page.goto(live_server.url + physician.get_absolute_url())
+
+    tab_to(page, lambda: focused_text(page) == "Report a problem with this listing")
+    page.keyboard.press("Enter")  # opens the <details>
+    tab_to(page, lambda: page.evaluate("document.activeElement.name") == "problem")
+    page.keyboard.press("Space")  # the first choice: the phone number is wrong
+    tab_to(page, lambda: page.evaluate("document.activeElement.name") == "details")
+    page.keyboard.type("The number rings a bakery.")
+    page.keyboard.press("Tab")  # past the hidden trap field, straight to the button
+    assert focused_text(page) == "Send report"
+    shoot(page, f"report-open-{width}")
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    page.keyboard.press("Enter")
+
+    page.get_by_text("Thank you. A curator will check this listing.").wait_for()
+    assert page.get_by_text("our curators are checking it").count() == 1
+    report = ListingReport.objects.get()
+    assert (report.problem, report.details) == ("phone", "The number rings a bakery.")
+
+
+def test_the_errors_page_is_accessible_and_keeps_what_was_typed(live_server, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    physician = PhysicianFactory()
+    PracticeLocationFactory(physician=physician)
+    page = new_page(browser, width=390)
+    page.goto(live_server.url + physician.get_absolute_url())
+    page.get_by_text("Report a problem with this listing").click()
+    page.get_by_label("Something else").check()
+    page.get_by_role("button", name="Send report").click()
+    page.get_by_text("Say what is wrong with this listing.").wait_for()
+    shoot(page, "report-errors-390")
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    assert page.get_by_label("Something else").is_checked()
+    assert not ListingReport.objects.exists()
