@@ -28,6 +28,8 @@ from .models import (
     CancerType,
     CertificationStatus,
     Institution,
+    ListingProblem,
+    ListingReport,
     MOCStatus,
     Physician,
     PhysicianSpecialty,
@@ -262,6 +264,7 @@ class Counts:
     institutions: int = 0
     accounts: int = 0
     referrals: int = 0
+    listing_reports: int = 0
 
     def add(self, other: "Counts") -> None:
         for name in self.__dataclass_fields__:
@@ -809,6 +812,29 @@ def seed_demo_accounts(plan: DemoPlan) -> int:
         )
         created += 1
     return created
+
+
+# What visitors reported about the first demo physicians (by NPI), so the curators' queue shows on a fresh run.
+DEMO_LISTING_REPORTS = [
+    (1, ListingProblem.PHONE, "The number on the site rings a closed office."),
+    (1, ListingProblem.NOT_ACCEPTING, ""),
+    (2, ListingProblem.MOVED, "Moved to the new cancer center across town in the spring."),
+    (3, ListingProblem.OTHER, "The languages are wrong: she also speaks Portuguese."),
+]
+
+
+def seed_demo_listing_reports(plan: DemoPlan) -> int:
+    """A few open reports of wrong listings; none when any report exists already."""
+    if ListingReport.objects.exists():
+        return 0
+    by_npi = Physician.objects.active().in_bulk(plan.npis[1:4], field_name="npi")
+    reports = [
+        ListingReport(physician=by_npi[plan.npis[index]], problem=problem, details=details)
+        for index, problem, details in DEMO_LISTING_REPORTS
+        if plan.npis[index : index + 1] and plan.npis[index] in by_npi
+    ]
+    ListingReport.objects.bulk_create(reports)
+    return len(reports)
 
 
 def elapsed(started: float) -> str:

@@ -18,6 +18,7 @@ from apps.directory.models import (
     BoardCertification,
     CertificationStatus,
     Institution,
+    ListingReport,
     Physician,
     PhysicianSpecialty,
     PracticeLocation,
@@ -365,3 +366,16 @@ def test_some_institutions_are_nci_designated_cancer_centers(big_demo):
 
     assert designated.filter(name="Memorial Sloan Kettering Cancer Center", state="NY").exists()
     assert Affiliation.objects.filter(institution__in=designated).exists()
+
+
+def test_seed_demo_fills_the_curators_report_queue_once():
+    # given an empty database / when seed_demo runs twice / then the four demo reports exist, open, once
+    first = io.StringIO()
+    call_command("seed_demo", "--physicians", "5", stdout=first)
+    call_command("seed_demo", "--physicians", "5", stdout=io.StringIO())
+
+    reports = ListingReport.objects.open().select_related("physician")
+    assert sorted(report.problem for report in reports) == sorted(p for _, p, _ in demo.DEMO_LISTING_REPORTS)
+    assert ListingReport.objects.count() == 4
+    assert "4 listing reports" in first.getvalue()
+    assert {report.physician.account.email for report in reports if hasattr(report.physician, "account")} == set()

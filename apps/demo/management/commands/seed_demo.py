@@ -54,6 +54,7 @@ class Command(BaseCommand):
             counts.add(self.seed_physicians(plan, institutions))
             counts.accounts = self.seed_demo_accounts(plan)
             counts.referrals = self.seed_demo_referrals()
+            counts.listing_reports = demo.seed_demo_listing_reports(plan)
         self.report(counts, started)
 
     def load_real_sample(self) -> None:
