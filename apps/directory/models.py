@@ -5,6 +5,8 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -122,6 +124,12 @@ class Institution(TimeStampedModel):
         return self.name
 
 
+# Two practice locations at the same address: the same street line (any case) and 5-digit ZIP.
+SAME_STREET = (
+    "upper(theirs.address_line1) = upper(ours.address_line1) AND left(theirs.zip_code, 5) = left(ours.zip_code, 5)"
+)
+
+
 class PhysicianQuerySet(models.QuerySet):
     """Every read of physicians the public pages, the API and the admin share."""
 
@@ -179,6 +187,55 @@ class PhysicianQuerySet(models.QuerySet):
             models.Exists(
                 BoardCertification.objects.current().filter(physician=models.OuterRef("pk"), board_id=board_id)
             )
+        )
+
+    def care_team(self, of: "Physician", *, limit: int = 12):
+        """Up to `limit` other active physicians who practise at one of `of`'s addresses (the same street line
+        and ZIP) or hospitals: the team a patient of `of` will meet. Those at the same address come first, then
+        by name; each carries what the page names as the shared place (`shared_location`: [name, street], or
+        `shared_institution`) and `team_size`, how many there are in all."""
+        # The practice addresses' match uses location_street_zip_idx; affiliations, the institution's FK index.
+        # The SQL is constant text (SAME_STREET included); the physician's id is a parameter.
+        members = RawSQL(  # noqa: S611
+            f"""SELECT theirs.physician_id FROM directory_practicelocation ours
+                  JOIN directory_practicelocation theirs ON {SAME_STREET} WHERE ours.physician_id = %s
+                UNION SELECT theirs.physician_id FROM directory_affiliation ours
+                  JOIN directory_affiliation theirs USING (institution_id) WHERE ours.physician_id = %s""",  # noqa: S608
+            [of.pk, of.pk],
+        )
+        shared_location = RawSQL(  # noqa: S611
+            f"""SELECT ARRAY[theirs.name, theirs.address_line1] FROM directory_practicelocation ours
+                  JOIN directory_practicelocation theirs ON {SAME_STREET}
+                 WHERE ours.physician_id = %s AND theirs.physician_id = directory_physician.id
+                 ORDER BY theirs.is_primary DESC, theirs.id LIMIT 1""",  # noqa: S608
+            [of.pk],
+            output_field=ArrayField(models.TextField()),
+        )
+        shared_institution = RawSQL(
+            """SELECT i.name FROM directory_affiliation ours
+                 JOIN directory_affiliation theirs USING (institution_id)
+                 JOIN directory_institution i ON i.id = ours.institution_id
+                WHERE ours.physician_id = %s AND theirs.physician_id = directory_physician.id
+                ORDER BY i.name LIMIT 1""",
+            [of.pk],
+            output_field=models.TextField(),
+        )
+        return (
+            self.active()
+            .exclude(pk=of.pk)
+            .filter(pk__in=members)
+            .defer(*search_sql.LISTING_DEFERRED_FIELDS)
+            .annotate(
+                shared_location=shared_location,
+                shared_institution=shared_institution,
+                team_size=models.Window(models.Count("pk")),
+            )
+            .order_by(
+                models.ExpressionWrapper(Q(shared_location__isnull=True), output_field=models.BooleanField()),
+                "last_name",
+                "first_name",
+                "npi",
+            )[:limit]
         )
 
     def for_listing(self):
@@ -542,6 +599,10 @@ class PracticeLocation(TimeStampedModel):
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        indexes = [
+            # Physician.objects.care_team(): who else practises at this address.
+            models.Index(Upper("address_line1"), Left("zip_code", 5), name="location_street_zip_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["physician"],

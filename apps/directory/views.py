@@ -137,7 +137,20 @@ def physician_detail(request, npi, slug=None):
         "json_ld": _json_ld(physician, locations, canonical_url),
         "report_form": search_forms.ListingReportForm(),
     }
+    context["care_team"], context["care_team_more"] = _care_team(physician)
     return render(request, "directory/physician_detail.html", context)
+
+
+def _care_team(physician: Physician) -> tuple[list[Physician], int]:
+    """The other specialists at the physician's addresses and hospitals, each with its specialties named and
+    `shared_place`, the place they share, as the page names it; and how many more there are."""
+    team = list(Physician.objects.care_team(physician))
+    describe_listing(team)
+    for member in team:
+        member.shared_place = (
+            display.location_title(*member.shared_location) if member.shared_location else member.shared_institution
+        )
+    return team, (team[0].team_size - len(team) if team else 0)
 
 
 @require_http_methods(["GET", "POST"])
