@@ -7,5 +7,4 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("profile/", views.my_profile, name="my-profile"),
 ]

@@ -305,7 +305,7 @@ class PhysicianAdmin(SimpleHistoryAdmin):
                 "fields": (
                     "source",
                     ("is_active", "deactivated_on", "reactivated_on"),
-                    "last_verified_on",
+                    ("last_verified_on", "last_verified_by"),
                     ("enumerated_on", "nppes_updated_on"),
                     ("created_at", "updated_at"),
                 )  # fmt: skip

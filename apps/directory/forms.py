@@ -8,7 +8,7 @@ from django import forms
 from django.conf.locale import LANG_INFO
 
 from .geo import zip_centroid, zip_place
-from .models import ListingProblem, ListingReport
+from .models import ListingProblem, ListingReport, Physician
 from .reference import reference_data
 
 DEFAULT_RADIUS_MILES = 25
@@ -317,3 +317,50 @@ class ListingReportForm(forms.ModelForm):
 
     def cleaned_data_for_report(self) -> dict:
         return {"problem": self.cleaned_data["problem"], "details": self.cleaned_data["details"]}
+
+
+class YesNoNotKnownField(forms.NullBooleanField):
+    """Yes, no or not known (None), as three radio buttons."""
+
+    CHOICES = [("true", "Yes"), ("false", "No"), ("unknown", "Not stated")]
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=forms.RadioSelect(choices=self.CHOICES), required=False, **kwargs)
+
+    def prepare_value(self, value):
+        # A stored value (True, False, None) or a sent one (text): the radio button to tick.
+        return {True: "true", False: "false", "true": "true", "false": "false"}.get(value, "unknown")
+
+
+class OwnListingForm(forms.ModelForm):
+    """What an oncologist keeps on their own listing (services.OWN_LISTING_FIELDS)."""
+
+    telehealth = YesNoNotKnownField(label="Do you offer telehealth visits?")
+    languages = forms.MultipleChoiceField(
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Languages you speak with patients",
+        help_text="None ticked: the listing says the languages are not known.",
+    )
+
+    class Meta:
+        model = Physician
+        fields = ["telehealth", "languages", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+        help_texts = {"bio": "A few sentences for patients: your focus, your approach, what to expect."}
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class LocationAcceptingForm(forms.Form):
+    """Whether one of the oncologist's locations accepts new patients."""
+
+    accepting = YesNoNotKnownField(label="Accepting new patients here?")
+
+    def __init__(self, *args, location, **kwargs):
+        super().__init__(
+            *args, prefix=f"location-{location.pk}", initial={"accepting": location.accepting_new_patients}, **kwargs
+        )
+        self.location = location

@@ -320,7 +320,14 @@ class Physician(TimeStampedModel):
     reactivated_on = models.DateField(null=True, blank=True)
     enumerated_on = models.DateField("NPI enumerated on", null=True, blank=True)
     nppes_updated_on = models.DateField("NPPES last updated on", null=True, blank=True)
+
+    class VerifiedBy(models.TextChoices):
+        CURATOR = "curator", "checked by a curator"
+        PHYSICIAN = "physician", "confirmed by the physician"
+
     last_verified_on = models.DateField(null=True, blank=True)
+    # db_default: the import and seed_demo write physicians with SQL that does not name this column.
+    last_verified_by = models.CharField(max_length=10, choices=VerifiedBy.choices, blank=True, db_default="")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     # The values of the last NPPES import, so a re-import can tell a curator's edit from a registry change.
     nppes_snapshot = models.JSONField(default=dict, blank=True, editable=False)

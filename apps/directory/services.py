@@ -8,7 +8,7 @@ records one history row per changed physician with the acting user.
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -54,10 +54,11 @@ def _save_with_history(physicians: list[Physician], fields: list[str], *, by, re
 def physicians_mark_verified(*, physicians: Iterable[Physician], by, on: datetime.date | None = None) -> int:
     """Record that a curator checked these physicians' records on `on` (today by default)."""
     on = on or timezone.localdate()
-    changed = [physician for physician in _locked(physicians) if physician.last_verified_on != on]
+    curator = Physician.VerifiedBy.CURATOR
+    changed = [p for p in _locked(physicians) if (p.last_verified_on, p.last_verified_by) != (on, curator)]
     for physician in changed:
-        physician.last_verified_on = on
-    return _save_with_history(changed, ["last_verified_on"], by=by, reason=VERIFIED_CHANGE_REASON)
+        physician.last_verified_on, physician.last_verified_by = on, curator
+    return _save_with_history(changed, ["last_verified_on", "last_verified_by"], by=by, reason=VERIFIED_CHANGE_REASON)
 
 
 @transaction.atomic
@@ -80,6 +81,40 @@ def physicians_reactivate(*, physicians: Iterable[Physician], by) -> int:
         physician.is_active = True
         physician.reactivated_on = today
     return _save_with_history(changed, ["is_active", "reactivated_on"], by=by, reason=REACTIVATED_CHANGE_REASON)
+
+
+# -- an oncologist's own listing ------------------------------------------------------------------
+
+OWN_LISTING_FIELDS = ("telehealth", "languages", "bio")
+CONFIRMED_BY_PHYSICIAN_REASON = "Confirmed by the physician"
+
+
+@transaction.atomic
+def own_listing_update(*, physician: Physician, by, changes: dict, accepting: dict[int, bool | None]) -> None:
+    """An oncologist keeps their own listing: `changes` to OWN_LISTING_FIELDS and, by location id, whether each
+    of their locations accepts new patients. It goes live at once, is kept in history as theirs, and counts as
+    a verification: today, confirmed by the physician."""
+    if by.physician_id != physician.pk:
+        raise PermissionDenied("Only the physician's own account keeps this listing.")
+    if set(changes) - set(OWN_LISTING_FIELDS):
+        raise ValueError(f"Not a field a physician keeps: {sorted(set(changes) - set(OWN_LISTING_FIELDS))}")
+    (locked,) = _locked([physician])
+    locations = {location.pk: location for location in locked.locations.select_for_update()}
+    if set(accepting) - set(locations):
+        raise ValidationError("A location that is not this physician's cannot be changed here.")
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.last_verified_on, locked.last_verified_by = timezone.localdate(), Physician.VerifiedBy.PHYSICIAN
+    locked.full_clean()
+    locked._change_reason = CONFIRMED_BY_PHYSICIAN_REASON
+    locked._history_user = by
+    locked.save()
+    for pk, value in accepting.items():
+        location = locations[pk]
+        if location.accepting_new_patients != value:
+            location.accepting_new_patients = value
+            location._change_reason, location._history_user = CONFIRMED_BY_PHYSICIAN_REASON, by
+            location.save(update_fields=["accepting_new_patients", "updated_at"])
 
 
 # -- reports of wrong listings --------------------------------------------------------------------

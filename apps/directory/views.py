@@ -6,6 +6,8 @@ import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Window
@@ -151,6 +153,25 @@ def _care_team(physician: Physician) -> tuple[list[Physician], int]:
             display.location_title(*member.shared_location) if member.shared_location else member.shared_institution
         )
     return team, (team[0].team_size - len(team) if team else 0)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_listing(request):
+    """An oncologist keeps their own listing: telehealth, languages, bio, and new patients per location."""
+    if request.user.physician_id is None:
+        raise PermissionDenied("Only an oncologist's account has a listing in the directory.")
+    physician = Physician.objects.get(pk=request.user.physician_id)
+    data = request.POST if request.method == "POST" else None
+    form = search_forms.OwnListingForm(data, instance=physician)
+    location_forms = [search_forms.LocationAcceptingForm(data, location=loc) for loc in physician.locations.all()]
+    if data is not None and all([form.is_valid(), *(f.is_valid() for f in location_forms)]):
+        accepting = {f.location.pk: f.cleaned_data["accepting"] for f in location_forms}
+        services.own_listing_update(physician=physician, by=request.user, changes=form.changes(), accepting=accepting)
+        messages.success(request, "Your listing is updated, and shows as confirmed by you today.")
+        return redirect("directory:my-listing")
+    context = {"physician": physician, "form": form, "location_forms": location_forms}
+    return render(request, "directory/my_listing.html", context, status=400 if data is not None else 200)
 
 
 @require_http_methods(["GET", "POST"])

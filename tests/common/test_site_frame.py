@@ -52,27 +52,24 @@ def test_a_gp_sees_their_full_name_my_referrals_and_sign_out_in_the_navigation()
     assert response.content.decode().count("Sign out") == 1
 
 
-def test_an_oncologist_has_the_inbox_and_their_own_profile():
-    oncologist = OncologistUserFactory()
-    client = signed_in(oncologist)
+def test_an_oncologist_has_the_inbox_and_their_own_listing():
+    client = signed_in(OncologistUserFactory())
     nav = header(client.get("/physicians/"))
     assert links(nav)["Referral inbox"] == "/referrals/"
-    assert links(nav)["My profile"] == "/accounts/profile/"
+    assert links(nav)["My listing"] == "/my-listing/"
     assert '<a href="/physicians/" aria-current="page">Find an oncologist</a>' in nav
-    response = client.get("/accounts/profile/")
-    assert response.status_code == 302
-    assert response["Location"] == oncologist.physician.get_absolute_url()
+    assert '<a href="/my-listing/" aria-current="page">My listing</a>' in header(client.get("/my-listing/"))
 
 
 def test_a_curator_has_figures_and_the_admin():
     nav = header(signed_in(CuratorFactory()).get("/"))
     assert links(nav)["Figures"] == "/referrals/figures/"
     assert links(nav)["Admin"] == "/admin/"
-    assert "My referrals" not in nav and "My profile" not in nav
+    assert "My referrals" not in nav and "My listing" not in nav
 
 
-def test_my_profile_is_refused_in_the_frame_for_an_account_without_a_listing():
-    response = signed_in(GPFactory()).get("/accounts/profile/")
+def test_my_listing_is_refused_in_the_frame_for_an_account_without_a_listing():
+    response = signed_in(GPFactory()).get("/my-listing/")
     assert response.status_code == 403
     assert "This page is not open to your account" in response.content.decode()
 

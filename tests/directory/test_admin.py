@@ -632,13 +632,17 @@ def test_the_unfiltered_changelist_of_a_large_table_uses_postgresqls_estimate(ad
 def test_mark_verified_takes_instances_and_a_date_and_skips_rows_already_verified_then(admin_user):
     day = datetime.date(2026, 1, 15)
     stale = PhysicianFactory(last_verified_on=datetime.date(2020, 1, 1))
-    done = PhysicianFactory(last_verified_on=day)
+    done = PhysicianFactory(last_verified_on=day, last_verified_by="curator")
+    # confirmed by the physician that day: now also checked by a curator, which the listing says instead
+    confirmed = PhysicianFactory(last_verified_on=day, last_verified_by="physician")
 
-    count = services.physicians_mark_verified(physicians=[stale, done], by=admin_user, on=day)
+    count = services.physicians_mark_verified(physicians=[stale, done, confirmed], by=admin_user, on=day)
 
-    assert count == 1
+    assert count == 2
     stale.refresh_from_db()
-    assert stale.last_verified_on == day
+    confirmed.refresh_from_db()
+    assert (stale.last_verified_on, stale.last_verified_by) == (day, "curator")
+    assert confirmed.last_verified_by == "curator"
     assert (stale.history.count(), done.history.count()) == (2, 1)
 
 
