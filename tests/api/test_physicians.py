@@ -37,6 +37,7 @@ LIST_FIELDS = {
     "locations",
     "distance_miles",
     "last_verified_on",
+    "last_verified_by",
     "verification_is_stale",
     "url",
     "profile_url",
@@ -96,6 +97,7 @@ def test_list_item_carries_every_documented_field(api):
     assert item["locations"][0]["zip_code"] == "10001"
     assert item["distance_miles"] is None
     assert item["last_verified_on"] == physician.last_verified_on.isoformat()
+    assert item["last_verified_by"] == ""  # the factory does not say who
     assert item["verification_is_stale"] is False
     assert item["url"] == f"http://testserver/api/v1/physicians/{physician.npi}/"
     assert item["profile_url"] == f"http://testserver{physician.get_absolute_url()}"

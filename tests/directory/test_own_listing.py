@@ -74,6 +74,8 @@ def test_a_change_goes_live_at_once_and_counts_as_confirmed_by_the_physician(onc
     assert Physician.objects.filter(pk=physician.pk, telehealth=True, languages__contains=["es"]).exists()
     found = client.get("/physicians/?language=es&telehealth=1").content.decode()
     assert physician.get_absolute_url() in found
+    api = client.get(f"/api/v1/physicians/{physician.npi}/").json()
+    assert (api["last_verified_by"], api["telehealth"], api["bio"]) == ("physician", True, "I treat breast cancer.")
 
 
 def test_history_keeps_who_changed_what(oncologist):

@@ -190,7 +190,12 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
         help_text="Miles from the `near` ZIP code to the nearest practice location within the radius; "
         "null when `near` is not given."
     )
-    last_verified_on = serializers.DateField(allow_null=True, help_text="When a curator last verified this record.")
+    last_verified_on = serializers.DateField(allow_null=True, help_text="When this record was last verified.")
+    last_verified_by = serializers.ChoiceField(
+        choices=[*Physician.VerifiedBy.values, ""],
+        help_text="Who verified it then: `curator` (checked by a curator), `physician` (confirmed by the physician "
+        "on their own listing), or empty (not recorded).",
+    )
     verification_is_stale = serializers.BooleanField(help_text="Never verified, or last verified over a year ago.")
 
     @extend_schema_field({"type": "number", "format": "double", "nullable": True, "minimum": 0})
@@ -229,6 +234,7 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
             "locations": [_location(location) for location in physician.location_list],
             "distance_miles": self.get_distance_miles(physician),
             "last_verified_on": _date(physician.last_verified_on),
+            "last_verified_by": physician.last_verified_by,
             "verification_is_stale": physician.verification_is_stale,
             "url": self.get_url(physician),
             "profile_url": self.get_profile_url(physician),
