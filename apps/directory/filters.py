@@ -24,11 +24,13 @@ from django import forms
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.http import QueryDict
 
 from . import forms as search_forms
 from . import search as search_sql
 from .models import Physician, SpecialtyCategory
-from .reference import ReferenceData
+from .reading import Reading, read_query
+from .reference import ReferenceData, reference_data
 
 # Facet counts over more matches than this would cost several times the search itself: above it the page
 # asks the visitor to narrow the search instead of counting.
@@ -118,9 +120,10 @@ def _near(queryset, value, search, *, measure=True):
 PARAMETERS: tuple[SearchParameter, ...] = (
     SearchParameter(
         "q",
-        lambda: search_forms.QueryField(label="Name, practice, hospital or city"),
+        lambda: search_forms.QueryField(label="Name, cancer type, specialty or place"),
         "Free text over names, practice and hospital names and cities; forgiving of typos, accents, case "
-        "and word order. With `q`, results are sorted by relevance unless `sort` says otherwise.",
+        'and word order. A ZIP code, "City, ST", a specialty or a cancer type in it is read as that filter '
+        "(see `literal`). With words left to find, results are sorted by relevance unless `sort` says otherwise.",
         {"type": "string", "maxLength": search_forms.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
         apply=lambda queryset, value, search: queryset.search(value),
         label=lambda value, search: f"matching “{value}”",
@@ -226,6 +229,15 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         more=True,
     ),
     SearchParameter(
+        "literal",
+        lambda: search_forms.FlagField(label="Search the exact words"),
+        "`1` or `true`: search `q` word for word. Otherwise `q` is read as a person means it: a ZIP code or "
+        '"City, ST" in it is `near`, a specialty ("radiation oncologist") `specialty`, a cancer type '
+        '("leukemia", "colon") `cancer`, unless those parameters are given; filler words '
+        '("specialist", "doctor", "near") are dropped; the rest is searched as text.',
+        {"type": "string", "enum": search_forms.FLAG_VALUES},
+    ),
+    SearchParameter(
         "sort",
         _lookup_field(
             "Sort by",
@@ -266,7 +278,8 @@ class PhysicianFilterSet:
     """One search: the form over `data`, then the filtered and ordered QuerySet and its facet counts."""
 
     def __init__(self, data=None, queryset=None, *, request=None):
-        self.form = PhysicianSearchForm(data)
+        self.reading = _read(data)  # None unless `q` said more than words to find
+        self.form = PhysicianSearchForm(self.reading.data if self.reading else data)
         self.queryset = queryset if queryset is not None else Physician.objects.active()
 
     @property
@@ -391,6 +404,38 @@ class PhysicianFilterSet:
             return None
         facets = {parameter.name: counts or {} for parameter, counts in zip(FACETED, found, strict=True)}
         return Counted(facets, ids or [], dict(zip(ids, distances, strict=True)) if measured and ids else None)
+
+
+@dataclass(frozen=True)
+class ReadQuery:
+    """How `q` was read: the parameters it gave (those not given apart) and the data the search then runs on."""
+
+    reading: Reading
+    data: QueryDict
+
+
+def _read(data) -> ReadQuery | None:
+    if not data or not isinstance(data.get("q"), str) or len(data["q"]) > search_forms.MAX_QUERY_LENGTH:
+        return None  # nothing to read, or the form's own error to report
+    if "\x00" in data["q"] or _literal(data):
+        return None
+    reading = read_query(data["q"], reference_data())
+    if not reading.params and reading.words == " ".join(data["q"].split()):
+        return None
+    read = QueryDict(mutable=True)
+    read.update(data)
+    read["q"] = reading.words
+    for name, value in reading.params.items():
+        if not data.get(name):  # a parameter given apart wins over the box
+            read[name] = value
+    return ReadQuery(reading, read)
+
+
+def _literal(data) -> bool:
+    try:
+        return search_forms.FlagField().clean(data.get("literal", "")) is True
+    except forms.ValidationError:
+        return False  # the form reports it
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,9 @@ def home(request):
 def physician_list(request):
     search = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
     form = search.form
-    query_strings = _QueryStrings(request.GET)
+    # The search as run: with what the box said read out of `q` (search.reading), so links keep that reading.
+    params = form.data
+    query_strings = _QueryStrings(params)
     context = {
         "form": form,
         "filterset": search,
@@ -75,6 +77,7 @@ def physician_list(request):
             active_filters=_active_filters(query_strings, search),
             widen_radius=_wider_radius(form),
             query_string=query_strings(drop=("page",)),
+            reading=_reading(request.GET, search),
         )
     else:
         context["error_list"] = [
@@ -89,7 +92,7 @@ def physician_list(request):
         {
             "label": form.fields[p.name].label,
             "links": _facet_links(
-                request.GET, query_strings, p.name, form.fields[p.name].menu_choices[1:], facets.get(p.name)
+                params, query_strings, p.name, form.fields[p.name].menu_choices[1:], facets.get(p.name)
             ),
         }
         for p in FACETED
@@ -272,6 +275,23 @@ def _active_filters(query_strings: _QueryStrings, search) -> list[dict]:
         }
         for parameter, value in search.active()
     ]
+
+
+def _reading(asked: QueryDict, search) -> dict | None:
+    """What the box was read as (the filters it gave, as their chips say them), with a link that searches
+    the words as typed instead; None when it gave no filter."""
+    read = search.reading
+    given = {name: value for name, value in read.reading.params.items() if not asked.get(name)} if read else {}
+    if not given:
+        return None
+    labels = []
+    for name in (name for name in BY_NAME if name in given):
+        label = BY_NAME[name].label(search.form.cleaned_data[name], search)
+        labels.append(f"{label} ({read.reading.place})" if name == "near" and read.reading.place else label)
+    literal = asked.copy()
+    literal.pop("page", None)
+    literal["literal"] = "1"
+    return {"text": read.reading.text, "labels": labels, "literal_query": literal.urlencode()}
 
 
 def _wider_radius(form) -> int | None:

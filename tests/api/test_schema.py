@@ -28,6 +28,7 @@ SEARCH_PARAMETERS = {
     "sex",
     "sort",
     "board",
+    "literal",
     "cursor",
     "page_size",
 }

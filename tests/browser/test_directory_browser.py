@@ -86,7 +86,7 @@ def test_search_by_zip_and_name_filter_and_open_a_profile(live_server, browser, 
     page.goto(live_server.url)
     shoot(page, "home")
     # when searching for a misspelled name near a ZIP code
-    page.get_by_label("Name, practice, hospital or city").fill("smtih")
+    page.get_by_label("Name, cancer type, specialty or place").fill("smtih")
     page.get_by_label("ZIP code").fill("10001")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"/physicians/\?"))
@@ -131,7 +131,7 @@ def test_works_without_javascript(live_server, browser, directory):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url)
-    page.get_by_label("Name, practice, hospital or city").fill("garcia")
+    page.get_by_label("Name, cancer type, specialty or place").fill("garcia")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"q=garcia"))
     assert result_names(page) == ["José García, MD"]

@@ -126,6 +126,12 @@ VALID = [
     {"cancer": "breast", "sex": "F", "language": "es", "telehealth": "1"},
     {"specialty": "medical-oncology", "cancer": "lung", "certified": "1", "near": "19103", "radius": "200"},
     {"q": "lee", "specialty": "hematology-oncology", "accepting": "1", "sort": "name"},
+    # the box read as a person means it (apps/directory/reading.py), or word for word with literal
+    {"q": "breast cancer specialist 10001"},
+    {"q": "smith lung 19103", "radius": "200"},
+    {"q": "radiation oncologist near Boston, MA"},
+    {"q": "lymphoma", "cancer": "breast"},
+    {"q": "smith oncologist", "literal": "1"},
 ]
 
 
