@@ -652,37 +652,62 @@ RE_REFERRABLE = (
 )
 REVIEWING = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
+# In the order the page offers them: the step that moves a referral on first, then the other choices, then
+# closing it for good.
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(EventAction.SUBMIT, Role.GP, (Status.DRAFT,), Status.SUBMITTED,
                          "Submit referral", referral_submit, forms.VersionForm, serializers.VersionSerializer),
     "open": Transition(EventAction.OPEN, Role.ONCOLOGIST, (Status.SUBMITTED,), Status.UNDER_REVIEW,
                        "Start review", referral_open, forms.VersionForm, serializers.VersionSerializer),
+    "accept": Transition(EventAction.ACCEPT, Role.ONCOLOGIST, REVIEWING, Status.ACCEPTED,
+                         "Accept", referral_accept, forms.CommentForm, serializers.CommentSerializer),
     "request_info": Transition(EventAction.REQUEST_INFO, Role.ONCOLOGIST, (Status.UNDER_REVIEW,), Status.INFO_REQUESTED,
                                "Request information", referral_request_info, forms.QuestionForm, serializers.QuestionSerializer),
     "respond": Transition(EventAction.RESPOND, Role.GP, (Status.INFO_REQUESTED,), Status.UNDER_REVIEW,
                           "Send answer", referral_respond, forms.AnswerForm, serializers.AnswerSerializer),
-    "accept": Transition(EventAction.ACCEPT, Role.ONCOLOGIST, REVIEWING, Status.ACCEPTED,
-                         "Accept", referral_accept, forms.CommentForm, serializers.CommentSerializer),
     "reject": Transition(EventAction.REJECT, Role.ONCOLOGIST, (*REVIEWING, Status.INFO_REQUESTED), Status.REJECTED,
                          "Reject", referral_reject, forms.RejectForm, serializers.RejectSerializer),
     "schedule": Transition(EventAction.SCHEDULE, Role.ONCOLOGIST, (Status.ACCEPTED,), Status.SCHEDULED,
                            "Schedule", referral_schedule, forms.ScheduleForm, serializers.ScheduleSerializer),
+    "complete": Transition(EventAction.COMPLETE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.COMPLETED,
+                           "Record outcome", referral_complete, forms.CompleteForm, serializers.CompleteSerializer),
     "reschedule": Transition(EventAction.RESCHEDULE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.SCHEDULED,
                              "Reschedule", referral_reschedule, forms.ScheduleForm, serializers.ScheduleSerializer),
     "no_show": Transition(EventAction.NO_SHOW, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.ACCEPTED,
                           "Patient did not attend", referral_mark_no_show, forms.CommentForm, serializers.CommentSerializer),
-    "complete": Transition(EventAction.COMPLETE, Role.ONCOLOGIST, (Status.SCHEDULED,), Status.COMPLETED,
-                           "Record outcome", referral_complete, forms.CompleteForm, serializers.CompleteSerializer),
     "acknowledge": Transition(EventAction.ACKNOWLEDGE, Role.GP, (Status.COMPLETED,), Status.ACKNOWLEDGED,
                               "Acknowledge outcome", referral_acknowledge, forms.VersionForm, serializers.VersionSerializer),
+    "re_refer": Transition(EventAction.RE_REFER, Role.GP, RE_REFERRABLE, None,
+                           "Re-refer", referral_re_refer, forms.VersionForm, serializers.VersionSerializer),
     "cancel": Transition(EventAction.CANCEL, Role.GP, OPEN_STATUSES, Status.CANCELLED,
                          "Cancel referral", referral_cancel, forms.ReasonForm, serializers.ReasonSerializer),
     "fail": Transition(EventAction.FAIL, Role.ONCOLOGIST, (Status.ACCEPTED, Status.SCHEDULED), Status.FAILED,
                        "Mark as failed", referral_fail, forms.ReasonForm, serializers.ReasonSerializer),
     "enter_in_error": Transition(EventAction.ENTER_IN_ERROR, Role.CURATOR, ENTERABLE_IN_ERROR, Status.ENTERED_IN_ERROR,
                                  "Mark as entered in error", referral_enter_in_error, forms.ReasonForm, serializers.ReasonSerializer),
-    "re_refer": Transition(EventAction.RE_REFER, Role.GP, RE_REFERRABLE, None,
-                           "Re-refer", referral_re_refer, forms.VersionForm, serializers.VersionSerializer),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NextStep:
+    waiting_on: str | None  # the role the referral waits on; None when it is closed
+    text: str
+
+
+# What each status waits for: the page's summary says who is waiting on whom and what happens next.
+NEXT_STEPS = {
+    Status.DRAFT: NextStep(Role.GP, "The GP completes the draft and submits it."),
+    Status.SUBMITTED: NextStep(Role.ONCOLOGIST, "The oncologist reviews it: accepts it, asks for information or declines it."),
+    Status.UNDER_REVIEW: NextStep(Role.ONCOLOGIST, "The oncologist accepts it, asks for information or declines it."),
+    Status.INFO_REQUESTED: NextStep(Role.GP, "The GP answers the oncologist's question; the review then goes on."),
+    Status.ACCEPTED: NextStep(Role.ONCOLOGIST, "The oncologist's practice books the patient's appointment."),
+    Status.SCHEDULED: NextStep(Role.ONCOLOGIST, "The patient is seen; the oncologist then records the outcome."),
+    Status.COMPLETED: NextStep(Role.GP, "The GP reads the outcome and acknowledges it, which closes the loop."),
+    Status.ACKNOWLEDGED: NextStep(None, "Closed: the GP has acknowledged the outcome."),
+    Status.REJECTED: NextStep(None, "Declined. The GP may refer the patient again, to another oncologist."),
+    Status.CANCELLED: NextStep(None, "Cancelled by the GP."),
+    Status.FAILED: NextStep(None, "Closed without an outcome. The GP may refer the patient again."),
+    Status.ENTERED_IN_ERROR: NextStep(None, "Entered in error: kept for the record only."),
 }  # fmt: skip
 
 

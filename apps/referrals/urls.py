@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/<str:npi>/", views.referral_create, name="create"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/edit/", views.referral_edit, name="edit"),
+    path("<uuid:pk>/letter/", views.referral_letter, name="letter"),
     path("<uuid:pk>/delete/", views.referral_delete, name="delete"),
     path("<uuid:pk>/actions/<slug:action>/", views.referral_action, name="action"),
     path("<uuid:pk>/messages/", views.message_create, name="message-create"),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -235,10 +236,13 @@ def _detail_context(request, referral, forms=None):
         transition = services.TRANSITIONS[name]
         form = shown_forms.get(name) or transition.form(initial={"version": referral.version})
         actions.append({"name": name, "label": transition.label, "form": form})
+    events = [("event", event) for event in referral.events.select_related("actor")]
+    messages_ = [("message", message) for message in referral.messages.select_related("author")]
     return {
         "referral": referral,
-        "events": referral.events.select_related("actor"),
-        "thread": referral.messages.select_related("author"),
+        "summary": _summary(referral, user),
+        # messages and events as one story, oldest first
+        "timeline": sorted([*events, *messages_], key=lambda entry: entry[1].created_at),
         "attachments": referral.attachments.all(),
         "actions": actions,
         "message_form": shown_forms.get("message") or MessageForm(),
@@ -246,6 +250,17 @@ def _detail_context(request, referral, forms=None):
         "can_attach": referral.takes_attachments and referral.is_party(user),
         "can_message": referral.takes_messages and referral.is_party(user),
         "is_gp": referral.referred_by(user),
+    }
+
+
+def _summary(referral, user) -> dict:
+    """Who the referral waits on (you, or the other party by name) and what happens next."""
+    step = services.NEXT_STEPS[referral.status]
+    waiting_on = {Role.GP: referral.referring_gp.full_name, Role.ONCOLOGIST: referral.oncologist.display_name}
+    return {
+        "next_step": step.text,
+        "waiting_on_you": step.waiting_on is not None and step.waiting_on == user.role and referral.is_party(user),
+        "waiting_on": waiting_on.get(step.waiting_on, ""),
     }
 
 
@@ -265,6 +280,16 @@ def referral_detail(request, pk):
         log_access(request, action=AccessLog.Action.TRANSITION, obj=referral, detail="open")
     log_access(request, action=AccessLog.Action.VIEW, obj=referral)
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
+
+
+@signed_in
+@require_GET
+def referral_letter(request, pk):
+    """The referral as a letter for the receiving practice, laid out for print."""
+    referral = _visible(request, pk)
+    log_access(request, action=AccessLog.Action.VIEW, obj=referral, detail="letter")
+    context = {"referral": referral, "attachments": referral.attachments.all(), "printed_at": timezone.now()}
+    return render(request, "referrals/referral_letter.html", context)
 
 
 @signed_in

@@ -1,0 +1,62 @@
+"""The referral workspace in headless Chromium, at 390 px and 1280 px: the oncologist declines a referral with
+the keyboard alone (open "Reject", fill it, send); the page fits the screen and axe finds nothing serious."""
+
+import pytest
+
+from apps.referrals.models import Referral
+from tests.browser.test_directory_browser import new_page, shoot
+from tests.browser.test_site_frame_browser import PASSWORD, sign_in_by_keyboard
+from tests.factories import GPFactory, OncologistUserFactory
+from tests.referrals.factories import make_referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
+
+
+def focused(page) -> str:
+    """A form field's name, or what a link, summary or button says."""
+    return page.evaluate(
+        "(e => ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.tagName) ? e.name : (e.innerText || '').trim())"
+        "(document.activeElement)"
+    )
+
+
+def tab_until(page, wanted, limit=80):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page) == wanted:
+            return
+    raise AssertionError(f"the keyboard never reached {wanted!r}")
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_an_oncologist_declines_with_the_keyboard(live_server, browser, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    oncologist = OncologistUserFactory(email="onc.workspace@example.com")
+    oncologist.set_password(PASSWORD)
+    oncologist.save()
+    referral = make_referral("under_review", referring_gp=GPFactory(), oncologist=oncologist.physician)
+    page = new_page(browser, width=width)
+    sign_in_by_keyboard(page, live_server.url, oncologist.email)
+    page.goto(live_server.url + referral.get_absolute_url())
+    page.get_by_text("Waiting on you.").wait_for()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+    tab_until(page, "Reject")
+    page.keyboard.press("Enter")  # opens its short form
+    tab_until(page, "reason_code")
+    page.keyboard.press("ArrowDown")  # the first reason
+    tab_until(page, "comment")
+    page.keyboard.type("Please refer to hematology.")
+    shoot(page, f"workspace-reject-{width}")
+    tab_until(page, "Reject")  # the form's own button
+    page.keyboard.press("Enter")
+    page.get_by_text("Status: Rejected").wait_for()
+    referral.refresh_from_db()
+    assert (referral.status, referral.rejection_comment) == ("rejected", "Please refer to hematology.")
+    assert Referral.objects.count() == 1
