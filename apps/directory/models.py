@@ -136,6 +136,15 @@ class PhysicianQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def verification_summary(self, days: int = 365) -> dict[str, int]:
+        """How many were verified within `days` days, longer ago, or never: one aggregate query."""
+        cutoff = timezone.localdate() - timezone.timedelta(days=days)
+        return self.aggregate(
+            recent=models.Count("pk", filter=Q(last_verified_on__gte=cutoff)),
+            older=models.Count("pk", filter=Q(last_verified_on__lt=cutoff)),
+            never=models.Count("pk", filter=Q(last_verified_on__isnull=True)),
+        )
+
     def stale(self, days: int = 365):
         """Not verified for more than `days` days (or never)."""
         cutoff = timezone.localdate() - timezone.timedelta(days=days)
@@ -727,6 +736,11 @@ class ListingReportStatus(models.TextChoices):
 class ListingReportQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=ListingReportStatus.OPEN)
+
+    def open_by_problem(self) -> list[tuple[str, int]]:
+        """(problem label, open reports) for every kind of problem, in the order the form lists them."""
+        counts = dict(self.open().values_list("problem").annotate(n=models.Count("pk")).values_list("problem", "n"))
+        return [(label, counts.get(value, 0)) for value, label in ListingProblem.choices]
 
 
 class ListingReport(models.Model):

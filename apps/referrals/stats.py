@@ -1,6 +1,10 @@
-"""Per-oncologist response figures for curators: medians in SQL (PERCENTILE_CONT), no clinical data."""
+"""Figures for curators: referral volume per week, per-oncologist response times (medians in SQL,
+PERCENTILE_CONT); aggregates only, no clinical data."""
+
+import datetime
 
 from django.db.models import Aggregate, Count, DurationField, F, Q
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from .models import Referral
@@ -35,3 +39,23 @@ def oncologist_figures(now=None):
         row["share_within_target"] = row["within_target"] / row["due"] if row["due"] else None
         result.append(row)
     return result
+
+
+def weekly_volume(weeks: int = 12, now=None) -> list[tuple[datetime.date, int]]:
+    """Referrals sent in each of the last `weeks` weeks (Monday first), oldest first, weeks without any included."""
+    today = timezone.localdate(now or timezone.now())
+    first = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    counted = dict(
+        Referral.objects.sent()
+        .filter(submitted_at__date__gte=first)
+        .annotate(week=TruncWeek("submitted_at"))
+        .values_list("week")
+        .annotate(n=Count("id"))
+        .values_list("week", "n")
+    )
+    counted = {
+        timezone.localdate(week) if isinstance(week, datetime.datetime) else week: n for week, n in counted.items()
+    }
+    return [
+        (first + datetime.timedelta(weeks=i), counted.get(first + datetime.timedelta(weeks=i), 0)) for i in range(weeks)
+    ]

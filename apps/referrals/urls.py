@@ -7,6 +7,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("figures/", views.oncologist_figures, name="figures"),
+    path("figures/<slug:name>.svg", views.figure_chart, name="figure-chart"),
     path("new/<str:npi>/", views.referral_create, name="create"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/edit/", views.referral_edit, name="edit"),

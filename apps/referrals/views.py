@@ -3,10 +3,11 @@
 from functools import wraps
 from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import Role, User
 from apps.directory.models import Physician
 
-from . import services
+from . import charts, services
 from .access import log_access, log_list, log_refused
 from .downloads import attachment_response
 from .filters import ReferralListFilter
 from .forms import AttachmentForm, MessageForm, ReferralForm
 from .models import FINAL_STATUSES, AccessLog, Priority, Referral, Status
-from .stats import oncologist_figures as compute_figures
 
 GP_GROUP_ORDER = [
     Status.INFO_REQUESTED,
@@ -374,5 +374,17 @@ def attachment_download(request, pk, attachment_pk):
 @require_GET
 def oncologist_figures(request):
     if request.user.role != Role.CURATOR:
-        raise PermissionDenied
-    return render(request, "referrals/figures.html", {"rows": compute_figures()})
+        raise PermissionDenied("The referral figures are for curators.")
+    figures = {name: build() for name, build in charts.FIGURES.items()}
+    return render(request, "referrals/figures.html", {"figures": figures})
+
+
+@signed_in
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})  # the chart's own <style>; an SVG shown as an image runs no script
+def figure_chart(request, name):
+    if request.user.role != Role.CURATOR:
+        raise PermissionDenied("The referral figures are for curators.")
+    if name not in charts.FIGURES:
+        raise Http404("No such figure.")
+    return HttpResponse(charts.FIGURES[name]().svg(), content_type="image/svg+xml")
