@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("oncodir.api_urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("referrals/", include("apps.referrals.urls")),
+    path("shortlists/", include("apps.shortlists.urls")),
     path("", include("apps.directory.urls")),
 ]

@@ -45,7 +45,12 @@ def test_a_gp_sees_their_full_name_my_referrals_and_sign_out_in_the_navigation()
     response = signed_in(gp).get("/referrals/")
     nav = header(response)
     assert "Signed in as Dr. Gale Prentice" in nav
-    assert links(nav) == {"OncoDir": "/", "Find an oncologist": "/physicians/", "My referrals": "/referrals/"}
+    assert links(nav) == {
+        "OncoDir": "/",
+        "Find an oncologist": "/physicians/",
+        "My referrals": "/referrals/",
+        "Shortlist": "/shortlists/",
+    }
     assert '<a href="/referrals/" aria-current="page">My referrals</a>' in nav
     assert re.search(r'<form method="post" action="/accounts/logout/">.*<button[^>]*>Sign out</button>', nav, re.S)
     # the page body no longer carries a second navigation of its own
