@@ -3,18 +3,14 @@ each colleague's name opens their profile."""
 
 import pytest
 
-from tests.browser.test_directory_browser import new_page, shoot
+from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, shoot
 from tests.factories import AffiliationFactory, InstitutionFactory, PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
-
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_care_team_fits_passes_axe_and_leads_to_each_colleague(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     smith = PhysicianFactory(first_name="Jane", last_name="Smith")
     PracticeLocationFactory(physician=smith, name="Breast Center", address_line1="1275 York Ave", zip_code="10065")
     hospital = InstitutionFactory(name="Lakeside Comprehensive Cancer Institute of Greater New York")
@@ -29,10 +25,7 @@ def test_the_care_team_fits_passes_axe_and_leads_to_each_colleague(live_server, 
     team = page.get_by_role("region", name="Care team nearby")
     assert team.get_by_role("listitem").count() == 2
     shoot(page, f"care-team-{width}")
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_fits_and_passes_axe(page)
     team.get_by_role("link", name=bell.display_name).click()
     page.wait_for_url(f"**{bell.get_absolute_url()}")
     assert page.get_by_role("heading", level=1).inner_text() == bell.display_name

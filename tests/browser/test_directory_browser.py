@@ -2,14 +2,13 @@
 no serious or critical accessibility violation; a 360-pixel phone never scrolls sideways."""
 
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from apps.directory.models import CertificationStatus
+from tests.browser.pages import new_page, shoot
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
@@ -19,21 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-# Set ONCODIR_SCREENSHOTS=/some/dir to keep a screenshot of every page the tests visit.
-SCREENSHOTS = os.environ.get("ONCODIR_SCREENSHOTS")
-
-
-def new_page(browser, width: int = 1280, height: int = 900):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(15000)
-    return context.new_page()
-
-
-def shoot(page, name: str) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -4,20 +4,15 @@ the page's strict Content-Security-Policy), the page fits the screen and axe fin
 import pytest
 
 from apps.directory import services as directory_services
-from tests.browser.test_directory_browser import new_page, shoot
-from tests.browser.test_site_frame_browser import PASSWORD, sign_in_by_keyboard
+from tests.browser.pages import PASSWORD, WIDTHS, assert_fits_and_passes_axe, new_page, shoot, sign_in_by_keyboard
 from tests.factories import CuratorFactory, PhysicianFactory
 from tests.referrals.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
-
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_figures_draw_and_fit(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     curator = CuratorFactory(email="curator.figures@example.com")
     curator.set_password(PASSWORD)
     curator.save()
@@ -35,8 +30,5 @@ def test_the_figures_draw_and_fit(live_server, browser, width):
         images.nth(index).scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(index).element_handle())
     shoot(page, f"figures-{width}")
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_fits_and_passes_axe(page)
     assert not [error for error in errors if "Content Security Policy" in error]

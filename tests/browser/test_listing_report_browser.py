@@ -4,12 +4,10 @@ form opens from the profile, sends, and thanks; axe finds nothing serious on the
 import pytest
 
 from apps.directory.models import ListingReport
-from tests.browser.test_directory_browser import new_page, shoot
+from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, serious_violations, shoot
 from tests.factories import PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
 
 
 def focused_text(page) -> str:
@@ -26,8 +24,6 @@ def tab_to(page, predicate, limit=60):
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_a_visitor_reports_a_wrong_phone_with_the_keyboard_alone(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     physician = PhysicianFactory(first_name="Jane", last_name="Smith")
     PracticeLocationFactory(physician=physician)
     page = new_page(browser, width=width)
@@ -42,10 +38,7 @@ def test_a_visitor_reports_a_wrong_phone_with_the_keyboard_alone(live_server, br
     page.keyboard.press("Tab")  # past the hidden trap field, straight to the button
     assert focused_text(page) == "Send report"
     shoot(page, f"report-open-{width}")
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
+    assert_fits_and_passes_axe(page)
     page.keyboard.press("Enter")
 
     page.get_by_text("Thank you. A curator will check this listing.").wait_for()
@@ -55,8 +48,6 @@ def test_a_visitor_reports_a_wrong_phone_with_the_keyboard_alone(live_server, br
 
 
 def test_the_errors_page_is_accessible_and_keeps_what_was_typed(live_server, browser):
-    from axe_playwright_python.sync_playwright import Axe
-
     physician = PhysicianFactory()
     PracticeLocationFactory(physician=physician)
     page = new_page(browser, width=390)
@@ -66,7 +57,6 @@ def test_the_errors_page_is_accessible_and_keeps_what_was_typed(live_server, bro
     page.get_by_role("button", name="Send report").click()
     page.get_by_text("Say what is wrong with this listing.").wait_for()
     shoot(page, "report-errors-390")
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
     assert page.get_by_label("Something else").is_checked()
     assert not ListingReport.objects.exists()

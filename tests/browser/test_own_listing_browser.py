@@ -3,19 +3,14 @@ telehealth, a language and new patients at a location, saves, and sees it on the
 
 import pytest
 
-from tests.browser.test_directory_browser import new_page, shoot
-from tests.browser.test_site_frame_browser import PASSWORD, sign_in_by_keyboard
+from tests.browser.pages import PASSWORD, WIDTHS, assert_fits_and_passes_axe, new_page, shoot, sign_in_by_keyboard
 from tests.factories import OncologistUserFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
-
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_an_oncologist_keeps_their_listing(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     user = OncologistUserFactory(
         email="onc.listing@example.com", physician__telehealth=None, physician__languages=["en"]
     )
@@ -27,10 +22,7 @@ def test_an_oncologist_keeps_their_listing(live_server, browser, width):
 
     page.get_by_role("link", name="My listing").click()
     page.get_by_role("heading", name="My listing").wait_for()
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_fits_and_passes_axe(page)
     page.get_by_role("group", name="Main Campus").get_by_label("Yes").check()
     page.get_by_role("group", name="Do you offer telehealth visits?").get_by_label("Yes").check()
     page.get_by_label("Spanish").check()

@@ -3,18 +3,14 @@ finds the leukemia specialist near 10001, the page says how it read the box, and
 
 import pytest
 
-from tests.browser.test_directory_browser import new_page, shoot
+from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, shoot
 from tests.factories import PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
-
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_box_reads_a_cancer_type_and_a_zip_code(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     kim = PhysicianFactory(first_name="Lee", last_name="Kim", cancers=["leukemia"])
     PracticeLocationFactory(physician=kim, zip_code="10001")
     PracticeLocationFactory(physician=PhysicianFactory(last_name="Stone", cancers=["breast"]), zip_code="10001")
@@ -27,10 +23,7 @@ def test_the_box_reads_a_cancer_type_and_a_zip_code(live_server, browser, width)
     page.get_by_text("We read “leukemia specialist 10001” as:").wait_for()
     assert page.locator(".result h3").all_inner_texts() == [kim.display_name]
     shoot(page, f"reading-{width}")
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_fits_and_passes_axe(page)
 
     page.get_by_role("link", name="Search for the exact words instead").click()
     page.get_by_text("No physician matches all of these.").wait_for()  # no name holds these words

@@ -3,22 +3,10 @@ them, then open the shared link without an account; every page fits and passes a
 
 import pytest
 
-from tests.browser.test_directory_browser import new_page, shoot
-from tests.browser.test_site_frame_browser import PASSWORD, sign_in_by_keyboard
+from tests.browser.pages import PASSWORD, WIDTHS, assert_fits_and_passes_axe, new_page, shoot, sign_in_by_keyboard
 from tests.factories import GPFactory, PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
-
-
-def fits_and_passes_axe(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -34,7 +22,7 @@ def test_a_gp_builds_orders_and_shares_a_shortlist(live_server, browser, width):
     page = new_page(browser, width=width)
     sign_in_by_keyboard(page, live_server.url, gp.email)
     page.goto(live_server.url + "/physicians/?cancer=breast")
-    fits_and_passes_axe(page)
+    assert_fits_and_passes_axe(page)
     for name in names:
         page.get_by_role("button", name=f"Add {name} to your shortlist").click()
         page.get_by_text(f"{name} is added to your shortlist").wait_for()
@@ -44,10 +32,10 @@ def test_a_gp_builds_orders_and_shares_a_shortlist(live_server, browser, width):
     page.wait_for_load_state()
     assert page.locator(".shortlist-entry h3").all_inner_texts() == [names[1], names[0]]
     shoot(page, f"shortlist-{width}")
-    fits_and_passes_axe(page)
+    assert_fits_and_passes_axe(page)
     share = page.get_by_label("Link to this list").input_value()
 
     visitor = new_page(browser, width=width)  # another browser, signed out
     visitor.goto(share)
     assert visitor.locator(".shortlist-entry h3").all_inner_texts() == [names[1], names[0]]
-    fits_and_passes_axe(visitor)
+    assert_fits_and_passes_axe(visitor)

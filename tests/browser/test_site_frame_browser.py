@@ -3,13 +3,18 @@ header with a long name never scrolls sideways, axe finds nothing serious, and a
 
 import pytest
 
-from tests.browser.test_directory_browser import new_page, shoot
+from tests.browser.pages import (
+    PASSWORD,
+    WIDTHS,
+    new_page,
+    serious_violations,
+    shoot,
+    sideways_scroll,
+    sign_in_by_keyboard,
+)
 from tests.factories import OncologistUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "a-long-test-password"
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
 
 
 @pytest.fixture
@@ -20,27 +25,8 @@ def oncologist():
     return user
 
 
-def sign_in_by_keyboard(page, base, email):
-    """From the home page to signed in with the keyboard alone: Tab to the header's Sign in, then the form."""
-    page.goto(base + "/")
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Sign in":
-            break
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/accounts/login/?next=/" in url)
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")  # autofocus
-    page.keyboard.type(email)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/")  # ?next= brought the user back where they started
-
-
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_signed_in_frame_and_error_pages_fit_the_screen_and_pass_axe(live_server, browser, oncologist, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     page = new_page(browser, width=width)
     sign_in_by_keyboard(page, live_server.url, oncologist.email)
     pages = {
@@ -49,15 +35,13 @@ def test_the_signed_in_frame_and_error_pages_fit_the_screen_and_pass_axe(live_se
         "not-found": "/no-such-page/",
         "listing": "/my-listing/",
     }
-    axe, problems = Axe(), {}
+    problems = {}
     for name, path in pages.items():
         page.goto(live_server.url + path)
         shoot(page, f"frame-{name}-{width}")
         assert page.get_by_text("Signed in as Dr. Maximiliana Oyelaran-Featherstonehaugh", exact=True).is_visible()
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-        serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-        if serious:
+        assert sideways_scroll(page) <= 0, f"{name} scrolls sideways at {width}px"
+        if serious := serious_violations(page):
             problems[name] = serious
     assert problems == {}
 

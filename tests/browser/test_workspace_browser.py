@@ -4,14 +4,11 @@ the keyboard alone (open "Reject", fill it, send); the page fits the screen and 
 import pytest
 
 from apps.referrals.models import Referral
-from tests.browser.test_directory_browser import new_page, shoot
-from tests.browser.test_site_frame_browser import PASSWORD, sign_in_by_keyboard
+from tests.browser.pages import PASSWORD, WIDTHS, assert_fits_and_passes_axe, new_page, shoot, sign_in_by_keyboard
 from tests.factories import GPFactory, OncologistUserFactory
 from tests.referrals.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-WIDTHS = {"phone-390": 390, "desktop-1280": 1280}
 
 
 def focused(page) -> str:
@@ -32,8 +29,6 @@ def tab_until(page, wanted, limit=80):
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_an_oncologist_declines_with_the_keyboard(live_server, browser, width):
-    from axe_playwright_python.sync_playwright import Axe
-
     oncologist = OncologistUserFactory(email="onc.workspace@example.com")
     oncologist.set_password(PASSWORD)
     oncologist.save()
@@ -42,10 +37,7 @@ def test_an_oncologist_declines_with_the_keyboard(live_server, browser, width):
     sign_in_by_keyboard(page, live_server.url, oncologist.email)
     page.goto(live_server.url + referral.get_absolute_url())
     page.get_by_text("Waiting on you.").wait_for()
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_fits_and_passes_axe(page)
 
     tab_until(page, "Reject")
     page.keyboard.press("Enter")  # opens its short form
