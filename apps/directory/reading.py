@@ -7,7 +7,8 @@ What is read, in this order, each only once:
   at the ZIP code nearest the middle of that city's ZIP codes;
 - a specialty ("radiation oncologist", "surgeon", "hematologist", ...) -> `specialty` (a category);
 - a cancer type (its name, its slug's words, or a common synonym: "colon", "skin", "blood"...) -> `cancer`;
-- filler words ("specialist", "doctor", "near", "oncologist", "cancer", ...) are dropped.
+- filler words ("specialist", "doctor", "near", "oncologist", "cancer", ...) are dropped;
+- but the word right after "Dr." or "doctor" is a name ("Dr. Lung"), never a filter.
 What is left stays in `q`: names, practices, hospitals and cities.
 """
 
@@ -91,6 +92,7 @@ FILLER = frozenset(
     ]
 )
 CITY_STATE = re.compile(r"(?:^|\s)([a-z][a-z .'-]*),\s*([a-z]{2})$")
+TITLED = re.compile(r"(?<![\w'-])(?:dr|doctor)\s+([\w'-]+)")
 PUNCTUATION = re.compile(r"[^\w\s'-]")
 ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 
@@ -120,12 +122,18 @@ def read_query(text: str, reference: ReferenceData) -> Reading:
                 rest = f"{rest[: city.start()]} {' '.join(before[:start])}"
                 break
     rest = " " + PUNCTUATION.sub(" ", rest) + " "  # punctuation names nothing here
+    # "Dr. Lung": the word after a title is a name, whatever else it could mean ("Dr. Jane Lung" still reads
+    # "lung" as the cancer type; the page's one click to the exact words is there for that).
+    names = [word for found in TITLED.finditer(rest) for word in found.group(1).split() if word not in FILLER]
+    for index, word in enumerate(names):
+        rest = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", f"\x00{index}\x00", rest, count=1)
     for name, phrases in (("specialty", _specialty_phrases()), ("cancer", _cancer_phrases(reference))):
         for phrase, value in phrases:
             if found := re.search(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", rest):
                 reading.params[name] = value
                 rest = f"{rest[: found.start()]} {rest[found.end() :]}"
                 break
+    rest = re.sub(r"\x00(\d+)\x00", lambda kept: names[int(kept.group(1))], rest)
     words = [word for word in rest.split() if word not in FILLER]
     # Nothing read and nothing dropped: the text stays as typed.
     changed = reading.params or len(words) < len(rest.split())

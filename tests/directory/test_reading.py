@@ -17,17 +17,47 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("typed", "words", "params"),
     [
+        # ZIP codes and places
+        ("10001", "", {"near": "10001"}),
+        ("oncologist near 60601-1234", "", {"near": "60601-1234"}),
         ("leukemia specialist 10001", "", {"near": "10001", "cancer": "leukemia"}),
-        ("breast cancer", "", {"cancer": "breast"}),
-        ("Colon cancer surgeon 60601-1234", "", {"near": "60601-1234", "specialty": "surgical-oncology", "cancer": "colorectal"}),
         ("radiation oncologist in New York, NY", "", {"near": "10110", "specialty": "radiation-oncology"}),
-        ("childhood leukemia", "", {"specialty": "pediatric-hematology-oncology", "cancer": "leukemia"}),
+        ("breast cancer Boston, MA", "", {"near": "02210", "cancer": "breast"}),
+        ("smith chicago, il", "smith", {"near": "60608"}),
+        ("Springfield, ZZ", "Springfield, ZZ", {}),  # no such state: nothing read, the text stays as typed
+        ("00000 lymphoma", "", {"near": "00000", "cancer": "lymphoma"}),  # near's own error then says why
+        # specialties
+        ("medical oncologist", "", {"specialty": "medical-oncology"}),
+        ("hematologist oncologist", "", {"specialty": "hematology-oncology"}),
         ("hem onc lymphoma", "", {"specialty": "hematology-oncology", "cancer": "lymphoma"}),
+        ("hematologist", "", {"specialty": "hematology"}),
+        ("cancer surgeon", "", {"specialty": "surgical-oncology"}),
+        ("gynecologic oncologist", "", {"specialty": "gynecologic-oncology"}),
+        ("pediatric oncologist", "", {"specialty": "pediatric-hematology-oncology"}),
+        ("childhood leukemia", "", {"specialty": "pediatric-hematology-oncology", "cancer": "leukemia"}),
+        ("palliative care doctor", "", {"specialty": "palliative-care"}),
+        ("radiotherapy prostate", "", {"specialty": "radiation-oncology", "cancer": "prostate"}),
+        # cancer types, by name, slug words or common words
+        ("breast cancer", "", {"cancer": "breast"}),
+        ("lung", "", {"cancer": "lung"}),
+        ("Colon cancer surgeon 60601", "", {"near": "60601", "specialty": "surgical-oncology", "cancer": "colorectal"}),
+        ("skin cancer doctor", "", {"cancer": "melanoma"}),
+        ("multiple myeloma", "", {"cancer": "myeloma"}),
+        ("head and neck cancer", "", {"cancer": "head-and-neck"}),
+        ("brain tumor", "", {"cancer": "brain"}),
+        ("gynecologic cancer", "", {"cancer": "gynecologic"}),
+        ("esophagus", "", {"cancer": "stomach-esophageal"}),
+        ("renal", "", {"cancer": "kidney"}),
+        # names, and names that look like words
         ("smith oncologist", "smith", {}),
         ("Dr. García", "garcía", {}),
+        ("Dr. Lung", "lung", {}),
+        ("doctor Skinner", "skinner", {}),
+        ("Dr Boston", "boston", {}),
+        ("boston", "boston", {}),  # a city without its state is a word of names, practices and cities
         ("Mount Sinai", "Mount Sinai", {}),
         ("  O'Brien   Lee ", "O'Brien Lee", {}),
-        ("Springfield, ZZ", "Springfield, ZZ", {}),  # no such state: nothing read, the text stays as typed
+        ("Dr. Lung 10001", "lung", {"near": "10001"}),
     ],
 )  # fmt: skip
 def test_what_the_box_is_read_as(typed, words, params):
@@ -103,6 +133,7 @@ def test_the_api_reads_the_box_the_same_way(client, directory):
 
     assert npis({"q": "leukemia specialist 10001"}) == [directory["leukemia"].npi]
     assert npis({"q": "lung", "literal": "1"}) == [directory["lung"].npi]
+    assert npis({"q": "Dr. Lung"}) == [directory["lung"].npi]  # a title says the next word is a name
     # and an unknown ZIP code typed in the box is near's error, as if typed there
     response = client.get("/api/v1/physicians/", {"q": "leukemia 00000"})
     assert response.status_code == 400
