@@ -53,3 +53,19 @@ def sign_in_by_keyboard(page, base, email, password=PASSWORD):
     page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/")  # ?next= brought the user back where they started
+
+
+def focused(page) -> str:
+    """What the keyboard is on: a field's name, else a control's accessible label or its text."""
+    return page.evaluate(
+        "(e => ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.tagName) ? e.name"
+        " : (e.getAttribute('aria-label') || e.innerText || '').trim())(document.activeElement)"
+    )
+
+
+def tab_until(page, wanted: str, limit: int = 80) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page) == wanted:
+            return
+    raise AssertionError(f"the keyboard never reached {wanted!r}")

@@ -4,22 +4,18 @@ form opens from the profile, sends, and thanks; axe finds nothing serious on the
 import pytest
 
 from apps.directory.models import ListingReport
-from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, serious_violations, shoot
+from tests.browser.pages import (
+    WIDTHS,
+    assert_fits_and_passes_axe,
+    focused,
+    new_page,
+    serious_violations,
+    shoot,
+    tab_until,
+)
 from tests.factories import PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def focused_text(page) -> str:
-    return page.evaluate("(document.activeElement.innerText || document.activeElement.textContent || '').trim()")
-
-
-def tab_to(page, predicate, limit=60):
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if predicate():
-            return
-    raise AssertionError("the keyboard never reached it")
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -29,14 +25,14 @@ def test_a_visitor_reports_a_wrong_phone_with_the_keyboard_alone(live_server, br
     page = new_page(browser, width=width)
     page.goto(live_server.url + physician.get_absolute_url())
 
-    tab_to(page, lambda: focused_text(page) == "Report a problem with this listing")
+    tab_until(page, "Report a problem with this listing")
     page.keyboard.press("Enter")  # opens the <details>
-    tab_to(page, lambda: page.evaluate("document.activeElement.name") == "problem")
+    tab_until(page, "problem")
     page.keyboard.press("Space")  # the first choice: the phone number is wrong
-    tab_to(page, lambda: page.evaluate("document.activeElement.name") == "details")
+    tab_until(page, "details")
     page.keyboard.type("The number rings a bakery.")
     page.keyboard.press("Tab")  # past the hidden trap field, straight to the button
-    assert focused_text(page) == "Send report"
+    assert focused(page) == "Send report"
     shoot(page, f"report-open-{width}")
     assert_fits_and_passes_axe(page)
     page.keyboard.press("Enter")

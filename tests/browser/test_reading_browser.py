@@ -3,7 +3,7 @@ finds the leukemia specialist near 10001, the page says how it read the box, and
 
 import pytest
 
-from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, shoot
+from tests.browser.pages import WIDTHS, assert_fits_and_passes_axe, new_page, shoot, tab_until
 from tests.factories import PhysicianFactory, PracticeLocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -16,9 +16,9 @@ def test_the_box_reads_a_cancer_type_and_a_zip_code(live_server, browser, width)
     PracticeLocationFactory(physician=PhysicianFactory(last_name="Stone", cancers=["breast"]), zip_code="10001")
     page = new_page(browser, width=width)
     page.goto(live_server.url + "/")
-    box = page.get_by_label("Name, cancer type, specialty or place")
-    box.fill("leukemia specialist 10001")
-    box.press("Enter")
+    tab_until(page, "q")  # the keyboard alone: to the box, type, Enter
+    page.keyboard.type("leukemia specialist 10001")
+    page.keyboard.press("Enter")
 
     page.get_by_text("We read “leukemia specialist 10001” as:").wait_for()
     assert page.locator(".result h3").all_inner_texts() == [kim.display_name]

@@ -4,27 +4,19 @@ the keyboard alone (open "Reject", fill it, send); the page fits the screen and 
 import pytest
 
 from apps.referrals.models import Referral
-from tests.browser.pages import PASSWORD, WIDTHS, assert_fits_and_passes_axe, new_page, shoot, sign_in_by_keyboard
+from tests.browser.pages import (
+    PASSWORD,
+    WIDTHS,
+    assert_fits_and_passes_axe,
+    new_page,
+    shoot,
+    sign_in_by_keyboard,
+    tab_until,
+)
 from tests.factories import GPFactory, OncologistUserFactory
 from tests.referrals.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def focused(page) -> str:
-    """A form field's name, or what a link, summary or button says."""
-    return page.evaluate(
-        "(e => ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.tagName) ? e.name : (e.innerText || '').trim())"
-        "(document.activeElement)"
-    )
-
-
-def tab_until(page, wanted, limit=80):
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if focused(page) == wanted:
-            return
-    raise AssertionError(f"the keyboard never reached {wanted!r}")
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
