@@ -17,9 +17,10 @@ def django_db_setup(
 ):
     """pytest-django's test database, split as docker-compose.yml splits production's: the configured superuser
     creates it and its owner and app roles (scripts/db/roles.psql), the owner migrates it, and every test then
-    connects as the app role. Yields the RoleSplit; --reuse-db keeps database and roles, else they are dropped."""
+    connects as the app role. Yields the RoleSplit. As in pytest-django, --reuse-db keeps database and roles for the
+    next run (--create-db makes them anew first); without it they are dropped at the end."""
     from django.test.utils import setup_databases, teardown_databases
-    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup  # as its own django_db_setup
 
     if not django_db_use_migrations:
         _disable_migrations()
@@ -49,8 +50,8 @@ def django_db_setup(
 
     with django_db_blocker.unblock():
         become(connection, split.superuser_role)
-        teardown_databases(databases, verbosity=verbosity, keepdb=reuse)
-        if not reuse:
+        teardown_databases(databases, verbosity=verbosity, keepdb=django_db_keepdb)
+        if not django_db_keepdb:
             split.drop()
 
 
