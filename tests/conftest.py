@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test import TransactionTestCase, override_settings
 
-from tests.databases import RoleSplit, become, connected_as, test_database_name
+from tests.databases import RoleSplit, become, connected_as, name_of_test_database
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def django_db_setup(
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        split = RoleSplit.for_database(connection.settings_dict, test_database_name(connection))
+        split = RoleSplit.for_database(connection.settings_dict, name_of_test_database(connection))
         if reuse and split.exists():
             split.keep_passwords()
         else:

