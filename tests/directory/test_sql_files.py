@@ -33,8 +33,9 @@ def live_definitions() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def test_the_database_runs_exactly_what_the_files_define():
-    # given the migrated test database
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_database_runs_exactly_what_the_files_define(as_owner):
+    # given the migrated test database, and its owner (who alone may replace its functions and triggers)
     before = live_definitions()
     defined = {
         f"{kind.upper()} {name}"

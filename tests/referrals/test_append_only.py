@@ -28,8 +28,10 @@ def log_row(gp):
     ids=["update", "delete"],
 )
 @pytest.mark.parametrize("which", ["access_log", "referral_event"])
-def test_the_database_refuses_update_and_delete(sql, which, request):
-    # given a row of an append-only table
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_database_refuses_update_and_delete(sql, which, request, as_owner):
+    # given a row of an append-only table, and the database owner: the trigger stops even the role that owns
+    # the table (the app role is stopped before it, by its privileges: tests/security/test_database_roles.py)
     row = request.getfixturevalue("log_row" if which == "access_log" else "event")
     table = row._meta.db_table
     column = "object_type" if which == "access_log" else "reason"

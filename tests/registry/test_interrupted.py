@@ -16,7 +16,7 @@ from django.db import connection
 
 from apps.directory.models import Physician
 from apps.registry.models import ImportRun, KeptEdit
-from tests.databases import database_url
+from tests.databases import Role, connected_as, database_url
 
 from .nppes_files import deactivated_row, npi, row, write_nppes
 
@@ -73,8 +73,9 @@ def directory_state() -> dict:
     }
 
 
-def wipe_directory() -> None:
-    with connection.cursor() as cursor:
+def wipe_directory(owner: Role) -> None:
+    """Empty what an import wrote, as the database owner: the app role the tests run as may not TRUNCATE."""
+    with connected_as(connection, owner), connection.cursor() as cursor:
         cursor.execute(
             """TRUNCATE registry_keptedit, directory_physicianspecialty, directory_practicelocation,
                         directory_physician, directory_historicalphysician, directory_historicalpracticelocation
@@ -176,7 +177,7 @@ def kill_import_waiting_for_lock(lock_sql: str, params: list, args: list[str]) -
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "scan-workers"])
-def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
+def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers, django_db_setup):
     # Given a directory with physicians from an earlier import, one of them edited by a curator
     earlier_npis = [*range(1, 30), LOCKED]
     earlier = write_nppes(tmp_path / "earlier.csv", [row(npi(n), last=f"OLD{n}") for n in earlier_npis])
@@ -221,7 +222,7 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, workers):
     assert ImportRun.objects.order_by("-id").first().status == "succeeded"
 
     # When the same history is replayed cleanly from an empty directory
-    wipe_directory()
+    wipe_directory(django_db_setup.owner)
     call_command("import_nppes", str(earlier), "--no-progress", stdout=StringIO())
     Physician.objects.filter(npi=npi(3)).update(last_name="Edited by a curator")
     assert directory_state() == before

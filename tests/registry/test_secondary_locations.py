@@ -258,7 +258,7 @@ def _all_locations() -> list[tuple]:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
+def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path, django_db_setup):
     call_command("import_nucc", str(settings.BASE_DIR / "tests" / "data" / "nucc_taxonomy_25.1.csv"), stdout=StringIO())
     physicians, first, nxt = _kill_files(tmp_path)
     for path in (physicians, first):
@@ -280,7 +280,7 @@ def test_import_killed_mid_way_then_rerun_equals_a_clean_run(tmp_path):
     call_command("import_nppes", str(nxt), "--batch-size", str(BATCH), "--no-progress", stdout=StringIO())
     rerun = _all_locations()
 
-    wipe_directory()
+    wipe_directory(django_db_setup.owner)
     for path in (physicians, first, nxt):
         call_command("import_nppes", str(path), "--batch-size", str(BATCH), "--no-progress", stdout=StringIO())
     assert rerun == _all_locations()
