@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.directory",
     "apps.registry",
     "apps.referrals",
+    "apps.trials",
     "apps.demo",
 ]
 
