@@ -7,7 +7,7 @@ is escaped), cast to jsonb once, and every table is written from the jsonb with 
 import io
 from dataclasses import dataclass
 
-from psycopg2 import errors
+from django.db import DataError, transaction
 
 from apps.registry import centroids
 
@@ -182,13 +182,11 @@ def write_batch(cursor, documents: list[tuple[str, bytes]]) -> BatchResult:
     for n, (key, data) in enumerate(documents):
         parts += (b"%d\x02%s\x02\x01" % (n, key.encode()), data, b"\x01\n")
     cursor.copy_expert(COPY_RAW, io.BytesIO(b"".join(parts)))
-    cursor.execute("SAVEPOINT trials_parse")
     try:
-        cursor.execute(PARSE_ALL)
-    except (errors.DataError, errors.SyntaxError):  # a document that is not JSON: find which, one by one
-        cursor.execute("ROLLBACK TO SAVEPOINT trials_parse")
+        with transaction.atomic():
+            cursor.execute(PARSE_ALL)
+    except DataError:  # a document that is not JSON: find which, one by one
         cursor.execute(PARSE_EACH)
-    cursor.execute("RELEASE SAVEPOINT trials_parse")
     cursor.execute(CLASSIFY)
     cursor.execute(KEEP, {"interventional": INTERVENTIONAL, "cancer": CANCER})
     cursor.execute(REJECTED)
