@@ -21,7 +21,7 @@ from .pipeline.read import TrialsFileError
 
 __all__ = ["DEFAULT_BATCH_SIZE", "RegistryImportError", "trials_import"]
 
-ALREADY_DECIDED_MESSAGE = "Only a pending or automatic match can be {action}: this one is {status}."
+NO_NAME_MESSAGE = "This name has no words left once titles and credentials are set aside."
 
 
 def trials_import(
@@ -68,15 +68,18 @@ def investigator_match_decide(*, matches, by, confirm: bool) -> int:
         )
 
 
-def investigator_link(*, investigator, physician, by) -> InvestigatorMatch:
-    """A curator links a study's person to a physician by hand (a confirmed match)."""
+def investigator_link(*, trial, name: str, physician, by) -> InvestigatorMatch:
+    """A curator links a person a study names to a physician by hand (a confirmed match)."""
+    key = matching.name_key(name)
+    if not key:
+        raise ValueError(NO_NAME_MESSAGE)
     with transaction.atomic():
         match, _ = InvestigatorMatch.objects.select_for_update().update_or_create(
-            trial=investigator.trial,
-            name_key=matching.name_key(investigator.name),
+            trial=trial,
+            name_key=key,
             physician=physician,
             defaults={
-                "name": investigator.name,
+                "name": name,
                 "status": InvestigatorMatch.Status.CONFIRMED,
                 "reasons": "curator",
                 "decided_by": by,

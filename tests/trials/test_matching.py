@@ -161,7 +161,8 @@ def test_a_curator_links_by_hand(import_trials, tmp_path):
     import_trials(write_zip(tmp_path / "a.zip", [boston_study(1, "Dr. Jane Doe, MD")]))
     doctor = physician("Janet", "Doe-Smith", city="Austin", state="TX", zip_code="78701")
     curator = UserFactory()
-    match = investigator_link(investigator=Investigator.objects.get(), physician=doctor, by=curator)
+    person = Investigator.objects.get()
+    match = investigator_link(trial=person.trial, name=person.name, physician=doctor, by=curator)
     assert (match.name_key, match.status, match.decided_by) == ("jane doe", "confirmed", curator)
     matching.match_all()  # a later run keeps it
     assert matches() == [("jane doe", doctor.pk, "confirmed")]
