@@ -46,45 +46,48 @@ places AS (
     FROM people p WHERE p.site_id IS NULL AND p.affiliation <> ''
 ),
 named AS (
-    SELECT pl.trial_id, pl.name, array_to_string(pl.words, ' ') AS name_key, pl.words[cardinality(pl.words)] AS last_word,
-           directory_normalize(pl.city) AS city, coalesce(st.code, '') AS state, left(pl.zip_code, 5) AS zip,
-           directory_normalize(pl.org) AS org
+    SELECT pl.trial_id, pl.name, array_to_string(pl.words, ' ') AS name_key, pl.words[1] AS first_word,
+           pl.words[cardinality(pl.words)] AS last_word, directory_normalize(pl.city) AS city,
+           coalesce(st.code, '') AS state, left(pl.zip_code, 5) AS zip, directory_normalize(pl.org) AS org
     FROM places pl
     LEFT JOIN states st ON lower(st.name) = lower(pl.state) OR st.code = upper(pl.state)
     WHERE cardinality(pl.words) >= 2
 ),
-physicians AS (
+physicians AS MATERIALIZED (
     SELECT id, split_part(directory_normalize(first_name), ' ', 1) AS first, directory_normalize(middle_name) AS middle,
            directory_normalize(last_name) AS last,
            (regexp_match(directory_normalize(last_name), '([^ ]+)$'))[1] AS last_word
     FROM directory_physician WHERE is_active
 ),
+-- each physician once per place, normalized once: a person is joined on first name, last word and state
+located AS MATERIALIZED (
+    SELECT DISTINCT ph.id, ph.first, ph.middle, ph.last, ph.last_word, l.state,
+           directory_normalize(l.city) AS city, left(l.zip_code, 5) AS zip
+    FROM physicians ph JOIN directory_practicelocation l ON l.physician_id = ph.id
+),
+affiliated AS MATERIALIZED (
+    SELECT a.physician_id, directory_normalize(inst.name) AS org
+    FROM directory_affiliation a JOIN directory_institution inst ON inst.id = a.institution_id
+),
 pairs AS (
-    SELECT n.trial_id, n.name_key, n.name, ph.id AS physician_id,
-           EXISTS (SELECT 1 FROM directory_practicelocation l WHERE l.physician_id = ph.id AND n.state <> ''
-                   AND l.state = n.state) AS same_state,
-           EXISTS (SELECT 1 FROM directory_practicelocation l WHERE l.physician_id = ph.id AND n.state <> ''
-                   AND l.state = n.state AND (directory_normalize(l.city) = n.city OR left(l.zip_code, 5) = n.zip))
-               AS same_place,
-           n.org <> '' AND EXISTS (SELECT 1 FROM directory_affiliation a
-                                   JOIN directory_institution inst ON inst.id = a.institution_id
-                                   WHERE a.physician_id = ph.id
-                                     AND similarity(directory_normalize(inst.name), n.org) >= %(similar)s) AS same_org
+    SELECT n.trial_id, n.name_key, n.name, lp.id AS physician_id, true AS same_state,
+           lp.city = n.city OR lp.zip = n.zip AS same_place, false AS same_org
     FROM named n
-    JOIN physicians ph ON ph.last_word = n.last_word
-    WHERE n.name_key LIKE ph.first || ' %%' AND n.name_key LIKE '%% ' || ph.last
-      AND length(n.name_key) > length(ph.first) + length(ph.last)
-      AND (ph.middle = '' OR btrim(substr(n.name_key, length(ph.first) + 1, length(n.name_key) - length(ph.first) - length(ph.last))) = ''
-           OR left(btrim(substr(n.name_key, length(ph.first) + 1,
-                                length(n.name_key) - length(ph.first) - length(ph.last))), 1) = left(ph.middle, 1))
+    JOIN located lp ON lp.first = n.first_word AND lp.last_word = n.last_word AND lp.state = n.state
+    WHERE n.state <> '' AND trials_name_fits(n.name_key, lp.first, lp.middle, lp.last)
+    UNION ALL
+    SELECT n.trial_id, n.name_key, n.name, ph.id, false, false, true
+    FROM named n
+    JOIN physicians ph ON ph.first = n.first_word AND ph.last_word = n.last_word
+    WHERE n.org <> '' AND trials_name_fits(n.name_key, ph.first, ph.middle, ph.last)
+      AND EXISTS (SELECT 1 FROM affiliated af WHERE af.physician_id = ph.id AND similarity(af.org, n.org) >= %(similar)s)
 )
 SELECT trial_id, name_key, min(name) AS name, physician_id,
-       max(%(name_confidence)s + CASE WHEN same_place THEN %(place_confidence)s ELSE 0 END
-           + CASE WHEN same_org THEN %(org_confidence)s ELSE 0 END) AS confidence,
+       %(name_confidence)s + CASE WHEN bool_or(same_place) THEN %(place_confidence)s ELSE 0 END
+           + CASE WHEN bool_or(same_org) THEN %(org_confidence)s ELSE 0 END AS confidence,
        concat_ws(',', 'name', CASE WHEN bool_or(same_place) THEN 'place' WHEN bool_or(same_state) THEN 'state' END,
                  CASE WHEN bool_or(same_org) THEN 'affiliation' END) AS reasons
 FROM pairs
-WHERE same_state OR same_org
 GROUP BY trial_id, name_key, physician_id
 """
 

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
     operations = [
         RunSQLFile("trials", "trials_jsonb", "23226400bf65"),
         RunSQLFile("trials", "trials_name_words", "9b4f20916bab"),
+        RunSQLFile("trials", "trials_name_fits", "c7195c588d66"),
         migrations.CreateModel(
             name="Trial",
             fields=[
