@@ -66,7 +66,16 @@ ABROAD = [
     ("Madrid", None, "28041", "Spain", 40.38, -3.69),
 ]
 FIRST = ["Jane", "John", "Maria", "José", "Wei", "Aisha", "Robert", "Emily", "Ahmed", "Olga", "Li", "Sarah"]
-LAST = ["Smith", "García", "Nguyen", "Johnson", "Kim", "Patel", "Müller", "Brown", "Cohen", "Rossi", "Lee", "Davis"]
+FIRST += ["David", "Priya", "Michael", "Ana", "Kenji", "Fatima", "Peter", "Chloé", "Omar", "Ingrid", "Raj", "Noor"]
+# 520 surnames (and two with accents): about 1.6 physicians per first-and-last name among 20,000, as in a real
+# directory, where a handful of names is shared by many
+LAST = [
+    a + b
+    for a in ("Al", "Ber", "Car", "Dal", "Esp", "Fer", "Gar", "Hol", "Ish", "Jan", "Kow", "Lin", "Mar")
+    + ("Nak", "Oko", "Per", "Qui", "Ros", "San", "Tan", "Ul", "Var", "Wes", "Xu", "Yam", "Zel")
+    for b in ("son", "ez", "ski", "ova", "ini", "berg", "ton", "ada", "ura", "ley", "ford", "ic", "oglu", "sen")
+    + ("ard", "man", "etti", "ino", "ovic", "ani")
+] + ["García", "Müller"]
 CENTERS = ["Cancer Center", "University Hospital", "Medical Center", "Oncology Associates", "Research Institute"]
 WORDS = [
     "patients",

@@ -94,7 +94,8 @@ class Site(models.Model):
     """Where a study enrols, as published; coordinates are the site's `geoPoint`, or for a US site
     without one its ZIP code's centroid (`coordinates_from_zip`)."""
 
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    # No index of its own: site_unique_position's (trial, position) serves the lookups by trial.
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites", db_index=False)
     position = models.PositiveIntegerField(help_text="Its place in the study's list of locations, from 1.")
     facility = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=100, blank=True)

@@ -7,56 +7,64 @@ is escaped), cast to jsonb once, and every table is written from the jsonb with 
 import io
 from dataclasses import dataclass
 
-from django.db import DataError, transaction
+import psycopg2
+from django.db import transaction
 
 from apps.registry import centroids
 
 from ..rules import CANCER, CANCER_TYPE_PATTERNS, INTERVENTIONAL, US_COUNTRY
 
 # CSV framing: field delimiter \x02, quote \x01 (apps.trials.pipeline.read refuses documents holding either).
-COPY_RAW = "COPY trials_stage_raw (n, checksum, doc) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+# Straight into a jsonb column, so each document is parsed once, as it arrives; a batch holding one that is
+# not JSON is sent again as text and parsed document by document (trials_jsonb_or_null).
+FRAMING = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
+COPY_PARSED = f"COPY trials_stage (n, checksum, doc) FROM STDIN WITH ({FRAMING})"
+COPY_RAW = f"COPY trials_stage_raw (n, checksum, doc) FROM STDIN WITH ({FRAMING})"
 
+# Staging values are read once and dropped: not compressed (pglz costs more than it saves here).
 SESSION_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS trials_stage_raw (n integer, checksum text, doc text);
-CREATE TEMP TABLE IF NOT EXISTS trials_stage (n integer, checksum text, doc jsonb, nct_id text, reason text,
-                                              kept boolean, condition_text text);
+CREATE TEMP TABLE IF NOT EXISTS trials_stage (n integer, checksum text, doc jsonb);
+CREATE TEMP TABLE IF NOT EXISTS trials_info (n integer, nct_id text, reason text, kept boolean, condition_text text);
 CREATE TEMP TABLE IF NOT EXISTS trials_batch (n integer, trial_id bigint, created boolean);
 CREATE TEMP TABLE IF NOT EXISTS trials_zip_centroid (zip text PRIMARY KEY, latitude float8, longitude float8);
+ALTER TABLE trials_stage_raw ALTER COLUMN doc SET STORAGE EXTERNAL;
+ALTER TABLE trials_stage ALTER COLUMN doc SET STORAGE EXTERNAL;
 """
 
-PARSE_ALL = "INSERT INTO trials_stage (n, checksum, doc) SELECT n, checksum, doc::jsonb FROM trials_stage_raw"
 PARSE_EACH = (
     "INSERT INTO trials_stage (n, checksum, doc) SELECT n, checksum, trials_jsonb_or_null(doc) FROM trials_stage_raw"
 )
 
 CLASSIFY = """
-UPDATE trials_stage SET
-    nct_id = doc #>> '{protocolSection,identificationModule,nctId}',
-    reason = CASE
-        WHEN doc IS NULL THEN 'not valid JSON'
-        WHEN jsonb_typeof(doc) <> 'object' OR jsonb_typeof(doc -> 'protocolSection') <> 'object'
-            THEN 'not a study: no protocolSection'
-        WHEN (doc #>> '{protocolSection,identificationModule,nctId}') !~ '^NCT[0-9]{8}$'
-          OR doc #> '{protocolSection,identificationModule,nctId}' IS NULL
-            THEN 'no valid identificationModule.nctId'
-    END,
-    condition_text = lower(concat_ws(' | ', doc #>> '{protocolSection,conditionsModule,conditions}',
-                                     doc #>> '{derivedSection,conditionBrowseModule,meshes}'))
+INSERT INTO trials_info (n, nct_id, reason, kept, condition_text)
+SELECT n, nct_id, reason,
+       reason IS NULL AND doc #>> '{protocolSection,designModule,studyType}' = %(interventional)s
+           AND (condition_text ~ %(cancer)s OR lower(doc #>> '{derivedSection,conditionBrowseModule,ancestors}') ~ %(cancer)s),
+       condition_text
+FROM (
+    SELECT n, doc, doc #>> '{protocolSection,identificationModule,nctId}' AS nct_id,
+           CASE
+               WHEN doc IS NULL THEN 'not valid JSON'
+               WHEN jsonb_typeof(doc) <> 'object' OR jsonb_typeof(doc -> 'protocolSection') IS DISTINCT FROM 'object'
+                   THEN 'not a study: no protocolSection'
+               WHEN (doc #>> '{protocolSection,identificationModule,nctId}') !~ '^NCT[0-9]{8}$'
+                 OR doc #> '{protocolSection,identificationModule,nctId}' IS NULL
+                   THEN 'no valid identificationModule.nctId'
+           END AS reason,
+           lower(concat_ws(' | ', doc #>> '{protocolSection,conditionsModule,conditions}',
+                           doc #>> '{derivedSection,conditionBrowseModule,meshes}')) AS condition_text
+    FROM trials_stage
+) AS read
 """
 
-KEEP = """
-UPDATE trials_stage SET kept = reason IS NULL
-    AND doc #>> '{protocolSection,designModule,studyType}' = %(interventional)s
-    AND (condition_text ~ %(cancer)s OR lower(doc #>> '{derivedSection,conditionBrowseModule,ancestors}') ~ %(cancer)s)
-"""
-
-REJECTED = "SELECT n, reason FROM trials_stage WHERE reason IS NOT NULL ORDER BY n"
+REJECTED = "SELECT n, reason FROM trials_info WHERE reason IS NOT NULL ORDER BY n"
 
 # A study twice in a batch: the later one wins, as it would in the next batch.
 UPSERT = """
 WITH s AS (
     SELECT DISTINCT ON (nct_id) n, checksum, nct_id, doc -> 'protocolSection' AS p
-    FROM trials_stage WHERE kept ORDER BY nct_id, n DESC
+    FROM trials_stage JOIN trials_info USING (n) WHERE kept ORDER BY nct_id, n DESC
 ), upserted AS (
     INSERT INTO trials_trial AS t (nct_id, title, status, phases, sponsor, conditions, minimum_age, maximum_age, sex,
                                    start_date, completion_date, in_source, left_source_at, content_hash,
@@ -94,32 +102,32 @@ DELETE FROM trials_site WHERE trial_id IN (SELECT trial_id FROM trials_batch WHE
 DELETE FROM trials_trial_cancer_types WHERE trial_id IN (SELECT trial_id FROM trials_batch WHERE NOT created);
 """
 
+# One statement for sites and people, so each study's locations are expanded once: the site ids are drawn
+# from the sequence first, and a site's contacts with a role (and the overall officials) are its people.
 # A US site without a geoPoint takes its ZIP code's centroid; one abroad keeps no coordinates.
-SITES = """
-INSERT INTO trials_site (trial_id, position, facility, city, state, zip_code, country, status, latitude, longitude,
-                         coordinates_from_zip)
-SELECT b.trial_id, l.ord,
-       left(coalesce(l.loc ->> 'facility', ''), 300), left(coalesce(l.loc ->> 'city', ''), 100),
-       left(coalesce(l.loc ->> 'state', ''), 100), left(coalesce(l.loc ->> 'zip', ''), 20),
-       left(coalesce(l.loc ->> 'country', ''), 100), left(coalesce(l.loc ->> 'status', ''), 40),
-       coalesce(g.lat, z.latitude), coalesce(g.lon, z.longitude), g.lat IS NULL AND z.latitude IS NOT NULL
-FROM trials_batch b
-JOIN trials_stage s USING (n)
-CROSS JOIN LATERAL jsonb_array_elements(trials_array(s.doc #> '{protocolSection,contactsLocationsModule,locations}'))
-    WITH ORDINALITY AS l(loc, ord)
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN ok THEN (l.loc #>> '{geoPoint,lat}')::float8 END AS lat,
-           CASE WHEN ok THEN (l.loc #>> '{geoPoint,lon}')::float8 END AS lon
-    FROM (SELECT jsonb_typeof(l.loc #> '{geoPoint,lat}') = 'number' AND jsonb_typeof(l.loc #> '{geoPoint,lon}') = 'number'
-                 AND abs((l.loc #>> '{geoPoint,lat}')::float8) <= 90 AND abs((l.loc #>> '{geoPoint,lon}')::float8) <= 180
-                 AS ok) AS checked
-) AS g
-LEFT JOIN trials_zip_centroid z
-    ON g.lat IS NULL AND l.loc ->> 'country' = %(us)s AND z.zip = left(l.loc ->> 'zip', 5)
-"""
-
-# Overall officials (no site), and site contacts that have a role.
-PEOPLE = """
+SITES_AND_PEOPLE = """
+WITH located AS MATERIALIZED (
+    SELECT b.trial_id, l.ord, l.loc, nextval(pg_get_serial_sequence('trials_site', 'id')) AS site_id,
+           CASE WHEN jsonb_typeof(l.loc #> '{geoPoint,lat}') = 'number' AND jsonb_typeof(l.loc #> '{geoPoint,lon}') = 'number'
+                     AND abs((l.loc #>> '{geoPoint,lat}')::float8) <= 90 AND abs((l.loc #>> '{geoPoint,lon}')::float8) <= 180
+                THEN true ELSE false END AS geo
+    FROM trials_batch b
+    JOIN trials_stage s USING (n)
+    CROSS JOIN LATERAL jsonb_array_elements(trials_array(s.doc #> '{protocolSection,contactsLocationsModule,locations}'))
+        WITH ORDINALITY AS l(loc, ord)
+), sites AS (
+    INSERT INTO trials_site (id, trial_id, position, facility, city, state, zip_code, country, status, latitude,
+                             longitude, coordinates_from_zip)
+    SELECT l.site_id, l.trial_id, l.ord,
+           left(coalesce(l.loc ->> 'facility', ''), 300), left(coalesce(l.loc ->> 'city', ''), 100),
+           left(coalesce(l.loc ->> 'state', ''), 100), left(coalesce(l.loc ->> 'zip', ''), 20),
+           left(coalesce(l.loc ->> 'country', ''), 100), left(coalesce(l.loc ->> 'status', ''), 40),
+           CASE WHEN l.geo THEN (l.loc #>> '{geoPoint,lat}')::float8 ELSE z.latitude END,
+           CASE WHEN l.geo THEN (l.loc #>> '{geoPoint,lon}')::float8 ELSE z.longitude END,
+           NOT l.geo AND z.latitude IS NOT NULL
+    FROM located l
+    LEFT JOIN trials_zip_centroid z ON NOT l.geo AND l.loc ->> 'country' = %(us)s AND z.zip = left(l.loc ->> 'zip', 5)
+)
 INSERT INTO trials_investigator (trial_id, site_id, name, role, affiliation)
 SELECT b.trial_id, NULL, left(btrim(o ->> 'name'), 300), left(coalesce(o ->> 'role', ''), 40),
        left(coalesce(o ->> 'affiliation', ''), 300)
@@ -128,13 +136,9 @@ JOIN trials_stage s USING (n)
 CROSS JOIN LATERAL jsonb_array_elements(trials_array(s.doc #> '{protocolSection,contactsLocationsModule,overallOfficials}')) AS o
 WHERE coalesce(btrim(o ->> 'name'), '') <> ''
 UNION ALL
-SELECT b.trial_id, site.id, left(btrim(c ->> 'name'), 300), left(c ->> 'role', 40), ''
-FROM trials_batch b
-JOIN trials_stage s USING (n)
-CROSS JOIN LATERAL jsonb_array_elements(trials_array(s.doc #> '{protocolSection,contactsLocationsModule,locations}'))
-    WITH ORDINALITY AS l(loc, ord)
+SELECT l.trial_id, l.site_id, left(btrim(c ->> 'name'), 300), left(c ->> 'role', 40), ''
+FROM located l
 CROSS JOIN LATERAL jsonb_array_elements(trials_array(l.loc -> 'contacts')) AS c
-JOIN trials_site site ON site.trial_id = b.trial_id AND site.position = l.ord
 WHERE l.loc ? 'contacts' AND coalesce(btrim(c ->> 'name'), '') <> '' AND coalesce(c ->> 'role', '') <> ''
 """
 
@@ -142,7 +146,7 @@ CANCER_TYPES = """
 INSERT INTO trials_trial_cancer_types (trial_id, cancertype_id)
 SELECT b.trial_id, ct.id
 FROM trials_batch b
-JOIN trials_stage s USING (n)
+JOIN trials_info s USING (n)
 JOIN unnest(%(slugs)s::text[], %(patterns)s::text[]) AS rule(slug, pattern) ON s.condition_text ~ rule.pattern
 JOIN directory_cancertype ct ON ct.slug = rule.slug
 """
@@ -177,28 +181,30 @@ def prepare(cursor) -> None:
 
 def write_batch(cursor, documents: list[tuple[str, bytes]]) -> BatchResult:
     """Write (checksum, JSON bytes) documents; the caller holds the transaction."""
-    cursor.execute("TRUNCATE trials_stage_raw, trials_stage, trials_batch")
+    # An import batch that a crash loses is written again by the next run (its checksum was lost with it):
+    # no need to wait for each commit's WAL flush.
+    cursor.execute("SET LOCAL synchronous_commit = off")
+    cursor.execute("TRUNCATE trials_stage_raw, trials_stage, trials_info, trials_batch")
     parts = []
     for n, (key, data) in enumerate(documents):
         parts += (b"%d\x02%s\x02\x01" % (n, key.encode()), data, b"\x01\n")
-    cursor.copy_expert(COPY_RAW, io.BytesIO(b"".join(parts)))
+    framed = b"".join(parts)
     try:
         with transaction.atomic():
-            cursor.execute(PARSE_ALL)
-    except DataError:  # a document that is not JSON: find which, one by one
+            cursor.copy_expert(COPY_PARSED, io.BytesIO(framed))
+    except psycopg2.DataError:  # a document that is not JSON (COPY raises psycopg2's own): find which, one by one
+        cursor.copy_expert(COPY_RAW, io.BytesIO(framed))
         cursor.execute(PARSE_EACH)
-    cursor.execute(CLASSIFY)
-    cursor.execute(KEEP, {"interventional": INTERVENTIONAL, "cancer": CANCER})
+    cursor.execute(CLASSIFY, {"interventional": INTERVENTIONAL, "cancer": CANCER})
     cursor.execute(REJECTED)
     rejects = cursor.fetchall()
     cursor.execute(UPSERT)
     flags = [row[0] for row in cursor.fetchall()]
     cursor.execute(CLEAR_CHANGED)
-    cursor.execute(SITES, {"us": US_COUNTRY})
-    cursor.execute(PEOPLE)
+    cursor.execute(SITES_AND_PEOPLE, {"us": US_COUNTRY})
     slugs = list(CANCER_TYPE_PATTERNS)
     cursor.execute(CANCER_TYPES, {"slugs": slugs, "patterns": [CANCER_TYPE_PATTERNS[s] for s in slugs]})
-    cursor.execute("SELECT s.nct_id FROM trials_batch b JOIN trials_stage s USING (n)")
+    cursor.execute("SELECT s.nct_id FROM trials_batch b JOIN trials_info s USING (n)")
     kept = [row[0] for row in cursor.fetchall()]
     created = sum(flags)
     return BatchResult(kept=kept, created=created, updated=len(flags) - created, rejects=rejects)
