@@ -184,3 +184,12 @@ def test_an_unreadable_file_fails_the_run_and_writes_nothing(tmp_path, content, 
 def test_a_missing_path_is_an_error(tmp_path):
     with pytest.raises(RegistryImportError, match="No such file"):
         trials_import(path=tmp_path / "missing.zip")
+
+
+def test_a_study_whose_document_is_malformed_this_time_has_not_left_the_file(import_trials, tmp_path):
+    import_trials(write_zip(tmp_path / "a.zip", [study(1), study(2)]))
+    broken = {f"{nct(2)}.json": b'{"protocolSection": '}
+    run = import_trials(write_zip(tmp_path / "b.zip", [study(1)], extra=broken))
+    assert (run.rejected, run.deactivated) == (1, 0)
+    kept = Trial.objects.get(nct_id=nct(2))
+    assert kept.in_source and kept.status == "RECRUITING"

@@ -38,6 +38,7 @@ def import_path(run: ImportRun, path: Path, *, rejects: Rejects, options: Option
             run.read += 1
             if isinstance(item, read.Unreadable):
                 _reject(run, rejects, item.source, item.reason)
+                seen.add(item.nct_id)
             elif item.data is None:
                 run.unchanged += 1
                 seen.add(item.nct_id)
@@ -50,6 +51,9 @@ def import_path(run: ImportRun, path: Path, *, rejects: Rejects, options: Option
         _write(run, batch, seen, rejects)
     finally:
         bar.close()
+    # A study whose document was rejected is still in the file: it has not left (seen holds its NCT id
+    # when its file name gives one).
+    seen.discard(None)
     with transaction.atomic(), connection.cursor() as cursor:
         run.deactivated = write.mark_seen(cursor, seen, full=read.is_full(path))
     run.matched += run.unchanged
@@ -71,6 +75,7 @@ def _write(run: ImportRun, batch: list[read.Document], seen: set[str], rejects: 
     seen.update(result.kept)
     for n, reason in result.rejects:
         _reject(run, rejects, batch[n].source, reason)
+        seen.add(batch[n].nct_id)
 
 
 def _reject(run: ImportRun, rejects: Rejects, source: str, reason: str) -> None:

@@ -36,6 +36,7 @@ class Unreadable:
 
     source: str
     reason: str
+    nct_id: str | None = None  # from the file name: a study still in the file, though unreadable this time
 
 
 def checksum(crc: int, size: int) -> str:
@@ -90,7 +91,7 @@ def _zip(path: Path, known: dict[str, str]) -> Iterator[tuple[Document | Unreada
             try:
                 data = archive.read(info)  # one member at a time; zipfile checks its CRC
             except (zipfile.BadZipFile, zlib.error, OSError) as error:
-                yield Unreadable(source, f"unreadable zip member: {error}"), done
+                yield Unreadable(source, f"unreadable zip member: {error}", nct_id), done
                 continue
             yield _checked(source, nct_id, key, data), done
 
@@ -138,10 +139,10 @@ def _checked(source: str, nct_id: str | None, key: str, data: bytes) -> Document
     """The document, or why it cannot be one: bytes valid JSON never holds, or text that is not UTF-8.
     Whether it is JSON at all is PostgreSQL's to say (apps.trials.pipeline.write)."""
     if any(byte in data for byte in FORBIDDEN):
-        return Unreadable(source, "not valid JSON: control character")
+        return Unreadable(source, "not valid JSON: control character", nct_id)
     if not data.isascii():
         try:
             data.decode()
         except UnicodeDecodeError as error:
-            return Unreadable(source, f"not UTF-8 text: {error}")
+            return Unreadable(source, f"not UTF-8 text: {error}", nct_id)
     return Document(source, nct_id, key, data)
