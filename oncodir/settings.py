@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.registry",
     "apps.referrals",
     "apps.shortlists",
+    "apps.trials",
     "apps.demo",
 ]
 

@@ -8,12 +8,13 @@ from apps.directory.models import Physician, PracticeLocation
 
 
 class ImportRun(models.Model):
-    """One run of `import_nppes` or `import_nucc`: what file, when, how it ended and what it did."""
+    """One run of `import_nppes`, `import_nucc` or `import_trials`: what file, when, how it ended and what it did."""
 
     class Kind(models.TextChoices):
         FULL = "full", "NPPES full file"
         WEEKLY = "weekly", "NPPES weekly update"
         NUCC = "nucc", "NUCC taxonomy"
+        CTGOV = "ctgov", "ClinicalTrials.gov studies"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

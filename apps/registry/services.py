@@ -53,7 +53,7 @@ def _release_lock() -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK_KEY])
 
 
-def _start_run(*, file_name: str, kind: str, dry_run: bool) -> ImportRun:
+def start_run(*, file_name: str, kind: str, dry_run: bool) -> ImportRun:
     """Create this run's row; runs left `running` can only be dead ones, since we hold the lock."""
     run = ImportRun.objects.create(file_name=file_name[:500], kind=kind, dry_run=dry_run)
     ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exclude(pk=run.pk).update(
@@ -105,13 +105,13 @@ def nppes_import(
     if limit is not None and limit < 0:
         raise RegistryImportError("The limit cannot be negative.")
     path = Path(path)
-    with _import_lock():
+    with import_lock():
         wanted = _wanted_codes(taxonomies)
-        run = _start_run(file_name=path.name, kind=import_kind(path), dry_run=dry_run)
+        run = start_run(file_name=path.name, kind=import_kind(path), dry_run=dry_run)
         default_rejects = Path(settings.BASE_DIR) / "var" / "imports" / f"nppes-rejects-{run.pk}.csv"
         rejects = Rejects(Path(rejects_path) if rejects_path else None, default_rejects)
         try:
-            with _recorded(run):
+            with recorded(run):
                 options = nppes.Options(
                     dry_run=dry_run, limit=limit, batch_size=batch_size, workers=workers, progress=progress
                 )
@@ -128,9 +128,9 @@ def nucc_import(*, path: str | Path) -> ImportRun:
     if not path.is_file():
         raise RegistryImportError(f"No such file: {path}")
     try:
-        with _import_lock():
-            run = _start_run(file_name=path.name, kind=ImportRun.Kind.NUCC, dry_run=False)
-            with _recorded(run):
+        with import_lock():
+            run = start_run(file_name=path.name, kind=ImportRun.Kind.NUCC, dry_run=False)
+            with recorded(run):
                 entries = nucc.read_entries(run, path)
                 with transaction.atomic():
                     nucc.write_entries(run, entries)
@@ -143,7 +143,8 @@ def nucc_import(*, path: str | Path) -> ImportRun:
 
 
 @contextmanager
-def _import_lock():
+def import_lock():
+    """Hold the one-import-at-a-time lock (every registry import, and the trials import, take it)."""
     _acquire_lock()
     try:
         yield
@@ -152,8 +153,9 @@ def _import_lock():
 
 
 @contextmanager
-def _recorded(run: ImportRun):
-    """Record a run that fails as failed, with the error; a file we cannot read is the caller's error."""
+def recorded(run: ImportRun, readable_errors: tuple[type[Exception], ...] = (NppesFileError, NuccFileError)):
+    """Record a run that fails as failed, with the error; a file we cannot read (one of `readable_errors`)
+    is the caller's error, raised as a RegistryImportError."""
     try:
         yield
     except Exception as error:
@@ -161,7 +163,7 @@ def _recorded(run: ImportRun):
         run.message = str(error)[:2000]
         run.finished_at = timezone.now()
         run.save()
-        if isinstance(error, NppesFileError | NuccFileError):
+        if isinstance(error, readable_errors):
             raise RegistryImportError(str(error)) from error
         raise
 

@@ -14,7 +14,7 @@ from apps.directory import search, sql
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("directory", "referrals")
+APPS = ("directory", "referrals", "trials")
 DEFINED = re.compile(r"CREATE OR REPLACE (FUNCTION|TRIGGER) (\w+)", re.IGNORECASE)
 
 

@@ -1,0 +1,49 @@
+"""What the trials import keeps and how it reads it: each rule once, used by the import's SQL (passed as
+parameters) and by the models.
+
+The patterns are PostgreSQL regular expressions (ARE: \\m and \\M are word starts and ends), matched
+against a study's conditions and derived MeSH terms in lower case.
+"""
+
+US_COUNTRY = "United States"
+INTERVENTIONAL = "INTERVENTIONAL"
+
+# Overall statuses after which a study enrols no one (ClinicalTrials.gov's closed statuses).
+CLOSED_STATUSES = frozenset(
+    {"COMPLETED", "TERMINATED", "WITHDRAWN", "SUSPENDED", "ACTIVE_NOT_RECRUITING", "UNKNOWN", "NO_LONGER_AVAILABLE"}
+)
+
+# A study is about cancer when its conditions or its derived MeSH terms (or their ancestors, which name
+# "Neoplasms" for every tumour the NLM indexed) say so.
+CANCER = (
+    r"cancer|neoplas|carcino|tumou?r|malignan|lymphoma|leuk[ae]mia|melanoma|sarcoma|myeloma|glioma|"
+    r"blastoma|oncolog|metasta|mesothelioma|myelodysplas|\mhgg\M|\mnsclc\M"
+)
+
+# OncoDir's cancer types (apps.directory CancerType slugs) and the words that put a study under them.
+CANCER_TYPE_PATTERNS = {
+    "breast": r"breast",
+    "lung": r"\mlung|nsclc|\msclc\M|bronch",
+    "colorectal": r"colorectal|\mcolon|\mrect(al|um)\M|\mcrc\M",
+    "prostate": r"prostat",
+    "pancreatic": r"pancrea",
+    "melanoma": r"melanoma|\mskin\M|merkel|basal cell|cutaneous",
+    "leukemia": r"leuk[ae]mia|myelodysplas",
+    "lymphoma": r"lymphoma|hodgkin",
+    "myeloma": r"myeloma|plasma cell",
+    "brain": r"glioma|glioblastoma|astrocytoma|\mbrain|spinal cord|medulloblastoma|ependymoma|central nervous system|\mhgg\M",
+    "head-and-neck": r"head and neck|oropharyn|laryn|nasopharyn|hypopharyn|salivary|oral cavity|tongue|\mhnscc\M",
+    "gynecologic": r"gyn[ae]colog|\movar|cervi[xc]|\muter|endometri|vulv|vagin|fallopian",
+    "ovarian": r"\movar|fallopian|primary peritoneal",
+    "cervical": r"cervi(x|cal cancer|cal carcinoma|cal neoplasm)",
+    "uterine": r"\muter|endometri",
+    "sarcoma": r"sarcoma|\mgist\M|gastrointestinal stromal",
+    "pediatric": r"child|pediatric|paediatric|neuroblastoma|wilms|retinoblastoma",
+    "kidney": r"\mkidney|\mrenal",
+    "bladder": r"bladder|urothelial",
+    "liver": r"\mliver|hepatocellular|cholangio|biliary|bile duct",
+    "stomach-esophageal": r"stomach|gastric|(o)?esophag",
+    "thyroid": r"thyroid",
+    "testicular": r"testi(s|cular)|germ cell",
+    "neuroendocrine": r"neuroendocrine|carcinoid|pheochromocytoma",
+}
