@@ -66,7 +66,7 @@ def _visible(request, pk) -> Referral:
     """The referral, when `request.user` may see it; a logged refusal (404) otherwise."""
     try:
         return get_object_or_404(
-            Referral.objects.visible_to(request.user).select_related("oncologist", "referring_gp"), pk=pk
+            Referral.objects.visible_to(request.user).select_related("oncologist", "referring_gp", "cancer_type"), pk=pk
         )
     except Http404:
         log_refused(request, referral_id=pk, channel="page")

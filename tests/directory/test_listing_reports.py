@@ -176,3 +176,8 @@ def test_the_physician_list_filters_on_open_reports_and_the_change_page_shows_th
     assert "Retired in May." in html
     # reports are not added or deleted by hand
     assert admin_client.get(QUEUE + "add/").status_code == 403
+
+
+def test_the_report_page_runs_one_query(client, physician, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the physician; no session for a visitor
+        assert client.get(report_url(physician)).status_code == 200

@@ -102,3 +102,14 @@ def test_the_letter_is_for_the_parties_only(client, referral_between):
     client.force_login(GPFactory())
     assert client.get(f"/referrals/{referral.pk}/letter/").status_code == 404
     assert AccessLog.objects.filter(detail="refused").exists()
+
+
+def test_the_letter_runs_a_fixed_number_of_queries(client, gp, referral_between, django_assert_num_queries):
+    referral = referral_between("submitted")
+    client.force_login(gp)
+    client.get(f"/referrals/{referral.pk}/letter/")
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        services.attachment_add(referral=referral, by=gp, upload=SimpleUploadedFile(name, PDF))
+    # session, user, the referral with its parties, the access log row, the attachments
+    with django_assert_num_queries(5):
+        assert client.get(f"/referrals/{referral.pk}/letter/").status_code == 200
