@@ -498,7 +498,9 @@ class InstitutionAdmin(admin.ModelAdmin):
 # --- visitors' reports of wrong listings -----------------------------------------------------------------
 
 
-class ListingReportForm(forms.ModelForm):
+class ListingReportCloseForm(forms.ModelForm):
+    """A curator closes a report: saying what was done is required."""
+
     class Meta:
         model = ListingReport
         fields = ("status", "resolution")
@@ -515,7 +517,7 @@ class ListingReportAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     """The curators' queue: open reports first filter, how many each physician has open, and closing one
     records what was done (services.listing_reports_close)."""
 
-    form = ListingReportForm
+    form = ListingReportCloseForm
     list_display = ("created_at", "physician", "problem", "short_details", "open_for_physician", "status")
     list_select_related = ("physician",)
     list_filter = ("status", "problem")

@@ -7,14 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.common.arguments import positive_int
 from apps.registry.services import DEFAULT_BATCH_SIZE, RegistryImportError, nppes_import
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
@@ -42,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows (line, NPI, reason)")
         parser.add_argument(
             "--batch-size",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             metavar="N",
             help="rows per transaction (default %(default)s; the first ones are smaller)",

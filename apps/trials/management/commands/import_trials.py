@@ -5,14 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.common.arguments import positive_int
 from apps.trials.services import DEFAULT_BATCH_SIZE, RegistryImportError, trials_import
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
@@ -28,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the bulk zip, a directory of NCT*.json, a study or a search response")
         parser.add_argument("--rejects", metavar="PATH", help="where to write rejected studies (file, reason)")
         parser.add_argument(
-            "--batch-size", type=_positive, default=DEFAULT_BATCH_SIZE, metavar="N", help="studies per transaction"
+            "--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="N", help="studies per transaction"
         )
         parser.add_argument("--no-match", action="store_true", help="do not match investigators to physicians")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
