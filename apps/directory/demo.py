@@ -792,8 +792,8 @@ def seed_physicians(plan: DemoPlan, institutions: dict[str, list[tuple[int, str]
                     # statistics the refresh below is planned for empty tables (126 s instead of 15 s for
                     # the first 20,000 physicians). ANALYZE counts this transaction's own rows.
                     cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
-                cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [reserved])
                 cursor.execute(DEMO_INSURANCE_SQL, [reserved])
+                cursor.execute("SELECT directory_refresh_physicians(%s::bigint[])", [reserved])
                 total.add(out.counts)
                 if progress:
                     progress(start + len(npis), total)

@@ -253,11 +253,7 @@ class PhysicianQuerySet(models.QuerySet):
     def taking_insurance(self, plan_ids):
         """Taking one of these insurance plans at one of their practice locations (known plans only: a location
         that lists none is not known to take any)."""
-        return self.filter(
-            models.Exists(
-                AcceptedPlan.objects.filter(location__physician=models.OuterRef("pk"), plan_id__in=list(plan_ids))
-            )
-        )
+        return self.filter(insurance_plan_ids__overlap=list(plan_ids))
 
     def currently_certified(self):
         """Holding at least one board certificate that is certified and not expired today."""
@@ -486,6 +482,12 @@ class Physician(TimeStampedModel):
         editable=False,
         help_text="The same for the locations accepting new patients (`near` with `accepting=1`).",
     )
+    insurance_plan_ids = ArrayField(
+        models.BigIntegerField(),
+        db_default=Value([], output_field=ArrayField(models.BigIntegerField())),
+        editable=False,
+        help_text="Ids of the insurance plans one of the practice locations takes (from AcceptedPlan).",
+    )
 
     history = HistoricalRecords(excluded_fields=["nppes_snapshot", "updated_at", *search_sql.DERIVED_FIELDS])
     objects = PhysicianQuerySet.as_manager()
@@ -506,6 +508,7 @@ class Physician(TimeStampedModel):
                     ("languages", "physician_languages_gin"),
                     ("geo_cells", "physician_geo_cells_gin"),
                     ("accepting_geo_cells", "physician_accepting_cells_gin"),
+                    ("insurance_plan_ids", "physician_insurance_plans_gin"),
                 ]
             ],
             # `q`: the words of names, practices, hospitals and cities (typos are resolved to real words

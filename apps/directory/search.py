@@ -28,6 +28,7 @@ DERIVED_FIELDS = [
     "cancer_type_ids",
     "geo_cells",
     "accepting_geo_cells",
+    "insurance_plan_ids",
 ]
 
 # Large columns a result row never shows.

@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from apps.directory.models import Physician
+from apps.directory.models import Physician, PracticeLocation
 from tests.factories import (
     AffiliationFactory,
     BoardCertificationFactory,
     PhysicianFactory,
     PracticeLocationFactory,
+    insurance_plan,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,7 @@ DERIVED = [
     "certified_until",
     "specialty_ids",
     "cancer_type_ids",
+    "insurance_plan_ids",
     "search_document",
 ]
 PER_TABLE_REFRESHES = [
@@ -49,12 +51,16 @@ def test_seed_demo_derives_the_same_columns_as_the_per_table_triggers():
     assert all(row[DERIVED.index("specialty_ids") + 1] for row in seeded)
     assert all(row[DERIVED.index("location_text") + 1] for row in seeded)
     assert any(row[DERIVED.index("institution_text") + 1] for row in seeded)
+    assert any(row[DERIVED.index("insurance_plan_ids") + 1] for row in seeded)
 
     # when the triggers' own per-table refreshes run over every physician
     ids = [row[0] for row in seeded]
     with connection.cursor() as cursor:
         for function in PER_TABLE_REFRESHES:
             cursor.execute(f"SELECT {function}(%s::bigint[])", [ids])
+        # the insurance plans' table names locations: its refresh takes their ids
+        locations = list(PracticeLocation.objects.values_list("id", flat=True))
+        cursor.execute("SELECT directory_refresh_insurance(%s::bigint[])", [locations])
 
     # then nothing changes
     assert derived_columns() == seeded
@@ -104,7 +110,7 @@ def test_the_stored_columns_are_the_derivation_of_the_related_rows():
     # given physicians written through the ORM (the triggers), with and without related rows
     busy = PhysicianFactory(cancers=["breast"])
     PracticeLocationFactory(physician=busy, name="North", city="Albany", accepting_new_patients=False, is_primary=False)
-    PracticeLocationFactory(physician=busy, name="South", city="Miami")
+    PracticeLocationFactory(physician=busy, name="South", city="Miami").plans.set([insurance_plan("aetna", "ppo")])
     AffiliationFactory(physician=busy)
     idle = PhysicianFactory(primary_specialty=False)
 
@@ -118,4 +124,5 @@ def test_the_stored_columns_are_the_derivation_of_the_related_rows():
         derived = cursor.fetchall()
     stored = list(Physician.objects.filter(pk__in=[busy.pk, idle.pk]).order_by("id").values_list("id", *columns))
     assert derived == stored
-    assert stored[1][1:] == ("", None, [], [], "", None, [], [])  # no location: not known to accept
+    assert stored[0][DERIVED.index("insurance_plan_ids") + 1] == [insurance_plan("aetna", "ppo").pk]
+    assert stored[1][1:] == ("", None, [], [], "", None, [], [], [])  # no location: not known to accept

@@ -147,7 +147,27 @@ def test_the_reference_list_gives_every_value_the_search_takes(django_assert_num
         assert api.get(f"/api/v1/physicians/?insurance={value}").status_code == 200, value
 
 
-def test_the_filter_is_one_exists_and_adds_no_query(insured, django_assert_num_queries):
+def test_the_search_column_follows_every_change_of_the_plans(oncologist):
+    physician, location = oncologist.physician, oncologist.physician.locations.get()
+
+    def column():
+        return Physician.objects.values_list("insurance_plan_ids", flat=True).get(pk=physician.pk)
+
+    assert column() == [insurance_plan("cigna", "ppo").pk]
+    plans = [insurance_plan("medicare", "medicare"), insurance_plan("aetna", "hmo")]
+    services.location_plans_set(location=location, plans=plans, by=oncologist, source="physician")
+    assert column() == sorted(plan.pk for plan in plans)
+    other = PracticeLocationFactory(physician=physician, is_primary=False)
+    services.location_plans_set(location=other, plans=plans[:1], by=oncologist, source="physician")
+    location.delete()  # its plans go with it; the other location's stay
+    assert column() == [plans[0].pk]
+    other.physician = PhysicianFactory()  # a location moved to another physician takes its plans along
+    other.save()
+    assert column() == [] and other.physician.insurance_plan_ids == []
+    assert Physician.objects.values_list("insurance_plan_ids", flat=True).get(pk=other.physician.pk) == [plans[0].pk]
+
+
+def test_the_filter_is_one_indexed_column_and_adds_no_query(insured, django_assert_num_queries):
     reference_data()
     # the search's own query count, with or without the insurance filter
     with django_assert_num_queries(1):

@@ -10,11 +10,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.directory.models import Physician, PracticeLocation
+from apps.directory.models import AcceptedPlan, Physician, PracticeLocation
 from apps.registry.centroids import zip_centroid
 from apps.registry.models import SecondaryLocation
 from apps.registry.pipeline.diff import PhysicianLocations, diff_locations
 from apps.registry.pipeline.parse import REJECT_LOCATION_ABROAD, REJECT_LOCATION_ADDRESS, REJECT_LOCATION_ZIP
+from tests.factories import insurance_plan
 
 from .nppes_files import location, npi, row, write_locations, write_nppes, zip_with_locations
 from .test_import_nppes import assert_derived_columns_match_the_triggers
@@ -181,7 +182,10 @@ def test_next_file_adds_moves_and_removes_but_keeps_a_curators_locations(directo
     assert_derived_columns_match_the_triggers()
     assert "bloomfield" in Physician.objects.get(npi=npi(1)).location_text
 
-    # When a file lists none of physician 1's, its untouched imported ones go, and the curator's stay
+    # When a file lists none of physician 1's, its untouched imported ones go (with the insurance plans one
+    # takes), and the curator's stay
+    PracticeLocation.objects.get(address_line1="200 ELM ST").plans.set([insurance_plan("aetna", "ppo")])
+    assert Physician.objects.get(npi=npi(1)).insurance_plan_ids == [insurance_plan("aetna", "ppo").pk]
     run = import_nppes(write_locations(tmp_path / "pl_pfile_20050523-20250105.csv", nxt[1:2]))
     assert (run.locations_created, run.locations_updated, run.locations_removed) == (0, 0, 2)
     assert {(entry[0], entry[1]) for entry in secondary_state()} == {
@@ -190,6 +194,7 @@ def test_next_file_adds_moves_and_removes_but_keeps_a_curators_locations(directo
         (npi(6), "600 PINE ST"),
     }
     assert SecondaryLocation.objects.count() == 2
+    assert not AcceptedPlan.objects.exists() and Physician.objects.get(npi=npi(1)).insurance_plan_ids == []
     # And the physicians' search columns are what the directory's own triggers derive from their locations
     assert_derived_columns_match_the_triggers()
     assert Physician.objects.get(npi=npi(1)).location_text == "new york hartford"  # primary, curator's

@@ -12,6 +12,7 @@ BEGIN
     NEW.certified_until := NULL;
     NEW.specialty_ids := '{}';
     NEW.cancer_type_ids := '{}';
+    NEW.insurance_plan_ids := '{}';
     NEW.geo_cells := '{}';
     NEW.accepting_geo_cells := '{}';
   ELSE
@@ -22,6 +23,7 @@ BEGIN
     NEW.certified_until := OLD.certified_until;
     NEW.specialty_ids := OLD.specialty_ids;
     NEW.cancer_type_ids := OLD.cancer_type_ids;
+    NEW.insurance_plan_ids := OLD.insurance_plan_ids;
     NEW.geo_cells := OLD.geo_cells;
     NEW.accepting_geo_cells := OLD.accepting_geo_cells;
   END IF;

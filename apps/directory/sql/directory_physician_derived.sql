@@ -1,5 +1,6 @@
 -- The one derivation of the search columns a physician gets from its related rows: what its practice
--- locations, affiliations, board certifications, specialties and cancer types give each physician of
+-- locations (and the insurance plans they take), affiliations, board certifications, specialties and cancer
+-- types give each physician of
 -- `ids` (every one gets a row; the empty values when it has no related rows). directory_refresh_physicians()
 -- writes all of it (seed_demo, the NPPES import); each related table's triggers write the columns that
 -- table feeds (directory_refresh_locations() and the like). Each related table is aggregated once for
@@ -8,7 +9,7 @@
 CREATE OR REPLACE FUNCTION directory_physician_derived(ids bigint[])
 RETURNS TABLE (id bigint, location_text text, accepting_new_patients boolean, geo_cells integer[],
                accepting_geo_cells integer[], institution_text text, certified_until date,
-               specialty_ids bigint[], cancer_type_ids bigint[])
+               specialty_ids bigint[], cancer_type_ids bigint[], insurance_plan_ids bigint[])
 LANGUAGE sql STABLE AS $$
   WITH c AS (SELECT DISTINCT unnest(ids) AS id),
   places AS (
@@ -43,7 +44,12 @@ LANGUAGE sql STABLE AS $$
   cancers AS (
     SELECT t.physician_id AS id, array_agg(t.cancertype_id ORDER BY t.cancertype_id) AS cancer_type_ids
       FROM directory_physician_cancer_types t JOIN c ON c.id = t.physician_id
-     GROUP BY t.physician_id)
+     GROUP BY t.physician_id),
+  plans AS (
+    SELECT l.physician_id AS id, array_agg(DISTINCT a.plan_id ORDER BY a.plan_id) AS insurance_plan_ids
+      FROM directory_acceptedplan a JOIN directory_practicelocation l ON l.id = a.location_id
+      JOIN c ON c.id = l.physician_id
+     GROUP BY l.physician_id)
   SELECT c.id,
            coalesce(places.location_text, ''),
            places.accepting,
@@ -52,7 +58,8 @@ LANGUAGE sql STABLE AS $$
            coalesce(inst.institution_text, ''),
            certs.certified_until,
            coalesce(specs.specialty_ids, '{}'),
-           coalesce(cancers.cancer_type_ids, '{}')
+           coalesce(cancers.cancer_type_ids, '{}'),
+           coalesce(plans.insurance_plan_ids, '{}')
       FROM c
       LEFT JOIN places ON places.id = c.id
       LEFT JOIN cells ON cells.id = c.id
@@ -60,4 +67,5 @@ LANGUAGE sql STABLE AS $$
       LEFT JOIN certs ON certs.id = c.id
       LEFT JOIN specs ON specs.id = c.id
       LEFT JOIN cancers ON cancers.id = c.id
+      LEFT JOIN plans ON plans.id = c.id
 $$;

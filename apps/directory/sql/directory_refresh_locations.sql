@@ -1,4 +1,5 @@
--- A physician's practice locations give it location_text, accepting_new_patients and its map cells. The
+-- A physician's practice locations give it location_text, accepting_new_patients, its map cells and the
+-- insurance plans taken (a location moved to another physician takes its plans along). The
 -- refresh directory_practicelocation's triggers run for the physicians whose rows changed: these columns of
 -- directory_physician_derived(), planned apart (OFFSET 0) so that only this table is read for them (an
 -- UPDATE keeps every column of a function it joins directly, to recheck rows updated concurrently). One
@@ -8,13 +9,15 @@ CREATE OR REPLACE FUNCTION directory_refresh_locations(ids bigint[]) RETURNS voi
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   PERFORM set_config('oncodir.refreshing', 'on', true);
-  UPDATE directory_physician p SET (location_text, accepting_new_patients, geo_cells, accepting_geo_cells)
-                                 = (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells)
-    FROM (SELECT id, location_text, accepting_new_patients, geo_cells, accepting_geo_cells
+  UPDATE directory_physician p
+     SET (location_text, accepting_new_patients, geo_cells, accepting_geo_cells, insurance_plan_ids)
+       = (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells, d.insurance_plan_ids)
+    FROM (SELECT id, location_text, accepting_new_patients, geo_cells, accepting_geo_cells, insurance_plan_ids
             FROM directory_physician_derived(ids) OFFSET 0) d
    WHERE p.id = d.id
-     AND (p.location_text, p.accepting_new_patients, p.geo_cells, p.accepting_geo_cells)
-         IS DISTINCT FROM (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells);
+     AND (p.location_text, p.accepting_new_patients, p.geo_cells, p.accepting_geo_cells, p.insurance_plan_ids)
+         IS DISTINCT FROM
+         (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells, d.insurance_plan_ids);
   PERFORM set_config('oncodir.refreshing', 'off', true);
 END $$;
 

@@ -9,16 +9,16 @@ BEGIN
   EXECUTE $sql$
     UPDATE directory_physician p
        SET (location_text, accepting_new_patients, geo_cells, accepting_geo_cells, institution_text,
-            certified_until, specialty_ids, cancer_type_ids)
+            certified_until, specialty_ids, cancer_type_ids, insurance_plan_ids)
          = (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells, d.institution_text,
-            d.certified_until, d.specialty_ids, d.cancer_type_ids)
+            d.certified_until, d.specialty_ids, d.cancer_type_ids, d.insurance_plan_ids)
       FROM directory_physician_derived($1) d
      WHERE p.id = d.id
        AND (p.location_text, p.accepting_new_patients, p.geo_cells, p.accepting_geo_cells, p.institution_text,
-            p.certified_until, p.specialty_ids, p.cancer_type_ids)
+            p.certified_until, p.specialty_ids, p.cancer_type_ids, p.insurance_plan_ids)
            IS DISTINCT FROM
            (d.location_text, d.accepting_new_patients, d.geo_cells, d.accepting_geo_cells, d.institution_text,
-            d.certified_until, d.specialty_ids, d.cancer_type_ids)
+            d.certified_until, d.specialty_ids, d.cancer_type_ids, d.insurance_plan_ids)
   $sql$ USING ids;
   PERFORM set_config('oncodir.refreshing', 'off', true);
 END $$;

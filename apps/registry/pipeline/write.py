@@ -8,7 +8,7 @@ of a changed one in one call at the end (refresh_search_columns).
 import json
 from dataclasses import dataclass
 
-from apps.directory.models import Physician, PracticeLocation
+from apps.directory.models import AcceptedPlan, Physician, PracticeLocation
 
 from ..centroids import zip_centroid_text
 from ..models import KeptEdit, SecondaryLocation
@@ -359,6 +359,8 @@ def write_locations(cursor, plan: LocationPlan) -> LocationsWritten:
         ids = _array(removed)
         _history(cursor, PracticeLocation, "id = ANY(%s::bigint[])", [ids], "-")
         cursor.execute(f"DELETE FROM {SecondaryLocation._meta.db_table} WHERE location_id = ANY(%s::bigint[])", [ids])  # noqa: S608
+        # The plans a removed practice took go with it (the location's "-" history row records the removal).
+        cursor.execute(f"DELETE FROM {AcceptedPlan._meta.db_table} WHERE location_id = ANY(%s::bigint[])", [ids])  # noqa: S608
         cursor.execute("DELETE FROM directory_practicelocation WHERE id = ANY(%s::bigint[])", [ids])
     moved = [(location_id, values) for location_id, _, values in plan.moved if location_id in still]
     if moved:
