@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.referrals",
     "apps.shortlists",
     "apps.trials",
+    "apps.fhir",
     "apps.demo",
 ]
 

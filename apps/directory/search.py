@@ -200,6 +200,18 @@ def apply_near(queryset, lat: float, lng: float, miles: float, *, accepting: boo
     ).annotate(distance_miles=Min(EarthDistance(origin, point) / Value(METERS_PER_MILE)))
 
 
+def apply_location_near(locations, lat: float, lng: float, miles: float, *, accepting: bool = False):
+    """Practice locations inside the circle (accepting new patients, if asked), with `distance_miles`: the
+    per-location half of apply_near() (FHIR's PractitionerRole is one physician at one location)."""
+    origin = LLToEarth(Value(float(lat)), Value(float(lng)))
+    meters = Value(float(miles) * METERS_PER_MILE)
+    point = LocationEarthPoint(F("latitude"), output_field=FloatField())
+    conditions = {"accepting_new_patients": True} if accepting else {}
+    return locations.filter(
+        CubeContains(EarthBox(origin, meters), point), AtMost(EarthDistance(origin, point), meters), **conditions
+    ).annotate(distance_miles=EarthDistance(origin, point) / Value(METERS_PER_MILE))
+
+
 def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
     """Physicians with a (accepting, if asked) location in the grid cells covering the circle: a superset of
     apply_near() (the cells cover its bounding box) that needs no join; unchanged near a pole."""
