@@ -749,11 +749,27 @@ class PracticeLocation(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
+class AffiliationQuerySet(models.QuerySet):
+    def for_roles(self):
+        """Each affiliation with its physician and institution (a FHIR PractitionerRole at a hospital)."""
+        return self.select_related("physician", "institution").defer(
+            *(f"physician__{name}" for name in search_sql.LISTING_DEFERRED_FIELDS)
+        )
+
+    def role_changed(self, comparison: str, when):
+        """The PractitionerRole (physician and institution) last changed `comparison` `when`."""
+        return self.alias(role_updated_at=Greatest("institution__updated_at", "physician__updated_at")).filter(
+            **{f"role_updated_at__{comparison}": when}
+        )
+
+
 class Affiliation(models.Model):
     """A physician's link to a hospital or cancer center."""
 
     physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="affiliations")
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="affiliations")
+
+    objects = AffiliationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apps.directory.filters import BY_NAME
-from apps.directory.models import Physician, PracticeLocation
+from apps.directory.models import Affiliation, Physician, PracticeLocation
 
 from . import values
-from .resources import NPI_SYSTEM, NUCC_SYSTEM, PRACTICE_PREFIX
+from .resources import AFFILIATION_PREFIX, INSTITUTION_PREFIX, NPI_SYSTEM, NUCC_SYSTEM, PRACTICE_PREFIX
 
 BASE = "http://hl7.org/fhir/SearchParameter"
 PLAN_NET_PARAMETER = "http://hl7.org/fhir/us/davinci-pdex-plan-net/SearchParameter"
@@ -24,10 +24,12 @@ GENDERS = {"female": "F", "male": "M"}
 
 @dataclass
 class Criteria:
-    """A search as its parameters build it, before it runs."""
+    """A search as its parameters build it, before it runs. A role is at a practice location (`locations`)
+    or at a hospital the physician is affiliated with (`affiliations`); None leaves that kind out."""
 
     physicians: object = field(default_factory=lambda: Physician.objects.all())
     locations: object = field(default_factory=lambda: PracticeLocation.objects.all())
+    affiliations: object = field(default_factory=lambda: Affiliation.objects.all())
     data: dict = field(default_factory=dict)  # PhysicianFilterSet data
     sources: dict = field(default_factory=dict)  # filterset parameter -> the FHIR parameter that set it
     active: bool | None = True  # physicians' is_active; None: both
@@ -36,6 +38,16 @@ class Criteria:
     def filter_by(self, name: str, value, parameter: str) -> None:
         self.data[name] = value
         self.sources[name] = parameter
+
+    def narrow(self, kind: str, how) -> None:
+        """Narrow the roles of one kind (`locations` or `affiliations`) with `how(queryset)`, None for none."""
+        current = getattr(self, kind)
+        setattr(self, kind, None if current is None else how(current))
+
+    def at_locations(self, how=lambda locations: locations) -> None:
+        """A parameter about the place: only roles at practice locations (narrowed by `how`)."""
+        self.affiliations = None
+        self.narrow("locations", how)
 
 
 @dataclass(frozen=True)
@@ -68,25 +80,47 @@ def _practitioner_ids(value: str, criteria: Criteria) -> None:
     criteria.physicians = criteria.physicians.with_npis([values.token("_id", p) for p in value.split(",")])
 
 
-def _location_ids(parameter: str, resource_type: str = "Location"):
+def _numbers(ids: list[str], prefix: str = "") -> list[int]:
+    """The numbers of the ids that are `prefix` + a number (no row has id 0: an unknown id finds nothing)."""
+    found = [i.removeprefix(prefix) for i in ids if i.startswith(prefix)]
+    return [int(n) if n.isascii() and n.isdigit() and len(n) < 19 else 0 for n in found]
+
+
+def _ids_or_none(numbers: list[int]):
+    return (lambda queryset: queryset.filter(pk__in=numbers)) if numbers else (lambda queryset: None)
+
+
+def _location_ids(parameter: str):
+    """Location `_id`, PractitionerRole `location`: locations by id."""
+
     def apply(value: str, criteria: Criteria) -> None:
-        ids = []
-        for part in value.split(","):
-            found = values.reference(parameter, part, resource_type) if resource_type else values.token(parameter, part)
-            ids.append(int(found) if found.isdigit() else 0)  # no location has id 0: an unknown id finds nothing
-        criteria.locations = criteria.locations.filter(pk__in=ids)
+        if parameter == "_id":
+            ids = [values.token(parameter, part) for part in value.split(",")]
+        else:
+            ids = [values.reference(parameter, part, "Location") for part in value.split(",")]
+        numbers = _numbers([i for i in ids if i.isdigit()]) or [0]
+        criteria.at_locations(lambda locations: locations.filter(pk__in=numbers))
 
     return apply
 
 
+def _role_ids(value: str, criteria: Criteria) -> None:
+    ids = [values.token("_id", part) for part in value.split(",")]
+    criteria.narrow("locations", _ids_or_none(_numbers([i for i in ids if i.isdigit()])))
+    criteria.narrow("affiliations", _ids_or_none(_numbers(ids, AFFILIATION_PREFIX)))
+
+
 def _organizations(value: str, criteria: Criteria) -> None:
-    ids = []
-    for part in value.split(","):
-        found = values.reference("organization", part, "Organization")
-        number = found.removeprefix(PRACTICE_PREFIX)
-        # A practitioner role's organization is its practice; hospitals are not the organization of a role.
-        ids.append(int(number) if found.startswith(PRACTICE_PREFIX) and number.isdigit() else 0)
-    criteria.locations = criteria.locations.filter(pk__in=ids)
+    """A role's organization: its practice (`practice-<location id>`) or its hospital (`institution-<id>`)."""
+    ids = [values.reference("organization", part, "Organization") for part in value.split(",")]
+    criteria.narrow("locations", _ids_or_none(_numbers(ids, PRACTICE_PREFIX)))
+    institutions = _numbers(ids, INSTITUTION_PREFIX)
+    criteria.narrow(
+        "affiliations",
+        (lambda affiliations: affiliations.filter(institution_id__in=institutions))
+        if institutions
+        else (lambda a: None),
+    )
 
 
 def _physician_method(parameter: str, method: str):
@@ -98,7 +132,8 @@ def _physician_method(parameter: str, method: str):
 
 def _location_method(parameter: str, method: str):
     def apply(value: str, criteria: Criteria) -> None:
-        criteria.locations = getattr(criteria.locations, method)(values.string(parameter, value))
+        text = values.string(parameter, value)
+        criteria.at_locations(lambda locations: getattr(locations, method)(text))
 
     return apply
 
@@ -107,10 +142,13 @@ def _active(value: str, criteria: Criteria) -> None:
     criteria.active = values.boolean("active", value)
 
 
-def _last_updated(target: str, method: str):
+def _last_updated(*targets: tuple[str, str]):
+    """`_lastUpdated` on each (kind, QuerySet method) of `targets`."""
+
     def apply(value: str, criteria: Criteria) -> None:
         for lookup, when in values.date_comparison("_lastUpdated", value):
-            setattr(criteria, target, getattr(getattr(criteria, target), method)(lookup, when))
+            for kind, method in targets:
+                criteria.narrow(kind, lambda queryset, m=method, k=lookup, w=when: getattr(queryset, m)(k, w))
 
     return apply
 
@@ -133,6 +171,7 @@ def _communication(value: str, criteria: Criteria) -> None:
 def _role_near(parameter: str):
     def apply(value: str, criteria: Criteria) -> None:
         latitude, longitude, miles = values.near(parameter, value)
+        criteria.at_locations()
         criteria.near = (latitude, longitude)
         criteria.filter_by("near", (latitude, longitude), parameter)
         criteria.filter_by("radius", "" if miles is None else str(miles), parameter)
@@ -170,9 +209,20 @@ ADDRESS = {
 }
 
 PRACTITIONER_ROLE = (
-    FhirParameter("_id", "token", "The role's id.", _location_ids("_id", ""), f"{BASE}/Resource-id", many=True),
     FhirParameter(
-        "_lastUpdated", "date", LAST_UPDATED, _last_updated("locations", "role_changed"), f"{BASE}/Resource-lastUpdated"
+        "_id",
+        "token",
+        "The role's id: a location's id, or affiliation-<id>.",
+        _role_ids,
+        f"{BASE}/Resource-id",
+        many=True,
+    ),  # fmt: skip
+    FhirParameter(
+        "_lastUpdated",
+        "date",
+        LAST_UPDATED,
+        _last_updated(("locations", "role_changed"), ("affiliations", "role_changed")),
+        f"{BASE}/Resource-lastUpdated",
     ),  # fmt: skip
     FhirParameter("active", "token", ACTIVE_DOCUMENTATION, _active, f"{BASE}/PractitionerRole-active"),
     FhirParameter(
@@ -202,7 +252,8 @@ PRACTITIONER_ROLE = (
     FhirParameter(
         "organization",
         "reference",
-        "Organization/practice-<id> (a role's organization is its practice).",
+        "Organization/practice-<id> (the roles at that practice) or Organization/institution-<id> "
+        "(the physicians affiliated with that hospital).",
         _organizations,
         f"{PLAN_NET_PARAMETER}/plannet-sp-practitionerrole-organization",
         many=True,
@@ -237,7 +288,7 @@ PRACTITIONER_ROLE = (
 PRACTITIONER = (
     FhirParameter("_id", "token", "The NPI.", _practitioner_ids, f"{BASE}/Resource-id", many=True),
     FhirParameter(
-        "_lastUpdated", "date", LAST_UPDATED, _last_updated("physicians", "changed"), f"{BASE}/Resource-lastUpdated"
+        "_lastUpdated", "date", LAST_UPDATED, _last_updated(("physicians", "changed")), f"{BASE}/Resource-lastUpdated"
     ),  # fmt: skip
     FhirParameter(
         "identifier",
@@ -280,9 +331,9 @@ PRACTITIONER = (
 )
 
 LOCATION = (
-    FhirParameter("_id", "token", "The location's id.", _location_ids("_id", ""), f"{BASE}/Resource-id", many=True),
+    FhirParameter("_id", "token", "The location's id.", _location_ids("_id"), f"{BASE}/Resource-id", many=True),
     FhirParameter(
-        "_lastUpdated", "date", LAST_UPDATED, _last_updated("locations", "changed"), f"{BASE}/Resource-lastUpdated"
+        "_lastUpdated", "date", LAST_UPDATED, _last_updated(("locations", "changed")), f"{BASE}/Resource-lastUpdated"
     ),  # fmt: skip
     FhirParameter(
         "near",

@@ -1,9 +1,9 @@
 """The read interaction: one resource by id, whatever its state (a deactivated physician reads as active=false)."""
 
-from apps.directory.models import Institution, Physician, PracticeLocation
+from apps.directory.models import Affiliation, Institution, Physician, PracticeLocation
 
 from . import resources
-from .resources import INSTITUTION_PREFIX, PRACTICE_PREFIX
+from .resources import AFFILIATION_PREFIX, INSTITUTION_PREFIX, PRACTICE_PREFIX
 
 
 def _number(text: str) -> int | None:
@@ -21,6 +21,10 @@ def _location(resource_id: str) -> PracticeLocation | None:
 
 
 def practitioner_role(resource_id: str) -> dict | None:
+    if resource_id.startswith(AFFILIATION_PREFIX):
+        pk = _number(resource_id.removeprefix(AFFILIATION_PREFIX))
+        found = Affiliation.objects.for_roles().filter(pk=pk).first() if pk is not None else None
+        return resources.affiliation_role(found) if found else None
     location = _location(resource_id)
     return resources.practitioner_role(location) if location else None
 

@@ -5,6 +5,8 @@ OncoDir's rows become resources as follows (ids are what the read interaction ta
 - PracticeLocation -> PractitionerRole (the physician at that location), Location, and the practice's
   Organization; the first two take the location's id, the organization `practice-<id>`.
 - Institution (hospital, cancer center) -> Organization `institution-<id>`.
+- Affiliation (a physician's hospital) -> PractitionerRole `affiliation-<id>`: the physician at that
+  organization, without a location.
 """
 
 from apps.directory import display
@@ -38,7 +40,7 @@ QUALIFICATION_STATUS = {
     CertificationStatus.SUSPENDED: "inactive",
     CertificationStatus.REVOKED: "revoked",
 }
-PRACTICE_PREFIX, INSTITUTION_PREFIX = "practice-", "institution-"
+PRACTICE_PREFIX, INSTITUTION_PREFIX, AFFILIATION_PREFIX = "practice-", "institution-", "affiliation-"
 # Plan-Net's organization types: a hospital or cancer center is a facility, a practice a provider group.
 FACILITY = {"code": "fac", "display": "Facility"}
 PROVIDER_GROUP = {"code": "prvgrp", "display": "Provider Group"}
@@ -185,6 +187,24 @@ def practitioner_role(location) -> dict:
         resource["specialty"] = specialties
     if location.phone:
         resource["telecom"] = _phone(location)
+    return resource
+
+
+def affiliation_role(affiliation) -> dict:
+    """PractitionerRole: the physician affiliated with a hospital or cancer center (needs for_roles())."""
+    physician, institution = affiliation.physician, affiliation.institution
+    resource = {
+        "resourceType": "PractitionerRole",
+        "id": f"{AFFILIATION_PREFIX}{affiliation.pk}",
+        "meta": _meta("PractitionerRole", institution.updated_at, physician.updated_at),
+        "active": physician.is_active,
+        "practitioner": _reference("Practitioner", practitioner_id(physician), physician.display_name),
+        "organization": _reference("Organization", institution_id(institution), institution.name),
+        "code": [{"coding": [{"system": ROLE_SYSTEM, "code": "doctor", "display": "Doctor"}]}],
+    }
+    specialties = _specialties(physician)
+    if specialties:
+        resource["specialty"] = specialties
     return resource
 
 

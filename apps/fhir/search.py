@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber
 
 from apps.directory.filters import PhysicianFilterSet, PhysicianSearchForm
 from apps.directory.forms import DEFAULT_RADIUS_MILES, RadiusField
-from apps.directory.models import PracticeLocation, qualifications_prefetch
+from apps.directory.models import Affiliation, PracticeLocation, qualifications_prefetch
 
 from . import resources, values
 from .parameters import (
@@ -160,52 +160,90 @@ def practitioner_roles(request: SearchRequest) -> Page:
     criteria = request.criteria
     search = directory_search(criteria, criteria.physicians)
     data = search.form.cleaned_data
-    locations = criteria.locations
-    if data.get("near"):
+    locations, affiliations = criteria.locations, criteria.affiliations
+    if data.get("accepting"):
+        affiliations = None  # a hospital affiliation says nothing about taking new patients
+        if locations is not None and not data.get("near"):
+            locations = locations.accepting_new_patients()
+    if locations is not None and data.get("near"):
         locations = locations.near(*data["near"], float(data["radius"]), accepting=bool(data.get("accepting")))
-    elif data.get("accepting"):
-        locations = locations.accepting_new_patients()
-    ids, total = _role_page(search.qs, locations, request.offset, request.count)
-    found = PracticeLocation.objects.for_roles().in_bulk(ids)
-    roles = [found[pk] for pk in ids if pk in found]
+    keys, total = _role_page(search.qs, {LOCATION: locations, AFFILIATION: affiliations}, request.offset, request.count)
+    roles = _roles(keys)
     included = []
     if "PractitionerRole:practitioner" in request.includes:
         physicians = list({role.physician.pk: role.physician for role in roles}.values())
         prefetch_related_objects(physicians, qualifications_prefetch())
         included += [resources.practitioner(physician) for physician in physicians]
+    at_locations = [role for role in roles if isinstance(role, PracticeLocation)]
     if "PractitionerRole:location" in request.includes:
-        included += [resources.location_resource(role) for role in roles]
+        included += [resources.location_resource(role) for role in at_locations]
     if "PractitionerRole:organization" in request.includes:
-        included += [resources.practice_organization(role) for role in roles]
-    return Page([resources.practitioner_role(role) for role in roles], total, included)
+        included += [
+            resources.practice_organization(role)
+            if isinstance(role, PracticeLocation)
+            else resources.institution_organization(role.institution)
+            for role in roles
+        ]
+    return Page([_role_resource(role) for role in roles], total, included)
 
 
-def _role_page(physicians, locations, offset: int, limit: int) -> tuple[list[int], int]:
-    """The ids of a page of roles (locations) and how many roles match, in one query: the physicians in the
-    directory search's order (its ORDER BY, as a row number), each one's locations primary first."""
+LOCATION, AFFILIATION = 0, 1  # the kinds of role, in the order a physician's roles are listed
+
+
+def _roles(keys: list[tuple[int, int]]) -> list:
+    """The PracticeLocation or Affiliation of each (kind, id), in that order: a query per kind present."""
+    found = {}
+    for kind, queryset in ((LOCATION, PracticeLocation.objects), (AFFILIATION, Affiliation.objects)):
+        ids = [pk for k, pk in keys if k == kind]
+        if ids:
+            found.update({(kind, pk): row for pk, row in queryset.for_roles().in_bulk(ids).items()})
+    return [found[key] for key in keys if key in found]
+
+
+def _role_resource(role) -> dict:
+    if isinstance(role, PracticeLocation):
+        return resources.practitioner_role(role)
+    return resources.affiliation_role(role)
+
+
+def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+    """(kind, id) of a page of roles and how many roles match, in one query: the physicians in the directory
+    search's order (its ORDER BY, as a row number), each one's practice locations (primary first), then its
+    hospital affiliations."""
     ranked = (
         physicians.annotate(fhir_position=Window(RowNumber(), order_by=list(physicians.query.order_by)))
         .order_by()
         .values("id", "fhir_position")
     )
     ranked_sql, ranked_params = ranked.query.sql_with_params()
-    roles_sql, roles_params = locations.order_by().values("id", "physician_id", "is_primary").query.sql_with_params()
+    parts, params = [], []
+    for kind, queryset in kinds.items():
+        if queryset is None:
+            continue
+        columns = ("id", "physician_id", "is_primary") if kind == LOCATION else ("id", "physician_id")
+        sql, sql_params = queryset.order_by().values(*columns).query.sql_with_params()
+        primary = "s.is_primary" if kind == LOCATION else "false"
+        # Only ORM-compiled SQL and parameters carry the request's values; the kind is a constant.
+        parts.append(f"SELECT {kind} AS kind, s.id, s.physician_id, {primary} AS is_primary FROM ({sql}) s")  # noqa: S608
+        params += sql_params
+    if not parts:
+        return [], 0
+    roles = " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
-        # Only ORM-compiled SQL and parameters carry the request's values.
         cursor.execute(
-            f"""SELECT r.id, count(*) OVER ()
-                  FROM ({roles_sql}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id
-                 ORDER BY m.fhir_position, r.is_primary DESC, r.id
+            f"""SELECT r.kind, r.id, count(*) OVER ()
+                  FROM ({roles}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id
+                 ORDER BY m.fhir_position, r.kind, r.is_primary DESC, r.id
                  LIMIT %s OFFSET %s""",  # noqa: S608
-            [*roles_params, *ranked_params, limit, offset],
+            [*params, *ranked_params, limit, offset],
         )
         rows = cursor.fetchall()
         if rows:
-            return [row[0] for row in rows], rows[0][1]
+            return [(kind, pk) for kind, pk, _ in rows], rows[0][2]
         # Past the last page (or _count=0): count alone.
         cursor.execute(
-            f"SELECT count(*) FROM ({roles_sql}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id",  # noqa: S608
-            [*roles_params, *ranked_params],
+            f"SELECT count(*) FROM ({roles}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id",  # noqa: S608
+            [*params, *ranked_params],
         )
         return [], cursor.fetchone()[0]
 
@@ -216,10 +254,14 @@ def practitioners(request: SearchRequest) -> Page:
     total = rows[0].fhir_total if rows else search.qs.count()
     included = []
     if "PractitionerRole:practitioner" in request.revincludes and rows:
+        # Each physician's roles as a role search lists them: practice locations (primary first), then hospitals.
         order = {physician.pk: position for position, physician in enumerate(rows)}
-        roles = PracticeLocation.objects.for_roles().filter(physician__in=rows).order_by("-is_primary", "id")
-        roles = sorted(roles, key=lambda role: order[role.physician_id])
-        included = [resources.practitioner_role(role) for role in roles]
+        roles = [
+            *PracticeLocation.objects.for_roles().filter(physician__in=rows).order_by("-is_primary", "id"),
+            *Affiliation.objects.for_roles().filter(physician__in=rows).order_by("id"),
+        ]
+        roles.sort(key=lambda role: order[role.physician_id])  # stable: keeps the order within a physician
+        included = [_role_resource(role) for role in roles]
     return Page([resources.practitioner(physician) for physician in rows], total, included)
 
 

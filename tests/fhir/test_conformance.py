@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from fhir.resources.R4B import get_fhir_model_class
 
-from apps.directory.models import Institution, Physician, PracticeLocation
+from apps.directory.models import Affiliation, Institution, Physician, PracticeLocation
 
 from .helpers import link
 
@@ -26,6 +26,8 @@ def parsed(resource: dict) -> dict:
     """The resource, after fhir.resources has validated it (it raises on anything FHIR does not allow)."""
     model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     for element in MUST_SUPPORT.get(resource["resourceType"], ()):
+        if element == "location" and resource["id"].startswith("affiliation-"):
+            continue  # a hospital affiliation has no practice location
         assert resource.get(element) not in (None, [], ""), (resource["resourceType"], element)
     assert model.model_dump(mode="json", exclude_none=True)["resourceType"] == resource["resourceType"]
     return resource
@@ -55,7 +57,7 @@ def test_the_seeded_directory_walks_through_search_and_read_as_valid_plan_net_re
     roles = walk(fhir, f"/fhir/PractitionerRole?_count=17{includes}")
     roles += walk(fhir, f"/fhir/PractitionerRole?active=false{includes}")
     practitioners = walk(fhir, "/fhir/Practitioner?_count=9&_revinclude=PractitionerRole:practitioner")
-    practitioners += walk(fhir, "/fhir/Practitioner?active=false")
+    practitioners += walk(fhir, "/fhir/Practitioner?active=false&_revinclude=PractitionerRole:practitioner")
     places = walk(fhir, "/fhir/Location?_count=50")
 
     # then every physician and location was found, each as the resources it maps to
@@ -63,9 +65,18 @@ def test_the_seeded_directory_walks_through_search_and_read_as_valid_plan_net_re
         return {r["id"] for r in resources if r["resourceType"] == kind}
 
     assert len(ids(practitioners, "Practitioner")) == physicians
-    assert ids(roles, "PractitionerRole") == {str(pk) for pk in PracticeLocation.objects.values_list("pk", flat=True)}
+    affiliations = Affiliation.objects.all()
+    assert affiliations.exists()
+    assert ids(roles, "PractitionerRole") == {
+        *(str(pk) for pk in PracticeLocation.objects.values_list("pk", flat=True)),
+        *(f"affiliation-{a.pk}" for a in affiliations),
+    }
+    assert ids(practitioners, "PractitionerRole") == ids(roles, "PractitionerRole")
     assert len(ids(roles, "Location")) == len(ids(places, "Location")) == locations
-    assert len(ids(roles, "Organization")) == locations
+    assert ids(roles, "Organization") == {
+        *(f"practice-{pk}" for pk in PracticeLocation.objects.values_list("pk", flat=True)),
+        *(f"institution-{a.institution_id}" for a in affiliations),
+    }
     assert ids(roles, "Practitioner") == ids(practitioners, "Practitioner")
     assert any(r.get("qualification") for r in practitioners)
     assert any(r.get("communication") for r in practitioners)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.directory.models import Physician
 from apps.fhir.parameters import INCLUDES, REVINCLUDES, SEARCH_PARAMETERS
-from tests.factories import BoardCertificationFactory, InstitutionFactory
+from tests.factories import AffiliationFactory, BoardCertificationFactory, InstitutionFactory
 
 from .helpers import included, matches, near, physician_at, url
 
@@ -152,15 +152,35 @@ def test_every_declared_parameter_is_accepted_by_its_search(fhir):
 
 
 def test_role_search_with_every_include_runs_a_fixed_number_of_queries(fhir, warm_reference, django_assert_num_queries):
-    # given many physicians, each at two locations and with two certificates
+    # given many physicians, each at two locations and a hospital, and with two certificates
     for _ in range(6):
         physician = physician_at("10001", "10002")
+        AffiliationFactory(physician=physician)
         BoardCertificationFactory(physician=physician)
         BoardCertificationFactory(physician=physician, certificate_name="Hematology")
+    address = url("PractitionerRole", specialty="207RX0202X") + ALL_INCLUDES
+
+    # when a page of 10 roles is read with every include: the page and total, the roles at locations, those at
+    # hospitals, the qualifications
+    with django_assert_num_queries(4):
+        response = fhir.get(address + "&_count=10")
+
+    bundle = response.json()
+    assert len(matches(bundle)) == 10 and bundle["total"] == 18
+    assert [m["id"].startswith("affiliation-") for m in matches(bundle)][:3] == [False, False, True]
+    assert len([r for r in included(bundle) if r["resourceType"] == "Practitioner"]) == 4
+
+
+def test_role_search_near_with_every_include_runs_a_fixed_number_of_queries(
+    fhir, warm_reference, django_assert_num_queries
+):
+    for _ in range(6):
+        physician = physician_at("10001", "10002")
+        AffiliationFactory(physician=physician)  # not a role near anything: it has no location
+        BoardCertificationFactory(physician=physician)
     address = url("PractitionerRole", specialty="207RX0202X", **{"location.near": near("10001")}) + ALL_INCLUDES
 
-    # when a page of 10 roles is read with every include: the page and total, the roles, the qualifications
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(3):  # the page and total, the roles, the qualifications
         response = fhir.get(address + "&_count=10")
 
     bundle = response.json()
@@ -172,21 +192,38 @@ def test_practitioner_search_with_revinclude_runs_a_fixed_number_of_queries(
     fhir, warm_reference, django_assert_num_queries
 ):
     for _ in range(5):
-        BoardCertificationFactory(physician=physician_at("10001", "10002"))
-    with django_assert_num_queries(3):  # the page (with its total), the certifications, the roles
+        physician = physician_at("10001", "10002")
+        AffiliationFactory(physician=physician)
+        BoardCertificationFactory(physician=physician)
+    with django_assert_num_queries(4):  # the page (with its total), the certifications, the two kinds of role
         response = fhir.get(url("Practitioner", _revinclude="PractitionerRole:practitioner"))
-    assert len(matches(response.json())) == 5 and len(included(response.json())) == 10
+    assert len(matches(response.json())) == 5 and len(included(response.json())) == 15
 
 
 @pytest.mark.parametrize(
-    ("kind", "queries"), [("Practitioner", 2), ("PractitionerRole", 1), ("Location", 1), ("Organization", 1)]
+    ("kind", "resource", "queries"),
+    [
+        ("Practitioner", "npi", 2),
+        ("PractitionerRole", "location", 1),
+        ("PractitionerRole", "affiliation", 1),
+        ("Location", "location", 1),
+        ("Organization", "practice", 1),
+        ("Organization", "institution", 1),
+    ],
 )
-def test_reads_run_a_fixed_number_of_queries(fhir, warm_reference, django_assert_num_queries, kind, queries):
+def test_reads_run_a_fixed_number_of_queries(fhir, warm_reference, django_assert_num_queries, kind, resource, queries):
     physician = physician_at("10001")
     BoardCertificationFactory(physician=physician)
     BoardCertificationFactory(physician=physician, certificate_name="Hematology")
+    affiliation = AffiliationFactory(physician=physician)
     location = physician.locations.get()
-    resource_id = {"Practitioner": physician.npi, "Organization": f"practice-{location.pk}"}.get(kind, location.pk)
+    resource_id = {
+        "npi": physician.npi,
+        "location": location.pk,
+        "affiliation": f"affiliation-{affiliation.pk}",
+        "practice": f"practice-{location.pk}",
+        "institution": f"institution-{affiliation.institution_id}",
+    }[resource]
     with django_assert_num_queries(queries):
         response = fhir.get(f"/fhir/{kind}/{resource_id}")
     assert response.status_code == 200

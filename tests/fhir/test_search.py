@@ -201,11 +201,34 @@ def test_location_search_near_nearest_first_and_by_address(fhir):
     assert [r["id"] for r in matches(bundle)] == [str(hoboken.pk)]
 
 
-def test_organization_of_a_role_is_its_practice_and_searchable(fhir):
+def test_organization_of_a_role_is_its_practice_or_its_hospital(fhir):
     physician = physician_at("10001", "10002")
-    AffiliationFactory(physician=physician)
+    affiliation = AffiliationFactory(physician=physician)
+    AffiliationFactory(physician=physician_at("10001"))  # another hospital
     location = physician.locations.get(zip_code="10002")
 
     status, bundle = get_json(fhir, url("PractitionerRole", organization=f"Organization/practice-{location.pk}"))
     assert [m["id"] for m in matches(bundle)] == [str(location.pk)]
     assert matches(bundle)[0]["organization"]["reference"] == f"Organization/practice-{location.pk}"
+
+    hospital = f"Organization/institution-{affiliation.institution_id}"
+    status, bundle = get_json(
+        fhir, url("PractitionerRole", organization=hospital, _include="PractitionerRole:organization")
+    )
+    assert [m["id"] for m in matches(bundle)] == [f"affiliation-{affiliation.pk}"]
+    assert "location" not in matches(bundle)[0]
+    assert [r["id"] for r in included(bundle)] == [hospital.removeprefix("Organization/")]
+
+
+def test_a_physicians_roles_are_its_locations_then_its_hospitals_unless_the_search_is_about_places(fhir):
+    physician = physician_at("10001", "10002")
+    affiliation = AffiliationFactory(physician=physician)
+    primary, other = physician.locations.order_by("-is_primary", "id")
+
+    status, bundle = get_json(fhir, url("PractitionerRole"))
+    assert [m["id"] for m in matches(bundle)] == [str(primary.pk), str(other.pk), f"affiliation-{affiliation.pk}"]
+    for place in ({"location.near": near("10001")}, {"location.address-state": "NY"}, {"accepting": "true"}):
+        status, bundle = get_json(fhir, url("PractitionerRole", **place))
+        assert not [m for m in matches(bundle) if m["id"].startswith("affiliation-")], place
+    status, bundle = get_json(fhir, url("PractitionerRole", _id=f"affiliation-{affiliation.pk},{other.pk}"))
+    assert [m["id"] for m in matches(bundle)] == [str(other.pk), f"affiliation-{affiliation.pk}"]
