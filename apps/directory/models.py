@@ -630,10 +630,10 @@ class PracticeLocationQuerySet(models.QuerySet):
             *(f"physician__{name}" for name in search_sql.LISTING_DEFERRED_FIELDS)
         )
 
-    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False):
+    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, by_physician: bool = False):
         """Within `miles` of (lat, lng) (accepting new patients, if asked), with `distance_miles`: the same
-        measure as PhysicianQuerySet.near, per location."""
-        return search_sql.apply_location_near(self, lat, lng, miles, accepting=accepting)
+        measure as PhysicianQuerySet.near, per location. by_physician: see search.apply_location_near."""
+        return search_sql.apply_location_near(self, lat, lng, miles, accepting=accepting, by_physician=by_physician)
 
     def accepting_new_patients(self):
         """A known yes only, as PhysicianQuerySet.accepting_new_patients()."""

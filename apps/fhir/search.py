@@ -166,7 +166,10 @@ def practitioner_roles(request: SearchRequest) -> Page:
         if locations is not None and not data.get("near"):
             locations = locations.accepting_new_patients()
     if locations is not None and data.get("near"):
-        locations = locations.near(*data["near"], float(data["radius"]), accepting=bool(data.get("accepting")))
+        # The physicians were found near the point: only their locations are measured again.
+        locations = locations.near(
+            *data["near"], float(data["radius"]), accepting=bool(data.get("accepting")), by_physician=True
+        )
     keys, total = _role_page(search.qs, {LOCATION: locations, AFFILIATION: affiliations}, request.offset, request.count)
     roles = _roles(keys)
     included = []
