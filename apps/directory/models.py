@@ -89,6 +89,22 @@ class Board(models.Model):
         return self.code
 
 
+class InstitutionQuerySet(models.QuerySet):
+    """Reads of hospitals on their own (FHIR's Organization search)."""
+
+    def named(self, text: str):
+        return self.filter(name__istartswith=text)
+
+    def in_city(self, city: str):
+        return self.filter(city__istartswith=city)
+
+    def in_state(self, state: str):
+        return self.filter(state__iexact=state)
+
+    def changed(self, comparison: str, when):
+        return self.filter(**{f"updated_at__{comparison}": when})
+
+
 class Institution(TimeStampedModel):
     """A hospital or cancer center physicians are affiliated with."""
 
@@ -109,6 +125,8 @@ class Institution(TimeStampedModel):
     nci_designation = models.CharField(max_length=20, choices=NCIDesignation.choices, blank=True, default="")
     city = models.CharField(max_length=100, blank=True)
     state = USStateField(blank=True)
+
+    objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -638,6 +656,10 @@ class PracticeLocationQuerySet(models.QuerySet):
     def accepting_new_patients(self):
         """A known yes only, as PhysicianQuerySet.accepting_new_patients()."""
         return self.filter(accepting_new_patients=True)
+
+    def named(self, text: str):
+        """The practice's name starts with `text` (any case)."""
+        return self.filter(name__istartswith=text)
 
     def in_postal_code(self, prefix: str):
         return self.filter(zip_code__startswith=prefix)

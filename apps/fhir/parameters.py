@@ -12,10 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apps.directory.filters import BY_NAME
-from apps.directory.models import Affiliation, Physician, PracticeLocation
+from apps.directory.models import Affiliation, Institution, Physician, PracticeLocation
 
 from . import values
-from .resources import AFFILIATION_PREFIX, INSTITUTION_PREFIX, NPI_SYSTEM, NUCC_SYSTEM, PRACTICE_PREFIX
+from .resources import (
+    AFFILIATION_PREFIX,
+    FACILITY,
+    INSTITUTION_PREFIX,
+    NPI_SYSTEM,
+    NUCC_SYSTEM,
+    ORGANIZATION_TYPE_SYSTEM,
+    PRACTICE_PREFIX,
+    PROVIDER_GROUP,
+)
 
 BASE = "http://hl7.org/fhir/SearchParameter"
 PLAN_NET_PARAMETER = "http://hl7.org/fhir/us/davinci-pdex-plan-net/SearchParameter"
@@ -30,6 +39,7 @@ class Criteria:
     physicians: object = field(default_factory=lambda: Physician.objects.all())
     locations: object = field(default_factory=lambda: PracticeLocation.objects.all())
     affiliations: object = field(default_factory=lambda: Affiliation.objects.all())
+    institutions: object = field(default_factory=lambda: Institution.objects.all())  # Organization search
     data: dict = field(default_factory=dict)  # PhysicianFilterSet data
     sources: dict = field(default_factory=dict)  # filterset parameter -> the FHIR parameter that set it
     active: bool | None = True  # physicians' is_active; None: both
@@ -121,6 +131,38 @@ def _organizations(value: str, criteria: Criteria) -> None:
         if institutions
         else (lambda a: None),
     )
+
+
+def _organization_ids(value: str, criteria: Criteria) -> None:
+    ids = [values.token("_id", part) for part in value.split(",")]
+    criteria.narrow("locations", _ids_or_none(_numbers(ids, PRACTICE_PREFIX)))
+    criteria.narrow("institutions", _ids_or_none(_numbers(ids, INSTITUTION_PREFIX)))
+
+
+def _organization_type(value: str, criteria: Criteria) -> None:
+    code = values.token("type", value, system=ORGANIZATION_TYPE_SYSTEM)
+    kinds = {PROVIDER_GROUP["code"]: "institutions", FACILITY["code"]: "locations"}  # the kind each code leaves out
+    if code not in kinds:
+        raise values.invalid(
+            "type", f"OncoDir lists {FACILITY['code']} (hospitals) and {PROVIDER_GROUP['code']} (practices)."
+        )
+    criteria.narrow(kinds[code], lambda queryset: None)
+
+
+def _organization_method(parameter: str, location_method: str, institution_method: str | None):
+    """A parameter of both kinds of organization; None: hospitals do not have it (they are left out)."""
+
+    def apply(value: str, criteria: Criteria) -> None:
+        text = values.string(parameter, value)
+        criteria.narrow("locations", lambda locations: getattr(locations, location_method)(text))
+        criteria.narrow(
+            "institutions",
+            (lambda institutions: getattr(institutions, institution_method)(text))
+            if institution_method
+            else (lambda i: None),
+        )
+
+    return apply
 
 
 def _physician_method(parameter: str, method: str):
@@ -349,10 +391,60 @@ LOCATION = (
     ),
 )
 
+ORGANIZATION = (
+    FhirParameter(
+        "_id", "token", "practice-<id> or institution-<id>.", _organization_ids, f"{BASE}/Resource-id", many=True
+    ),  # fmt: skip
+    FhirParameter(
+        "_lastUpdated",
+        "date",
+        LAST_UPDATED,
+        _last_updated(("locations", "changed"), ("institutions", "changed")),
+        f"{BASE}/Resource-lastUpdated",
+    ),  # fmt: skip
+    FhirParameter(
+        "name",
+        "string",
+        "The name starts with this (any case).",
+        _organization_method("name", "named", "named"),
+        f"{BASE}/Organization-name",
+    ),  # fmt: skip
+    FhirParameter(
+        "type",
+        "token",
+        f"{FACILITY['code']} (hospitals and cancer centers) or {PROVIDER_GROUP['code']} "
+        f"(practices), of {ORGANIZATION_TYPE_SYSTEM}.",
+        _organization_type,
+        f"{BASE}/Organization-type",
+    ),  # fmt: skip
+    FhirParameter(
+        "address-city",
+        "string",
+        "The city starts with this (any case).",
+        _organization_method("address-city", "in_city", "in_city"),
+        f"{BASE}/Organization-address-city",
+    ),  # fmt: skip
+    FhirParameter(
+        "address-state",
+        "string",
+        "The two-letter state code.",
+        _organization_method("address-state", "in_state", "in_state"),
+        f"{BASE}/Organization-address-state",
+    ),  # fmt: skip
+    FhirParameter(
+        "address-postalcode",
+        "string",
+        "The ZIP code starts with this (practices: hospitals have none here).",
+        _organization_method("address-postalcode", "in_postal_code", None),
+        f"{BASE}/Organization-address-postalcode",
+    ),  # fmt: skip
+)
+
 SEARCH_PARAMETERS: dict[str, tuple[FhirParameter, ...]] = {
     "Practitioner": PRACTITIONER,
     "PractitionerRole": PRACTITIONER_ROLE,
     "Location": LOCATION,
+    "Organization": ORGANIZATION,
 }
 INCLUDES = {"PractitionerRole": ("PractitionerRole:practitioner", "PractitionerRole:location",
                                  "PractitionerRole:organization")}  # fmt: skip

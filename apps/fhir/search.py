@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber
 
 from apps.directory.filters import PhysicianFilterSet, PhysicianSearchForm
 from apps.directory.forms import DEFAULT_RADIUS_MILES, RadiusField
-from apps.directory.models import Affiliation, PracticeLocation, qualifications_prefetch
+from apps.directory.models import Affiliation, Institution, PracticeLocation, qualifications_prefetch
 
 from . import resources, values
 from .parameters import (
@@ -291,7 +291,56 @@ def _radius(radius: str, parameter: str) -> float:
     return float(miles if miles is not None else DEFAULT_RADIUS_MILES)
 
 
-RUNNERS = {"PractitionerRole": practitioner_roles, "Practitioner": practitioners, "Location": locations}
+def organizations(request: SearchRequest) -> Page:
+    """Hospitals and cancer centers (by name), then practices (by location id): a page and the total in one
+    query, then a query per kind on the page."""
+    criteria = request.criteria
+    parts, params = [], []
+    if criteria.institutions is not None:
+        sql, sql_params = criteria.institutions.order_by().values("id", "name").query.sql_with_params()
+        parts.append(f"SELECT {INSTITUTION} AS kind, s.id, s.name FROM ({sql}) s")  # noqa: S608 - ORM-compiled
+        params += sql_params
+    if criteria.locations is not None:
+        sql, sql_params = criteria.locations.order_by().values("id").query.sql_with_params()
+        parts.append(f"SELECT {PRACTICE} AS kind, s.id, '' AS name FROM ({sql}) s")  # noqa: S608 - ORM-compiled
+        params += sql_params
+    keys, total = [], 0
+    if parts:
+        union = " UNION ALL ".join(parts)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT kind, id, count(*) OVER () FROM ({union}) o ORDER BY kind, name, id LIMIT %s OFFSET %s",  # noqa: S608
+                [*params, request.count, request.offset],
+            )
+            rows = cursor.fetchall()
+            if rows:
+                keys, total = [(kind, pk) for kind, pk, _ in rows], rows[0][2]
+            else:
+                cursor.execute(f"SELECT count(*) FROM ({union}) o", params)  # noqa: S608
+                total = cursor.fetchone()[0]
+    found = {}
+    for kind, queryset in ((INSTITUTION, Institution.objects), (PRACTICE, PracticeLocation.objects)):
+        ids = [pk for k, pk in keys if k == kind]
+        if ids:
+            found.update({(kind, pk): row for pk, row in queryset.in_bulk(ids).items()})
+    matches = [
+        resources.institution_organization(found[key])
+        if key[0] == INSTITUTION
+        else resources.practice_organization(found[key])
+        for key in keys
+        if key in found
+    ]
+    return Page(matches, total)
+
+
+INSTITUTION, PRACTICE = 0, 1  # the kinds of organization, in the order a search lists them
+
+RUNNERS = {
+    "PractitionerRole": practitioner_roles,
+    "Practitioner": practitioners,
+    "Location": locations,
+    "Organization": organizations,
+}
 
 
 def bundle(request: SearchRequest, page: Page, base_url: str) -> dict:

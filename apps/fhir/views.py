@@ -80,7 +80,4 @@ def not_found(request, path: str = ""):
 
 
 def _unknown_type(resource_type: str):
-    known = resource_type in READABLE  # readable but not searchable (Organization)
-    status, code = (405, "not-supported") if known else (404, "not-found")
-    message = f"{resource_type} is read by id only here." if known else UNKNOWN_TYPE.format(type=resource_type[:64])
-    raise FhirError(status, code, message)
+    raise FhirError(404, "not-found", UNKNOWN_TYPE.format(type=resource_type[:64]))

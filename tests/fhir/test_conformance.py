@@ -59,6 +59,7 @@ def test_the_seeded_directory_walks_through_search_and_read_as_valid_plan_net_re
     practitioners = walk(fhir, "/fhir/Practitioner?_count=9&_revinclude=PractitionerRole:practitioner")
     practitioners += walk(fhir, "/fhir/Practitioner?active=false&_revinclude=PractitionerRole:practitioner")
     places = walk(fhir, "/fhir/Location?_count=50")
+    organizations = walk(fhir, "/fhir/Organization?_count=60")
 
     # then every physician and location was found, each as the resources it maps to
     def ids(resources, kind):
@@ -86,6 +87,10 @@ def test_the_seeded_directory_walks_through_search_and_read_as_valid_plan_net_re
     # and every one of them (and every hospital) reads by id as the same valid resource
     institutions = [f"institution-{pk}" for pk in Institution.objects.values_list("pk", flat=True)]
     assert institutions
+    assert ids(organizations, "Organization") == {
+        *institutions,
+        *(f"practice-{pk}" for pk in PracticeLocation.objects.values_list("pk", flat=True)),
+    }
     for kind, resource_id in [
         *(
             (r["resourceType"], r["id"])

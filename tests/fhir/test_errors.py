@@ -68,6 +68,9 @@ def test_bad_role_search_parameters_are_a_400_naming_the_parameter(fhir, params,
         ("Practitioner", {"specialty": "207RX0202X"}, "specialty"),
         ("Location", {"near": "40|-74|1000|km"}, "near"),
         ("Location", {"address-state": "x" * 201}, "address-state"),
+        ("Organization", {"type": "payer"}, "type"),
+        ("Organization", {"type": "http://example.org/types|fac"}, "type"),
+        ("Organization", {"partof": "Organization/1"}, "partof"),
     ],
 )
 def test_bad_parameters_of_the_other_searches(fhir, resource_type, params, parameter):
@@ -159,10 +162,6 @@ def test_a_failure_is_a_500_outcome_never_a_page(fhir, monkeypatch):
     monkeypatch.setitem(reads.READERS, "Location", broken)
     found = outcome(fhir.get("/fhir/Location/1"), 500)
     assert found["code"] == "exception" and "boom" not in found["diagnostics"]
-
-
-def test_organization_is_read_only_by_id(fhir):
-    assert outcome(fhir.get("/fhir/Organization"), 405)["code"] == "not-supported"
 
 
 def test_near_without_distance_uses_the_directorys_default_radius(fhir):

@@ -13,6 +13,8 @@ from .helpers import included, matches, near, physician_at, url
 
 pytestmark = pytest.mark.django_db
 
+# The valid values that find nothing in the test's directory (no cancer types, no board certificates).
+NOTHING_TO_FIND = {"cancer", "board"}
 ALL_INCLUDES = (
     "&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include=PractitionerRole:organization"
 )
@@ -141,14 +143,20 @@ def test_every_declared_parameter_is_accepted_by_its_search(fhir):
         "given": physician.first_name,
         "gender": "female",
         "communication": "en",
+        "type": "prvgrp",
     }
     statement = fhir.get("/fhir/metadata").json()
     for resource in statement["rest"][0]["resource"]:
         for parameter in resource.get("searchParam", []):
             name = parameter["name"]
-            value = physician.npi if (resource["type"], name) == ("Practitioner", "_id") else valid[name]
+            value = {
+                ("Practitioner", "_id"): physician.npi,
+                ("Organization", "_id"): f"practice-{location.pk}",
+                ("Organization", "name"): location.name,
+            }.get((resource["type"], name), valid.get(name))
             response = fhir.get(url(resource["type"], **{name: value}))
             assert response.status_code == 200, (resource["type"], name, response.content)
+            assert response.json()["total"] >= 1 or name in NOTHING_TO_FIND, (resource["type"], name)
 
 
 def test_role_search_with_every_include_runs_a_fixed_number_of_queries(fhir, warm_reference, django_assert_num_queries):
@@ -198,6 +206,14 @@ def test_practitioner_search_with_revinclude_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(4):  # the page (with its total), the certifications, the two kinds of role
         response = fhir.get(url("Practitioner", _revinclude="PractitionerRole:practitioner"))
     assert len(matches(response.json())) == 5 and len(included(response.json())) == 15
+
+
+def test_organization_search_runs_a_fixed_number_of_queries(fhir, django_assert_num_queries):
+    for _ in range(4):
+        AffiliationFactory(physician=physician_at("10001", "10002"))
+    with django_assert_num_queries(3):  # the page (with its total), its hospitals, its practices
+        response = fhir.get(url("Organization", _count=10))
+    assert len(matches(response.json())) == 10 and response.json()["total"] == 12
 
 
 @pytest.mark.parametrize(

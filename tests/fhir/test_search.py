@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from apps.directory.models import Physician
-from tests.factories import AffiliationFactory, BoardCertificationFactory
+from apps.directory.models import Physician, PracticeLocation
+from tests.factories import AffiliationFactory, BoardCertificationFactory, InstitutionFactory
 
 from .helpers import included, link, matches, near, physician_at, practitioner_npis, url
 
@@ -232,3 +232,35 @@ def test_a_physicians_roles_are_its_locations_then_its_hospitals_unless_the_sear
         assert not [m for m in matches(bundle) if m["id"].startswith("affiliation-")], place
     status, bundle = get_json(fhir, url("PractitionerRole", _id=f"affiliation-{affiliation.pk},{other.pk}"))
     assert [m["id"] for m in matches(bundle)] == [str(other.pk), f"affiliation-{affiliation.pk}"]
+
+
+def test_organization_search_lists_hospitals_by_name_then_practices(fhir):
+    # given two hospitals and two practices
+    mercy = InstitutionFactory(name="Mercy Hospital", city="Boston", state="MA")
+    aaron = InstitutionFactory(name="Aaron Cancer Center", city="Albany", state="NY")
+    first = physician_at("10001").locations.get()
+    second = physician_at("02115").locations.get()
+    PracticeLocation.objects.filter(pk=second.pk).update(name="Mercy Oncology Group", city="Boston", state="MA")
+
+    def ids(**params):
+        status, bundle = get_json(fhir, url("Organization", **params))
+        assert status == 200
+        return [r["id"] for r in matches(bundle)]
+
+    assert ids() == [
+        f"institution-{aaron.pk}",
+        f"institution-{mercy.pk}",
+        f"practice-{first.pk}",
+        f"practice-{second.pk}",
+    ]
+    assert ids(name="mercy") == [f"institution-{mercy.pk}", f"practice-{second.pk}"]
+    assert ids(type="fac") == [f"institution-{aaron.pk}", f"institution-{mercy.pk}"]
+    assert ids(type="http://hl7.org/fhir/us/davinci-pdex-plan-net/CodeSystem/OrgTypeCS|prvgrp") == [
+        f"practice-{first.pk}",
+        f"practice-{second.pk}",
+    ]
+    assert ids(**{"address-state": "ma"}) == [f"institution-{mercy.pk}", f"practice-{second.pk}"]
+    assert ids(**{"address-postalcode": "021"}) == [f"practice-{second.pk}"]
+    assert ids(_id=f"institution-{aaron.pk},practice-{first.pk}") == [f"institution-{aaron.pk}", f"practice-{first.pk}"]
+    status, bundle = get_json(fhir, url("Organization", _count=3, _offset=3))
+    assert bundle["total"] == 4 and [r["id"] for r in matches(bundle)] == [f"practice-{second.pk}"]
