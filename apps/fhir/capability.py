@@ -1,6 +1,9 @@
 """GET /fhir/metadata: the CapabilityStatement, built from what the server implements (the declarations of
 parameters.py and the resource types views.py reads), so it cannot list what is not there."""
 
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 from .parameters import COUNT, INCLUDES, OFFSET, REVINCLUDES, SEARCH_PARAMETERS
@@ -39,6 +42,12 @@ def capability_statement(base_url: str, software_date: str) -> dict:
             }
         ],
     }
+
+
+def _cors(base_url: str) -> bool:
+    """Whether django-cors-headers answers any origin under /fhir/ (settings.CORS_URLS_REGEX)."""
+    path = urlsplit(base_url).path + "metadata"
+    return bool(settings.CORS_ALLOW_ALL_ORIGINS and re.match(settings.CORS_URLS_REGEX, path))
 
 
 def _resource(resource_type: str) -> dict:

@@ -92,7 +92,8 @@ def parse(resource_type: str, query, *, lenient: bool = False) -> SearchRequest:
                 request.used.append((name, value))
             continue
         if name == "_format":
-            continue  # responses.negotiate has checked it; the links keep it
+            request.used.append((name, given[0]))  # responses.negotiate has checked it; the links keep it
+            continue
         if base not in declared and base not in RESULT_PARAMETERS:
             if lenient:
                 request.ignored.append(name)

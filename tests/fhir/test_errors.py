@@ -149,10 +149,30 @@ def test_only_fhir_json_is_spoken(address, headers, status, client):
     assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
 
 
-def test_format_json_is_kept_in_the_links(fhir):
+def test_format_json_is_kept_in_the_links(client):
     physician_at("10001")
-    bundle = fhir.get(url("PractitionerRole", _format="json", _count=1)).json()
-    assert bundle["total"] == 1
+    physician_at("10002")
+    bundle = client.get(url("PractitionerRole", _format="json", _count=1)).json()
+    assert bundle["total"] == 2
+    assert "_format=json" in bundle["link"][0]["url"] and "_format=json" in bundle["link"][1]["url"]
+
+
+def test_count_zero_gives_the_total_alone(fhir):
+    physician_at("10001", "10002")
+    bundle = fhir.get(url("PractitionerRole", _count=0)).json()
+    assert bundle["total"] == 2 and bundle["entry"] == [] and [item["relation"] for item in bundle["link"]] == ["self"]
+
+
+def test_a_count_above_the_maximum_is_capped_not_refused(fhir):
+    physician_at("10001")
+    bundle = fhir.get(url("PractitionerRole", _count=5000)).json()
+    assert "_count=100" in bundle["link"][0]["url"]
+
+
+def test_any_origin_may_read_and_the_capability_statement_says_so(fhir):
+    response = fhir.get("/fhir/metadata", headers={"Origin": "https://app.example"})
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.json()["rest"][0]["security"]["cors"] is True
 
 
 def test_a_failure_is_a_500_outcome_never_a_page(fhir, monkeypatch):
