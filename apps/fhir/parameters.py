@@ -68,6 +68,7 @@ class FhirParameter:
     apply: Callable[[str, Criteria], None]
     definition: str = ""  # the SearchParameter it implements; empty: OncoDir's own
     many: bool = False  # a comma-separated list means any of them
+    repeatable: bool = False  # given twice, both apply (a date range: ge...&lt...)
 
 
 # -- how each parameter narrows the search ----------------------------------------------------------------
@@ -265,6 +266,7 @@ PRACTITIONER_ROLE = (
         LAST_UPDATED,
         _last_updated(("locations", "role_changed"), ("affiliations", "role_changed")),
         f"{BASE}/Resource-lastUpdated",
+        repeatable=True,
     ),  # fmt: skip
     FhirParameter("active", "token", ACTIVE_DOCUMENTATION, _active, f"{BASE}/PractitionerRole-active"),
     FhirParameter(
@@ -330,7 +332,12 @@ PRACTITIONER_ROLE = (
 PRACTITIONER = (
     FhirParameter("_id", "token", "The NPI.", _practitioner_ids, f"{BASE}/Resource-id", many=True),
     FhirParameter(
-        "_lastUpdated", "date", LAST_UPDATED, _last_updated(("physicians", "changed")), f"{BASE}/Resource-lastUpdated"
+        "_lastUpdated",
+        "date",
+        LAST_UPDATED,
+        _last_updated(("physicians", "changed")),
+        f"{BASE}/Resource-lastUpdated",
+        repeatable=True,
     ),  # fmt: skip
     FhirParameter(
         "identifier",
@@ -375,7 +382,12 @@ PRACTITIONER = (
 LOCATION = (
     FhirParameter("_id", "token", "The location's id.", _location_ids("_id"), f"{BASE}/Resource-id", many=True),
     FhirParameter(
-        "_lastUpdated", "date", LAST_UPDATED, _last_updated(("locations", "changed")), f"{BASE}/Resource-lastUpdated"
+        "_lastUpdated",
+        "date",
+        LAST_UPDATED,
+        _last_updated(("locations", "changed")),
+        f"{BASE}/Resource-lastUpdated",
+        repeatable=True,
     ),  # fmt: skip
     FhirParameter(
         "near",
@@ -401,6 +413,7 @@ ORGANIZATION = (
         LAST_UPDATED,
         _last_updated(("locations", "changed"), ("institutions", "changed")),
         f"{BASE}/Resource-lastUpdated",
+        repeatable=True,
     ),  # fmt: skip
     FhirParameter(
         "name",

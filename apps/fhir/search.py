@@ -34,7 +34,10 @@ from .responses import FhirError, issue, operation_outcome
 
 UNKNOWN_PARAMETER = "Parameter `{name}` is not supported on {type}: see /fhir/metadata for those that are."
 MODIFIER = "Parameter `{name}`: modifiers (`:{modifier}`) are not supported."
-REPEATED = "Parameter `{name}` is given more than once: give it once (a comma between values means any of them)."
+REPEATED = (
+    "Parameter `{name}` is given more than once: give it once (a comma between values means any of them; "
+    "only dates take two, as a range)."
+)
 ONE_VALUE = "Parameter `{name}` takes one value (no commas)."
 UNKNOWN_INCLUDE = "Parameter `{name}`: {value} is not supported here; this server supports {supported}."
 IGNORED = "Parameter `{name}` is not supported and was ignored (Prefer: handling=lenient)."
@@ -105,20 +108,20 @@ def parse(resource_type: str, query, *, lenient: bool = False) -> SearchRequest:
                 request.ignored.append(name)
                 continue
             raise FhirError(400, "not-supported", MODIFIER.format(name=base, modifier=modifier), expression=name)
-        if len(given) > 1:
+        parameter = declared.get(name)
+        if len(given) > 1 and not (parameter and parameter.repeatable):
             raise FhirError(400, "invalid", REPEATED.format(name=name), expression=name)
-        value = given[0]
         if name == COUNT:
-            request.count = values.count(name, value, maximum=MAX_COUNT)
+            request.count = values.count(name, given[0], maximum=MAX_COUNT)
             continue
         if name == OFFSET:
-            request.offset = values.count(name, value, maximum=10**12)
+            request.offset = values.count(name, given[0], maximum=10**12)
             continue
-        parameter = declared[name]
-        if "," in value and not parameter.many:
-            raise FhirError(400, "invalid", ONE_VALUE.format(name=name), expression=name)
-        parameter.apply(value, request.criteria)
-        request.used.append((name, value))
+        for value in given:  # a repeated parameter: each value applies (a date range)
+            if "," in value and not parameter.many:
+                raise FhirError(400, "invalid", ONE_VALUE.format(name=name), expression=name)
+            parameter.apply(value, request.criteria)
+            request.used.append((name, value))
     return request
 
 

@@ -186,6 +186,10 @@ def test_last_updated_compares_with_the_records_change_time(fhir):
     assert [r["id"] for r in matches(bundle)] == [new.npi]
     status, bundle = get_json(fhir, url("Practitioner", _lastUpdated=f"lt{since}"))
     assert [r["id"] for r in matches(bundle)] == [old.npi]
+    week_ago = (timezone.now() - datetime.timedelta(days=12)).date().isoformat()
+    status, bundle = get_json(fhir, f"/fhir/Practitioner?_lastUpdated=ge{week_ago}&_lastUpdated=lt{since}")
+    assert [r["id"] for r in matches(bundle)] == [old.npi]
+    assert link(bundle, "self").count("_lastUpdated") == 2
 
 
 def test_location_search_near_nearest_first_and_by_address(fhir):
