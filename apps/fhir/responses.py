@@ -18,14 +18,18 @@ UNKNOWN_TYPE = "This server has no resource type {type}: see /fhir/metadata for 
 UNKNOWN_ID = "No {type} with id {id} is in the directory."
 NOT_FOUND = "Nothing here: see /fhir/metadata for what this server supports."
 SERVER_ERROR = "The server failed to answer this request; it has been logged."
+TOO_MANY_REQUESTS = "Too many requests from this client: wait as long as Retry-After says, then try again."
 
 
 class FhirError(Exception):
     """An error answered as an OperationOutcome: HTTP status, issue code, diagnostics, and the parameter."""
 
-    def __init__(self, status: int, code: str, diagnostics: str, *, expression: str | None = None):
+    def __init__(
+        self, status: int, code: str, diagnostics: str, *, expression: str | None = None, retry_after: int | None = None
+    ):
         super().__init__(diagnostics)
         self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
+        self.retry_after = retry_after
 
 
 def fhir_response(resource: dict, status: int = 200) -> HttpResponse:

@@ -2,9 +2,11 @@
 
 import functools
 import logging
+import math
 
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.settings import api_settings
 
 from . import reads, search
 from .capability import READABLE, capability_statement
@@ -12,6 +14,7 @@ from .responses import (
     NOT_FOUND,
     READ_ONLY,
     SERVER_ERROR,
+    TOO_MANY_REQUESTS,
     UNKNOWN_ID,
     UNKNOWN_TYPE,
     FhirError,
@@ -37,14 +40,28 @@ def fhir_view(view):
                 response["Allow"] = "GET, HEAD"
                 return response
             negotiate(request)
+            throttle(request)
             return fhir_response(view(request, *args, **kwargs))
         except FhirError as error:
-            return error_response(error)
+            response = error_response(error)
+            if error.retry_after is not None:
+                response["Retry-After"] = str(error.retry_after)
+            return response
         except Exception:
             logger.exception("FHIR request failed: %s", request.get_full_path())
             return error_response(FhirError(500, "exception", SERVER_ERROR))
 
     return wrapped
+
+
+def throttle(request) -> None:
+    """The directory API's rate limits (DEFAULT_THROTTLE_CLASSES and RATES), counted with the API's: one
+    budget per client for the public directory, whichever door it reads through."""
+    for limit in (throttle_class() for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES):
+        if not limit.allow_request(request, None):
+            wait = limit.wait()
+            retry_after = math.ceil(wait) if wait is not None else None
+            raise FhirError(429, "throttled", TOO_MANY_REQUESTS, retry_after=retry_after)
 
 
 def base_url(request) -> str:

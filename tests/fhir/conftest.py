@@ -12,6 +12,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """A test reads hundreds of resources in a second: the limits are tested on their own (test_errors.py)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": None, "user": None},
+    }
+
+
 @pytest.fixture
 def fhir():
     """A client that asks for FHIR JSON, as FHIR clients do."""

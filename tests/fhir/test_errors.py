@@ -188,3 +188,21 @@ def test_near_without_distance_uses_the_directorys_default_radius(fhir):
     inside = physician_at("10001")
     bundle = fhir.get(url("PractitionerRole", **{"location.near": near("10001").rsplit("|", 2)[0]})).json()
     assert [m["practitioner"]["reference"] for m in matches(bundle)] == [f"Practitioner/{inside.npi}"]
+
+
+def test_the_directory_apis_rate_limit_holds_for_fhir_too_in_one_budget(fhir, settings):
+    # given a limit of 3 reads a minute per anonymous client
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/minute"},
+    }
+    # when it reads twice through FHIR and once through the API
+    assert fhir.get("/fhir/metadata").status_code == 200
+    assert fhir.get("/fhir/PractitionerRole").status_code == 200
+    assert fhir.get("/api/v1/specialties/", headers={"Accept": "application/json"}).status_code == 200
+
+    # then its next FHIR read is a 429 OperationOutcome saying when to retry
+    response = fhir.get("/fhir/metadata")
+    found = outcome(response, 429)
+    assert found["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= 60
