@@ -88,6 +88,9 @@ def parse(resource_type: str, query, *, lenient: bool = False) -> SearchRequest:
         if name in ("_include", "_revinclude"):
             supported = (INCLUDES if name == "_include" else REVINCLUDES).get(resource_type, ())
             for value in given:
+                if _include_key(value) not in supported and lenient:
+                    request.ignored.append(f"{name}={value}")
+                    continue
                 if _include_key(value) not in supported:
                     raise FhirError(400, "not-supported", UNKNOWN_INCLUDE.format(
                         name=name, value=value, supported=", ".join(supported) or "none"), expression=name)  # fmt: skip

@@ -86,14 +86,26 @@ def test_a_parameter_given_twice_is_refused(fhir):
 def test_lenient_handling_ignores_unknown_parameters_and_says_so(fhir):
     physician = physician_at("10001")
     response = fhir.get(
-        url("PractitionerRole", colour="red", **{"name:exact": "x"}), headers={"Prefer": "handling=lenient"}
+        url("PractitionerRole", colour="red", **{"name:exact": "x", "_include": "PractitionerRole:endpoint"}),
+        headers={"Prefer": "return=representation, handling=lenient"},
     )
     assert response.status_code == 200
     bundle = response.json()
     assert [m["practitioner"]["reference"] for m in matches(bundle)] == [f"Practitioner/{physician.npi}"]
     warnings = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
-    assert [i["diagnostics"].split("`")[1] for i in warnings[0]["issue"]] == ["colour", "name:exact"]
-    assert "colour" not in bundle["link"][0]["url"]
+    assert [i["diagnostics"].split("`")[1] for i in warnings[0]["issue"]] == [
+        "colour",
+        "name:exact",
+        "_include=PractitionerRole:endpoint",
+    ]
+    assert "colour" not in bundle["link"][0]["url"] and "endpoint" not in bundle["link"][0]["url"]
+
+
+def test_strict_handling_is_the_default_and_can_be_asked_for(fhir):
+    for headers in ({}, {"Prefer": "handling=strict"}):
+        assert outcome(fhir.get(url("PractitionerRole", colour="red"), headers=headers), 400)["expression"] == [
+            "colour"
+        ]
 
 
 def test_lenient_handling_still_refuses_bad_values(fhir):
