@@ -161,6 +161,7 @@ class Page:
     matches: list[dict]
     total: int
     included: list[dict] = field(default_factory=list)
+    distances: dict[str, float] = field(default_factory=dict)  # miles from `near`, by match id
 
 
 def practitioner_roles(request: SearchRequest) -> Page:
@@ -177,7 +178,9 @@ def practitioner_roles(request: SearchRequest) -> Page:
         locations = locations.near(
             *data["near"], float(data["radius"]), accepting=bool(data.get("accepting")), by_physician=True
         )
-    keys, total = _role_page(search.qs, {LOCATION: locations, AFFILIATION: affiliations}, request.offset, request.count)
+    keys, total, distances = _role_page(
+        search.qs, {LOCATION: locations, AFFILIATION: affiliations}, request.offset, request.count
+    )
     roles = _roles(keys)
     included = []
     if "PractitionerRole:practitioner" in request.includes:
@@ -194,7 +197,7 @@ def practitioner_roles(request: SearchRequest) -> Page:
             else resources.institution_organization(role.institution)
             for role in roles
         ]
-    return Page([_role_resource(role) for role in roles], total, included)
+    return Page([_role_resource(role) for role in roles], total, included, distances)
 
 
 LOCATION, AFFILIATION = 0, 1  # the kinds of role, in the order a physician's roles are listed
@@ -216,10 +219,10 @@ def _role_resource(role) -> dict:
     return resources.affiliation_role(role)
 
 
-def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
-    """(kind, id) of a page of roles and how many roles match, in one query: the physicians in the directory
-    search's order (its ORDER BY, as a row number), each one's practice locations (primary first), then its
-    hospital affiliations."""
+def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[tuple[int, int]], int, dict]:
+    """(kind, id) of a page of roles, how many roles match, and each role's distance from `near` (by resource
+    id), in one query: the physicians in the directory search's order (its ORDER BY, as a row number), each
+    one's practice locations (primary first), then its hospital affiliations."""
     ranked = (
         physicians.annotate(fhir_position=Window(RowNumber(), order_by=list(physicians.query.order_by)))
         .order_by()
@@ -230,18 +233,28 @@ def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[t
     for kind, queryset in kinds.items():
         if queryset is None:
             continue
-        columns = ("id", "physician_id", "is_primary") if kind == LOCATION else ("id", "physician_id")
+        measured = "distance_miles" in queryset.query.annotations
+        columns = (
+            "id",
+            "physician_id",
+            *(["is_primary"] if kind == LOCATION else []),
+            *(["distance_miles"] * measured),
+        )
         sql, sql_params = queryset.order_by().values(*columns).query.sql_with_params()
         primary = "s.is_primary" if kind == LOCATION else "false"
+        distance = "s.distance_miles" if measured else "NULL::double precision"
         # Only ORM-compiled SQL and parameters carry the request's values; the kind is a constant.
-        parts.append(f"SELECT {kind} AS kind, s.id, s.physician_id, {primary} AS is_primary FROM ({sql}) s")  # noqa: S608
+        parts.append(
+            f"SELECT {kind} AS kind, s.id, s.physician_id, {primary} AS is_primary, {distance} AS distance "  # noqa: S608
+            f"FROM ({sql}) s"
+        )
         params += sql_params
     if not parts:
-        return [], 0
+        return [], 0, {}
     roles = " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT r.kind, r.id, count(*) OVER ()
+            f"""SELECT r.kind, r.id, r.distance, count(*) OVER ()
                   FROM ({roles}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id
                  ORDER BY m.fhir_position, r.kind, r.is_primary DESC, r.id
                  LIMIT %s OFFSET %s""",  # noqa: S608
@@ -249,13 +262,14 @@ def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[t
         )
         rows = cursor.fetchall()
         if rows:
-            return [(kind, pk) for kind, pk, _ in rows], rows[0][2]
+            distances = {str(pk): miles for kind, pk, miles, _ in rows if miles is not None}
+            return [(kind, pk) for kind, pk, _, _ in rows], rows[0][3], distances
         # Past the last page (or _count=0): count alone.
         cursor.execute(
             f"SELECT count(*) FROM ({roles}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id",  # noqa: S608
             [*params, *ranked_params],
         )
-        return [], cursor.fetchone()[0]
+        return [], cursor.fetchone()[0], {}
 
 
 def practitioners(request: SearchRequest) -> Page:
@@ -286,7 +300,8 @@ def locations(request: SearchRequest) -> Page:
         queryset = queryset.order_by("id")
     rows = list(queryset.annotate(fhir_total=Window(Count("pk")))[request.offset : request.offset + request.count])
     total = rows[0].fhir_total if rows else queryset.count()
-    return Page([resources.location_resource(location) for location in rows], total)
+    distances = {str(row.pk): row.distance_miles for row in rows} if criteria.near else {}
+    return Page([resources.location_resource(location) for location in rows], total, distances=distances)
 
 
 def _radius(radius: str, parameter: str) -> float:
@@ -358,7 +373,7 @@ def bundle(request: SearchRequest, page: Page, base_url: str) -> dict:
     if request.offset:
         previous = max(request.offset - request.count, 0)
         link.append({"relation": "previous", "url": _page_url(request, base_url, previous)})
-    entries = [_entry(resource, base_url, "match") for resource in page.matches]
+    entries = [_entry(resource, base_url, "match", page.distances.get(resource["id"])) for resource in page.matches]
     seen = set()
     for resource in page.included:
         key = (resource["resourceType"], resource["id"])
@@ -373,12 +388,15 @@ def bundle(request: SearchRequest, page: Page, base_url: str) -> dict:
     return {"resourceType": "Bundle", "type": "searchset", "total": page.total, "link": link, "entry": entries}
 
 
-def _entry(resource: dict, base_url: str, mode: str) -> dict:
-    return {
-        "fullUrl": f"{base_url}{resource['resourceType']}/{resource['id']}",
-        "resource": resource,
-        "search": {"mode": mode},
-    }
+def _entry(resource: dict, base_url: str, mode: str, miles: float | None = None) -> dict:
+    search = {"mode": mode}
+    if miles is not None:  # FHIR's way to say how far a match of `near` is
+        search["extension"] = [{"url": LOCATION_DISTANCE, "valueDistance": {**MILES, "value": round(miles, 2)}}]
+    return {"fullUrl": f"{base_url}{resource['resourceType']}/{resource['id']}", "resource": resource, "search": search}
+
+
+LOCATION_DISTANCE = "http://hl7.org/fhir/StructureDefinition/location-distance"
+MILES = {"unit": "mi", "system": "http://unitsofmeasure.org", "code": "[mi_i]"}
 
 
 def _page_url(request: SearchRequest, base_url: str, offset: int) -> str:

@@ -59,6 +59,9 @@ def test_the_seeded_directory_walks_through_search_and_read_as_valid_plan_net_re
     practitioners = walk(fhir, "/fhir/Practitioner?_count=9&_revinclude=PractitionerRole:practitioner")
     practitioners += walk(fhir, "/fhir/Practitioner?active=false&_revinclude=PractitionerRole:practitioner")
     places = walk(fhir, "/fhir/Location?_count=50")
+    nearby = walk(fhir, "/fhir/PractitionerRole?location.near=39.5|-98.35|500|mi&_include=PractitionerRole:location")
+    nearby += walk(fhir, "/fhir/Location?near=39.5|-98.35|500|mi")
+    assert nearby  # distances in entry.search parse too (walk parses each Bundle)
     organizations = walk(fhir, "/fhir/Organization?_count=60")
 
     # then every physician and location was found, each as the resources it maps to

@@ -37,6 +37,12 @@ def test_role_search_finds_each_location_of_the_physicians_near_a_point_nearest_
         f"Location/{manhattan.locations.get().pk}",
         f"Location/{hoboken.locations.get(zip_code='07030').pk}",
     ]
+    # and each entry says how far its location is, in miles (FHIR's location-distance extension)
+    distances = [e["search"]["extension"][0] for e in bundle["entry"]]
+    assert [d["url"] for d in distances] == ["http://hl7.org/fhir/StructureDefinition/location-distance"] * 2
+    assert distances[0]["valueDistance"] == {"unit": "mi", "system": "http://unitsofmeasure.org", "code": "[mi_i]",
+                                             "value": 0.0}  # fmt: skip
+    assert 0 < distances[1]["valueDistance"]["value"] < 25
 
 
 def test_role_search_filters_by_specialty_with_or_without_the_nucc_system(fhir):
@@ -201,6 +207,7 @@ def test_location_search_near_nearest_first_and_by_address(fhir):
     assert [r["id"] for r in matches(bundle)] == [str(manhattan.pk)]
     status, bundle = get_json(fhir, url("Location", near=near("10001", 30, "mi")))
     assert [r["id"] for r in matches(bundle)] == [str(manhattan.pk), str(hoboken.pk)]
+    assert [e["search"]["extension"][0]["valueDistance"]["value"] > 0 for e in bundle["entry"]] == [False, True]
     status, bundle = get_json(fhir, url("Location", **{"address-postalcode": "07030"}))
     assert [r["id"] for r in matches(bundle)] == [str(hoboken.pk)]
 
