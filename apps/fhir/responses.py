@@ -4,6 +4,7 @@ import json
 import logging
 
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def fhir_response(resource: dict, status: int = 200) -> HttpResponse:
         status=status,
         content_type=f"{FHIR_JSON}; charset=utf-8",
     )
-    response["Cache-Control"] = "public, max-age=60" if status == 200 else "no-store"
+    if status != 200:
+        patch_cache_control(response, no_store=True)  # an error (a rate limit, a bad request) is never kept
     return response
 
 

@@ -218,3 +218,12 @@ def test_the_directory_apis_rate_limit_holds_for_fhir_too_in_one_budget(fhir, se
     found = outcome(response, 429)
     assert found["code"] == "throttled"
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_public_reads_are_cached_as_the_directory_apis_and_errors_never(fhir, settings, admin_user):
+    settings.API_PUBLIC_CACHE_SECONDS = 123
+    assert fhir.get("/fhir/metadata")["Cache-Control"] == "public, max-age=123"
+    assert fhir.get("/fhir/Practitioner/0000000000")["Cache-Control"] == "no-store"
+    assert fhir.get("/fhir/PractitionerRole?colour=red")["Cache-Control"] == "no-store"
+    fhir.force_login(admin_user)
+    assert fhir.get("/fhir/metadata")["Cache-Control"] == "private, no-store"
