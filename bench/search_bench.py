@@ -1,4 +1,4 @@
-"""Search benchmark: p50/p95 server time of /physicians/ for five representative searches, against the same
+"""Search benchmark: p50/p95 server time of /physicians/ for seven representative searches, against the same
 queries in raw SQL through psycopg2, at 100,000 and 1,000,000 synthetic physicians, with EXPLAIN (ANALYZE).
 
     .venv/bin/python bench/search_bench.py            # 100k and 1M (builds each database once, then reuses it)
@@ -107,7 +107,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def searches(cursor) -> list[tuple[str, str]]:
-    """Five representative searches. The name typo swaps two letters of the most common surname."""
+    """Seven representative searches. The name typo swaps two letters of the most common surname."""
     cursor.execute(
         "SELECT last_name FROM directory_physician WHERE is_active AND length(last_name) >= 5"
         " GROUP BY last_name ORDER BY count(*) DESC, last_name LIMIT 1"
@@ -117,6 +117,9 @@ def searches(cursor) -> list[tuple[str, str]]:
     return [
         ("name typo", f"q={typo}"),
         ("specialty + ZIP radius", "specialty=medical-oncology&near=10001&radius=25"),
+        # the same with a plan type most practices that list plans do not take, and a broad insurance search
+        ("... + insurance", "specialty=medical-oncology&near=10001&radius=25&insurance=aetna:hmo"),
+        ("insurance, broad", "insurance=medicare&sort=name&page=20"),
         ("cancer + accepting + radius", "cancer=breast&accepting=1&near=60601&radius=25"),
         (
             "everything combined",

@@ -14,6 +14,7 @@ from apps.directory.models import (
     CancerType,
     CertificationStatus,
     Institution,
+    InsurancePlan,
     Physician,
     PhysicianSpecialty,
     PracticeLocation,
@@ -52,6 +53,11 @@ def cancer_type(slug: str) -> CancerType:
 
 def board(code: str) -> Board:
     return Board.objects.get(code=code)
+
+
+def insurance_plan(carrier: str, plan_type: str) -> InsurancePlan:
+    """A carrier's plan of a type, as the reference-data migration seeds them: insurance_plan("aetna", "ppo")."""
+    return InsurancePlan.objects.get(carrier__slug=carrier, plan_type=plan_type, name="")
 
 
 class PhysicianFactory(factory.django.DjangoModelFactory):

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -18,12 +19,15 @@ from . import services
 from .filters import BY_NAME, PhysicianFilterSet, PhysicianSearchForm, SearchParameter
 from .forms import FlagField
 from .models import (
+    AcceptedPlan,
     Affiliation,
     Board,
     BoardCertification,
     CancerType,
     CertificationStatus,
     Institution,
+    InsuranceCarrier,
+    InsurancePlan,
     ListingReport,
     ListingReportStatus,
     Physician,
@@ -217,6 +221,7 @@ class PracticeLocationInline(admin.StackedInline):
     form = InlinePracticeLocationForm
     formset = LocationFormSet
     extra = 0
+    show_change_link = True  # the insurance plans a location takes are kept on its own page
 
 
 class BoardCertificationInline(admin.StackedInline):
@@ -283,7 +288,7 @@ class PhysicianAdmin(SimpleHistoryAdmin):
     list_display_links = ("npi", "name")
     list_filter = (
         SearchParameterFilter.of("specialty"), SearchParameterFilter.of("cancer"), LocationStateFilter, "is_active",
-        CertificationStatusFilter, VerificationFilter, "source", SearchParameterFilter.of("accepting"),
+        SearchParameterFilter.of("insurance"), CertificationStatusFilter, VerificationFilter, "source", SearchParameterFilter.of("accepting"),
         SearchParameterFilter.of("telehealth"), SearchParameterFilter.of("language"), OpenReportsFilter,
     )  # fmt: skip
     search_fields = ("search_document",)  # shows the search box; get_search_results does the searching
@@ -433,16 +438,41 @@ class PhysicianSpecialtyAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
     autocomplete_fields = ("physician", "specialty")
 
 
+class PracticeLocationPlansForm(PracticeLocationForm):
+    """A location on its own page, with the insurance plans it takes (saved by services.location_plans_set)."""
+
+    insurance_plans = forms.ModelMultipleChoiceField(
+        queryset=InsurancePlan.objects.select_related("carrier"),
+        required=False,
+        widget=FilteredSelectMultiple("insurance plans", is_stacked=False),
+        help_text="None chosen: not known (the profile asks patients to call).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["insurance_plans"] = [link.plan_id for link in self.instance.accepted_plans.all()]
+
+
 @admin.register(PracticeLocation)
 class PracticeLocationAdmin(PhysicianRowSearch, SimpleHistoryAdmin):
-    form = PracticeLocationForm
-    fields = ("physician", *PracticeLocationForm.Meta.fields)
+    form = PracticeLocationPlansForm
+    fields = ("physician", *PracticeLocationForm.Meta.fields, "insurance_plans")
     list_display = ("physician", "name", "city", "state", "zip_code", "phone", "accepting_new_patients", "is_primary")
     list_select_related = ("physician",)
     list_filter = ("is_primary", "accepting_new_patients", "state")
     row_search_fields = ("name", "city", "zip_code")
     search_help_text = f"{PhysicianRowSearch.search_help_text}, or the location's name, city or ZIP code."
     autocomplete_fields = ("physician",)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.location_plans_set(
+            location=form.instance,
+            plans=form.cleaned_data["insurance_plans"],
+            by=request.user,
+            source=AcceptedPlan.Source.CURATOR,
+        )
 
 
 @admin.register(BoardCertification)
@@ -486,6 +516,27 @@ class BoardAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind")
     list_filter = ("kind",)
     search_fields = ("code", "name")
+
+
+class InsurancePlanInline(admin.TabularInline):
+    model = InsurancePlan
+    fields = ("plan_type", "name", "external_id", "source")
+    extra = 0
+
+
+@admin.register(InsuranceCarrier)
+class InsuranceCarrierAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "payer_id", "plan_count")
+    search_fields = ("name", "slug", "payer_id")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (InsurancePlanInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(plan_count=Count("plans"))
+
+    @admin.display(description="plans", ordering="plan_count")
+    def plan_count(self, carrier):
+        return carrier.plan_count
 
 
 @admin.register(Institution)

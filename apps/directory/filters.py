@@ -18,6 +18,7 @@ Usage:
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import groupby
 from typing import Any
 
 from django import forms
@@ -28,7 +29,7 @@ from django.http import QueryDict
 
 from . import forms as search_forms
 from . import search as search_sql
-from .models import Physician, SpecialtyCategory
+from .models import Physician, PlanType, SpecialtyCategory, insurance_value
 from .reading import Reading, read_query
 from .reference import ReferenceData, reference_data
 
@@ -110,11 +111,35 @@ def _specialty_choices(reference: ReferenceData) -> list[tuple[str, str]]:
 
 def _near(queryset, value, search, *, measure=True):
     data = search.form.cleaned_data
-    around = queryset.near if measure else queryset.in_cells_around
-    # coarse map cells when a name is the selective filter (search.query_cells)
-    return around(
-        *search.form.origin, float(data["radius"]), accepting=bool(data.get("accepting")), coarse=bool(data.get("q"))
-    )
+    accepting, coarse = bool(data.get("accepting")), bool(data.get("q"))
+    if not measure:  # coarse map cells when a name is the selective filter (search.query_cells)
+        return queryset.in_cells_around(*search.form.origin, float(data["radius"]), accepting=accepting, coarse=coarse)
+    # With `insurance`, the distance is to a practice taking it: a nearer one that does not would mislead.
+    plans = search.reference.insurance_plan_ids(data["insurance"]) if data.get("insurance") else None
+    return queryset.near(*search.form.origin, float(data["radius"]), accepting=accepting, plans=plans, coarse=coarse)
+
+
+def _insurance_menu(reference: ReferenceData) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Per carrier (a group of the menu): any of its plans, then each plan type it has, when it has several."""
+    menu = []
+    for carrier, plans in groupby(reference.insurance_plans, key=lambda plan: plan.carrier):
+        types = list(dict.fromkeys(plan.plan_type for plan in plans))
+        options = [(insurance_value(carrier.slug), f"{carrier.name}, any plan")]
+        if len(types) > 1:
+            options += [(insurance_value(carrier.slug, t), f"{carrier.name} {PlanType(t).label}") for t in types]
+        menu.append((carrier.name, tuple(options)))  # a tuple: the page's menu is cached by its choices
+    return menu
+
+
+def _insurance_choices(reference: ReferenceData) -> list[tuple[str, str]]:
+    """Every value the menu offers, and each carrier's only plan type named apart too (a link may say it)."""
+    choices = [option for _, options in _insurance_menu(reference) for option in options]
+    known = {value for value, _ in choices}
+    return choices + [
+        (plan.search_value, f"{plan.carrier.name} {plan.get_plan_type_display()}")
+        for plan in reference.insurance_plans
+        if plan.search_value not in known and not known.add(plan.search_value)
+    ]
 
 
 PARAMETERS: tuple[SearchParameter, ...] = (
@@ -148,6 +173,19 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         label=lambda value, search: f"treating {search.form.choice_label('cancer', value)}",
         choices=lambda reference: [(c.slug, c.name) for c in reference.cancer_types],
         facet=Facet("cancer_type_ids", lambda reference: {c.id: c.slug for c in reference.cancer_types}),
+    ),
+    SearchParameter(
+        "insurance",
+        _lookup_field("Insurance", search_forms.INSURANCE_UNKNOWN),
+        "An insurance carrier's slug (any of its plans) or `carrier:plan-type`, for example `aetna` or "
+        "`aetna:ppo` (see /api/v1/insurance-plans/): only physicians with a practice known to take it (with "
+        "`near`: a practice within the radius, and the distance is to the nearest such practice). A practice "
+        "that lists no plans is not known to take any.",
+        {"type": "string"},
+        apply=lambda queryset, value, search: queryset.taking_insurance(search.reference.insurance_plan_ids(value)),
+        label=lambda value, search: f"taking {search.form.choice_label('insurance', value)}",
+        choices=_insurance_choices,
+        menu=_insurance_menu,
     ),
     SearchParameter(
         "near",

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf.locale import LANG_INFO
+from django.utils.choices import flatten_choices
 
 from .geo import zip_centroid, zip_place
 from .models import ListingProblem, ListingReport, Physician
@@ -25,6 +26,7 @@ RADIUS_INVALID = "Enter the radius as a number of miles, for example 25."
 RADIUS_RANGE = f"The radius must be between {MIN_RADIUS_MILES} and {MAX_RADIUS_MILES} miles."
 SPECIALTY_UNKNOWN = "Unknown specialty %(value)s: choose one from the list or give a NUCC taxonomy code we list."
 CANCER_UNKNOWN = "Unknown cancer type %(value)s: choose one from the list."
+INSURANCE_UNKNOWN = "Unknown insurance %(value)s: choose your carrier (and plan type) from the list."
 LANGUAGE_UNKNOWN = "Unknown language %(value)s: give a two-letter ISO 639-1 code such as es."
 SEX_UNKNOWN = "Sex is F (female) or M (male)."
 FLAG_INVALID = "Use 1 to turn this filter on (or leave it out)."
@@ -226,9 +228,11 @@ class SearchFormBase(forms.Form):
             any_choice = (("", f"Any {field.label.lower()}"),)
             field.choices = [*any_choice, *parameter.choices(reference)]
             field.menu_choices = [*any_choice, *(parameter.menu or parameter.choices)(reference)]
-            # The menu, plus the value asked for when it is valid but not on the menu (a NUCC code).
+            # The menu (its options may be in groups), plus the value asked for when it is valid but not on
+            # the menu (a NUCC code).
             asked = self.data.get(self.add_prefix(parameter.name), "") if self.is_bound else ""
-            shown = dict(field.choices).get(asked) if asked not in dict(field.menu_choices) else None
+            on_menu = dict(flatten_choices(field.menu_choices))
+            shown = dict(field.choices).get(asked) if asked not in on_menu else None
             field.widget.choices = [*field.menu_choices, *([(asked, shown)] if shown else [])]
 
     def set_widget_attributes(self):
@@ -354,13 +358,42 @@ class OwnListingForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class LocationAcceptingForm(forms.Form):
-    """Whether one of the oncologist's locations accepts new patients."""
+class OwnLocationForm(forms.Form):
+    """One of the oncologist's locations: whether it accepts new patients, and the insurance plans it takes."""
 
     accepting = YesNoNotKnownField(label="Accepting new patients here?")
+    plans = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Insurance plans taken here",
+        help_text="None ticked: the listing says the plans are not known, and patients are asked to call.",
+    )
 
     def __init__(self, *args, location, **kwargs):
+        """`location` with its `accepted_plans` prefetched."""
+        taken = [link.plan_id for link in location.accepted_plans.all()]
         super().__init__(
-            *args, prefix=f"location-{location.pk}", initial={"accepting": location.accepting_new_patients}, **kwargs
+            *args,
+            prefix=f"location-{location.pk}",
+            initial={"accepting": location.accepting_new_patients, "plans": taken},
+            **kwargs,
         )
         self.location = location
+        self.known_plans = {plan.pk: plan for plan in reference_data().insurance_plans}
+        self.fields["plans"].choices = [(pk, str(plan)) for pk, plan in self.known_plans.items()]
+
+    def plan_groups(self) -> list[tuple[str, list]]:
+        """The plans' checkboxes by carrier, for the page's one fieldset per carrier."""
+        groups: dict[str, list] = {}
+        for box in self["plans"]:
+            plan = self.known_plans[box.data["value"]]
+            groups.setdefault(plan.carrier.name, []).append((box, plan.name or plan.get_plan_type_display()))
+        return list(groups.items())
+
+    @property
+    def taken_count(self) -> int:
+        return len(self["plans"].value() or [])
+
+    def chosen_plans(self) -> list:
+        return [self.known_plans[pk] for pk in self.cleaned_data["plans"]]

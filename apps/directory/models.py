@@ -142,6 +142,81 @@ class Institution(TimeStampedModel):
         return self.name
 
 
+class PlanType(models.TextChoices):
+    """What kind of product an insurance plan is: what a patient reads on their card."""
+
+    HMO = "hmo", "HMO"
+    PPO = "ppo", "PPO"
+    EPO = "epo", "EPO"
+    POS = "pos", "POS"
+    MEDICARE = "medicare", "Original Medicare"
+    MEDICARE_ADVANTAGE = "medicare-advantage", "Medicare Advantage"
+    MEDICAID = "medicaid", "Medicaid"
+    TRICARE = "tricare", "TRICARE"
+
+
+class InsuranceCarrier(models.Model):
+    """A payer patients name their insurance by (Aetna, Medicare, ...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, help_text="What the search's `insurance` parameter says.")
+    payer_id = models.CharField(
+        "payer id", max_length=20, blank=True, help_text="The carrier's id in a payer's feed (e.g. its NAIC code)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class InsurancePlan(TimeStampedModel):
+    """A product a carrier sells (FHIR Plan-Net's InsurancePlan): a curator names it by its type, a payer's feed
+    by its own name and id. A practice location lists the plans it takes (AcceptedPlan)."""
+
+    class Source(models.TextChoices):
+        CURATOR = "curator", "Entered by a curator"
+        PAYER = "payer", "A payer's feed"
+
+    carrier = models.ForeignKey(InsuranceCarrier, on_delete=models.PROTECT, related_name="plans")
+    plan_type = models.CharField(max_length=20, choices=PlanType.choices)
+    name = models.CharField(max_length=200, blank=True, help_text="The product's own name; empty: the type says it.")
+    external_id = models.CharField(
+        "feed id", max_length=64, blank=True, help_text="The plan's id in its payer's feed; unique per carrier."
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CURATOR)
+
+    class Meta:
+        ordering = ["carrier__name", "plan_type", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "plan_type", "name"],
+                name="insurance_plan_unique_name",
+                violation_error_message="This carrier already has a plan of this type and name.",
+            ),
+            models.UniqueConstraint(
+                fields=["carrier", "external_id"],
+                condition=~Q(external_id=""),
+                name="insurance_plan_unique_feed_id",
+                violation_error_message="This carrier already has a plan with this feed id.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier.name} {self.name or self.get_plan_type_display()}"
+
+    @property
+    def search_value(self) -> str:
+        """The search's `insurance` value for this carrier's plans of this type: "aetna:ppo"."""
+        return insurance_value(self.carrier.slug, self.plan_type)
+
+
+def insurance_value(carrier_slug: str, plan_type: str = "") -> str:
+    """The `insurance` search value: a carrier's slug (any of its plans), or with a plan type after a colon."""
+    return f"{carrier_slug}:{plan_type}" if plan_type else carrier_slug
+
+
 # Two practice locations at the same address: the same street line (any case) and 5-digit ZIP.
 SAME_STREET = (
     "upper(theirs.address_line1) = upper(ours.address_line1) AND left(theirs.zip_code, 5) = left(ours.zip_code, 5)"
@@ -173,12 +248,13 @@ class PhysicianQuerySet(models.QuerySet):
         and word order. Annotates `search_rank` (higher is better); an empty text matches everything."""
         return search_sql.apply_text_search(self, text)
 
-    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
+    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, plans=None, coarse: bool = False):
         """Physicians with a practice location within `miles` of (lat, lng), annotated with
         `distance_miles` of the nearest such location. With accepting=True only locations accepting
-        new patients count, so "accepting near 10001" means accepting at a practice near 10001.
+        new patients count, so "accepting near 10001" means accepting at a practice near 10001; with
+        `plans` (insurance plan ids) only locations taking one of them.
         coarse=True when another filter is the selective one (a name): see search.query_cells."""
-        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting, coarse=coarse)
+        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting, plans=plans, coarse=coarse)
 
     def in_cells_around(self, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
         """A cheap superset of near(): physicians with a location in the map cells covering the circle."""
@@ -191,6 +267,15 @@ class PhysicianQuerySet(models.QuerySet):
     def offering_telehealth(self):
         """A known yes only, as accepting_new_patients()."""
         return self.filter(telehealth=True)
+
+    def taking_insurance(self, plan_ids):
+        """Taking one of these insurance plans at one of their practice locations (known plans only: a location
+        that lists none is not known to take any)."""
+        return self.filter(
+            models.Exists(
+                AcceptedPlan.objects.filter(location__physician=models.OuterRef("pk"), plan_id__in=list(plan_ids))
+            )
+        )
 
     def currently_certified(self):
         """Holding at least one board certificate that is certified and not expired today."""
@@ -303,8 +388,8 @@ class PhysicianQuerySet(models.QuerySet):
 
     def for_profile(self):
         """Everything the profile page shows, in a fixed number of queries: `specialty_links`
-        (PhysicianSpecialty, primary first), `location_list`, `cancer_type_list`, the certifications and
-        the affiliations."""
+        (PhysicianSpecialty, primary first), `location_list` (each with its insurance `plan_list`),
+        `cancer_type_list`, the certifications and the affiliations."""
         return self.prefetch_related(
             *_listing_prefetches(),
             models.Prefetch(
@@ -312,6 +397,9 @@ class PhysicianQuerySet(models.QuerySet):
                 queryset=BoardCertification.objects.select_related("board").order_by("-first_certified_on", "id"),
             ),
             models.Prefetch("affiliations", queryset=Affiliation.objects.select_related("institution").order_by("id")),
+            models.Prefetch(
+                "location_list__plans", queryset=InsurancePlan.objects.select_related("carrier"), to_attr="plan_list"
+            ),
         )
 
 
@@ -702,6 +790,8 @@ class PracticeLocation(TimeStampedModel):
     # None: not known (what an import sets: the registry does not say); `accepting=1` finds only a known yes.
     accepting_new_patients = models.BooleanField(null=True, blank=True, default=None)
     is_primary = models.BooleanField("primary location", default=False)
+    # Empty: not known (the registry does not say), as with accepting_new_patients.
+    plans = models.ManyToManyField(InsurancePlan, through="AcceptedPlan", blank=True, related_name="locations")
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = PracticeLocationQuerySet.as_manager()
@@ -761,6 +851,14 @@ class PracticeLocation(TimeStampedModel):
     def tel_uri(self) -> str:
         return display.tel_uri(self.phone)
 
+    @property
+    def insurance_by_carrier(self) -> list[tuple[str, list[str]]]:
+        """[(carrier, [plan, ...]), ...] from `plan_list` (PhysicianQuerySet.for_profile() reads it)."""
+        grouped: dict[str, list[str]] = {}
+        for plan in self.plan_list:
+            grouped.setdefault(plan.carrier.name, []).append(plan.name or plan.get_plan_type_display())
+        return list(grouped.items())
+
     def fill_coordinates(self) -> None:
         if self.latitude is None or self.longitude is None:
             centroid = zip_centroid(self.zip_code)
@@ -769,6 +867,38 @@ class PracticeLocation(TimeStampedModel):
     def save(self, *args, **kwargs):
         self.fill_coordinates()
         super().save(*args, **kwargs)
+
+
+class AcceptedPlan(models.Model):
+    """A practice location takes this insurance plan: kept by the physician, a curator or a payer's feed (which
+    replaces only its own rows)."""
+
+    class Source(models.TextChoices):
+        PHYSICIAN = "physician", "Confirmed by the physician"
+        CURATOR = "curator", "Entered by a curator"
+        PAYER = "payer", "A payer's feed"
+
+    location = models.ForeignKey(PracticeLocation, on_delete=models.CASCADE, related_name="accepted_plans")
+    plan = models.ForeignKey(InsurancePlan, on_delete=models.PROTECT, related_name="accepted_at")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CURATOR)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "plan"],
+                name="accepted_plan_unique",
+                violation_error_message="This location already takes this plan.",
+            ),
+        ]
+        # The search's EXISTS looks plans up by location (the unique index) and, for a broad search, the
+        # locations by plan.
+        indexes = [models.Index(fields=["plan", "location"], name="accepted_plan_by_plan_idx")]
+
+    def __str__(self):
+        return str(self.plan)
 
 
 class AffiliationQuerySet(models.QuerySet):

@@ -1,4 +1,5 @@
-"""The specialty and cancer type tables every search reads (19 and 24 rows): kept per process.
+"""The reference tables every search reads (specialties, cancer types, boards, insurance plans: tens of rows
+each): kept per process.
 
 Every search page and API search validated its parameters against both tables, two queries and forty-odd
 model instances a request. They change when a curator edits one in the admin (this process forgets them at
@@ -8,11 +9,11 @@ once; other processes within MAX_AGE_SECONDS) or when import_nucc runs.
 import time
 from dataclasses import dataclass
 
-from .models import Board, CancerType, Physician, PhysicianSpecialty, Specialty
+from .models import Board, CancerType, InsuranceCarrier, InsurancePlan, Physician, PhysicianSpecialty, Specialty
 
 MAX_AGE_SECONDS = 60
 # The tables kept: apps.py has every process forget them when a row of one changes.
-TABLES = (Specialty, CancerType, Board)
+TABLES = (Specialty, CancerType, Board, InsuranceCarrier, InsurancePlan)
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,12 @@ class ReferenceData:
     specialties: tuple[Specialty, ...]
     cancer_types: tuple[CancerType, ...]  # ordered by name
     boards: tuple[Board, ...]  # ordered by code
+    insurance_plans: tuple[InsurancePlan, ...]  # with their carriers, by carrier name, plan type and name
+
+    def insurance_plan_ids(self, value: str) -> list[int]:
+        """The plans the search's `insurance` value means: a carrier's slug, all of its plans; "slug:type", those
+        of that type."""
+        return [plan.id for plan in self.insurance_plans if value in (plan.carrier.slug, plan.search_value)]
 
 
 _loaded: tuple[float, ReferenceData] | None = None
@@ -33,6 +40,9 @@ def reference_data() -> ReferenceData:
             specialties=tuple(Specialty.objects.only("id", "code", "display_name", "category")),
             cancer_types=tuple(CancerType.objects.only("id", "slug", "name").order_by("name")),
             boards=tuple(Board.objects.only("id", "code", "name").order_by("code")),
+            insurance_plans=tuple(
+                InsurancePlan.objects.select_related("carrier").order_by(*InsurancePlan._meta.ordering)
+            ),
         )
         _loaded = (now, data)
     return _loaded[1]

@@ -176,14 +176,20 @@ class LocationEarthPoint(Func):
         return f'{table}."earth_point"', params
 
 
-def apply_near(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
-    """Physicians with a (accepting, if asked) location inside the circle, with `distance_miles` of the
-    nearest one. The grid cells narrow the physicians through the GIN index of every other filter; the
-    locations of those physicians are then measured with earth_distance on their stored earth_point."""
+def apply_near(
+    queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, plans=None, coarse: bool = False
+):
+    """Physicians with a location inside the circle (one accepting new patients, and taking one of `plans`, if
+    asked), with `distance_miles` of the nearest one. The grid cells narrow the physicians through the GIN
+    index of every other filter; the locations of those physicians are then measured with earth_distance on
+    their stored earth_point."""
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
     meters = Value(float(miles) * METERS_PER_MILE)
     point = LocationEarthPoint(F("locations__latitude"), output_field=FloatField())
     conditions = {"locations__accepting_new_patients": True} if accepting else {}
+    if plans is not None:
+        # A location taking two of the plans is two joined rows: the Min() below is the same over both.
+        conditions["locations__accepted_plans__plan_id__in"] = list(plans)
     cells = query_cells(lat, lng, miles, coarse=coarse)
     # One filter() call, so the distance and the accepting conditions share one join, and the Min() below
     # (an annotation after the filter) aggregates over that same join.

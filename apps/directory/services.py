@@ -1,5 +1,5 @@
-"""Curation writes: what a curator does to many physicians at once from the admin, and the visitors' reports
-of wrong listings that curators work through.
+"""Curation writes: what a curator does to many physicians at once from the admin, an oncologist's own listing,
+the insurance plans a practice takes, and the visitors' reports of wrong listings that curators work through.
 
 Each function is atomic, locks the rows it changes, touches only the physicians whose state changes, and
 records one history row per changed physician with the acting user.
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from .models import ListingReport, ListingReportStatus, Physician
+from .models import AcceptedPlan, InsurancePlan, ListingReport, ListingReportStatus, Physician, PracticeLocation
 
 VERIFIED_CHANGE_REASON = "Marked verified"
 DEACTIVATED_CHANGE_REASON = "Deactivated"
@@ -90,17 +90,25 @@ CONFIRMED_BY_PHYSICIAN_REASON = "Confirmed by the physician"
 
 
 @transaction.atomic
-def own_listing_update(*, physician: Physician, by, changes: dict, accepting: dict[int, bool | None]) -> None:
+def own_listing_update(
+    *,
+    physician: Physician,
+    by,
+    changes: dict,
+    accepting: dict[int, bool | None],
+    plans: dict[int, Iterable[InsurancePlan]] | None = None,
+) -> None:
     """An oncologist keeps their own listing: `changes` to OWN_LISTING_FIELDS and, by location id, whether each
-    of their locations accepts new patients. It goes live at once, is kept in history as theirs, and counts as
-    a verification: today, confirmed by the physician."""
+    of their locations accepts new patients and which insurance plans it takes. It goes live at once, is kept in
+    history as theirs, and counts as a verification: today, confirmed by the physician."""
+    plans = plans or {}
     if by.physician_id != physician.pk:
         raise PermissionDenied("Only the physician's own account keeps this listing.")
     if set(changes) - set(OWN_LISTING_FIELDS):
         raise ValueError(f"Not a field a physician keeps: {sorted(set(changes) - set(OWN_LISTING_FIELDS))}")
     (locked,) = _locked([physician])
     locations = {location.pk: location for location in locked.locations.select_for_update()}
-    if set(accepting) - set(locations):
+    if (set(accepting) | set(plans)) - set(locations):
         raise ValidationError("A location that is not this physician's cannot be changed here.")
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -115,6 +123,33 @@ def own_listing_update(*, physician: Physician, by, changes: dict, accepting: di
             location.accepting_new_patients = value
             location._change_reason, location._history_user = CONFIRMED_BY_PHYSICIAN_REASON, by
             location.save(update_fields=["accepting_new_patients", "updated_at"])
+    for pk, taken in plans.items():
+        location_plans_set(location=locations[pk], plans=taken, by=by, source=AcceptedPlan.Source.PHYSICIAN)
+
+
+def location_plans_set(*, location: PracticeLocation, plans: Iterable[InsurancePlan], by, source: str) -> bool:
+    """Make `plans` the insurance plans `location` takes, as `source` says (the physician, a curator, a payer's
+    feed); returns whether anything changed. Each link added or removed is kept in history, and the location's
+    history says what changed (its admin page shows it). The caller holds the transaction."""
+    wanted = {plan.pk: plan for plan in plans}
+    current = {link.plan_id: link for link in location.accepted_plans.select_related("plan__carrier")}
+    added = [wanted[pk] for pk in wanted.keys() - current.keys()]
+    removed = [current[pk] for pk in current.keys() - wanted.keys()]
+    for link in removed:
+        link._history_user = by
+        link.delete()
+    for plan in added:
+        link = AcceptedPlan(location=location, plan=plan, source=source)
+        link._history_user = by
+        link.save()
+    if not (added or removed):
+        return False
+    words = [f"added {', '.join(sorted(map(str, added)))}" if added else "",
+             f"removed {', '.join(sorted(str(link.plan) for link in removed))}" if removed else ""]  # fmt: skip
+    location._change_reason = f"Insurance plans: {'; '.join(word for word in words if word)}"[:100]
+    location._history_user = by
+    location.save(update_fields=["updated_at"])
+    return True
 
 
 # -- reports of wrong listings --------------------------------------------------------------------

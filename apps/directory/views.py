@@ -161,16 +161,23 @@ def _care_team(physician: Physician) -> tuple[list[Physician], int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_listing(request):
-    """An oncologist keeps their own listing: telehealth, languages, bio, and new patients per location."""
+    """An oncologist keeps their own listing: telehealth, languages, bio, and per location new patients and the
+    insurance plans taken."""
     if request.user.physician_id is None:
         raise PermissionDenied("Only an oncologist's account has a listing in the directory.")
     physician = Physician.objects.get(pk=request.user.physician_id)
     data = request.POST if request.method == "POST" else None
     form = search_forms.OwnListingForm(data, instance=physician)
-    location_forms = [search_forms.LocationAcceptingForm(data, location=loc) for loc in physician.locations.all()]
+    locations = physician.locations.prefetch_related("accepted_plans")
+    location_forms = [search_forms.OwnLocationForm(data, location=location) for location in locations]
     if data is not None and all([form.is_valid(), *(f.is_valid() for f in location_forms)]):
-        accepting = {f.location.pk: f.cleaned_data["accepting"] for f in location_forms}
-        services.own_listing_update(physician=physician, by=request.user, changes=form.changes(), accepting=accepting)
+        services.own_listing_update(
+            physician=physician,
+            by=request.user,
+            changes=form.changes(),
+            accepting={f.location.pk: f.cleaned_data["accepting"] for f in location_forms},
+            plans={f.location.pk: f.chosen_plans() for f in location_forms},
+        )
         messages.success(request, "Your listing is updated, and shows as confirmed by you today.")
         return redirect("directory:my-listing")
     context = {"physician": physician, "form": form, "location_forms": location_forms}
@@ -323,7 +330,8 @@ def _facet_links(params: QueryDict, query_strings, name: str, choices, counts: d
 
 def _describe_results(results, form) -> None:
     """What each result row shows besides the physician: specialty and cancer type names (describe_listing)
-    and one location: the nearest to the searched ZIP, else the primary."""
+    and one location: the one the search measured (the nearest accepting new patients or taking the insurance,
+    when those filters are on), else the primary."""
     describe_listing(results)
     origin = form.origin
     for physician in results:
@@ -340,7 +348,12 @@ def _miles(origin: tuple[float, float], location) -> float | None:
 
 
 def _nearest_location(physician, origin):
+    """The location whose distance the search gave (`distance_miles`), else the nearest: with `accepting` or
+    `insurance` the search measures to the nearest practice that qualifies, which may not be the nearest one."""
+    measured = getattr(physician, "distance_miles", None)
     located = [(distance, loc) for loc in physician.location_list if (distance := _miles(origin, loc)) is not None]
+    if measured is not None:
+        return min(located, key=lambda pair: abs(pair[0] - measured))[1] if located else None
     return min(located, key=lambda pair: pair[0])[1] if located else None
 
 

@@ -369,8 +369,8 @@ def test_list_query_count_does_not_grow_with_the_page(api, django_assert_num_que
     _many(25)
     # when reading 1 result and then 25 (and the page after a cursor) / then the same few queries: the
     # page, its locations and its primary specialties (the first request also reads the specialty, cancer
-    # type and board tables, kept afterwards)
-    with django_assert_num_queries(6):
+    # type, board and insurance plan tables, kept afterwards)
+    with django_assert_num_queries(7):
         assert get(api, page_size=1, **params).status_code == 200
     with django_assert_num_queries(3):
         response = get(api, page_size=25, **params)
@@ -391,7 +391,7 @@ def test_detail_query_count_does_not_grow_with_the_record(api, django_assert_num
     for _ in range(3):
         AffiliationFactory(physician=big)
     for physician in (small, big):
-        with django_assert_num_queries(6):  # the physician and its five prefetches
+        with django_assert_num_queries(7):  # the physician and its six prefetches
             assert api.get(f"{LIST}{physician.npi}/").status_code == 200
 
 

@@ -14,11 +14,13 @@ DIRECTORY_OPERATIONS = {
     ("/api/v1/specialties/", "get"): {"200", "400", "401", "404", "406", "429"},
     ("/api/v1/cancer-types/", "get"): {"200", "400", "401", "404", "406", "429"},
     ("/api/v1/boards/", "get"): {"200", "400", "401", "404", "406", "429"},
+    ("/api/v1/insurance-plans/", "get"): {"200", "400", "401", "404", "406", "429"},
 }
 SEARCH_PARAMETERS = {
     "q",
     "specialty",
     "cancer",
+    "insurance",
     "near",
     "radius",
     "accepting",
@@ -73,6 +75,7 @@ def test_every_search_parameter_is_documented(schema):
     assert "medical-oncology" in by_name["specialty"]["enum"]
     assert "207RX0202X" in by_name["specialty"]["enum"]
     assert "breast" in by_name["cancer"]["enum"]
+    assert {"aetna", "aetna:ppo", "medicare"} <= set(by_name["insurance"]["enum"])
     number = by_name["radius"]["anyOf"][0]
     assert (number["minimum"], number["maximum"]) == (1, 500)
     assert by_name["page_size"]["maximum"] == 100

@@ -7,6 +7,7 @@ from apps.directory.filters import BOARD_UNKNOWN
 from apps.directory.forms import (
     CANCER_UNKNOWN,
     FLAG_INVALID,
+    INSURANCE_UNKNOWN,
     LANGUAGE_UNKNOWN,
     NULL_CHARACTERS,
     QUERY_TOO_LONG,
@@ -32,6 +33,10 @@ BAD_SEARCH_VALUES = [
     bad("q", " " * 201, QUERY_TOO_LONG, "q-201-spaces"),
     bad("specialty", "astrology", SPECIALTY_UNKNOWN % {"value": "astrology"}, "specialty-unknown"),
     bad("cancer", "common-cold", CANCER_UNKNOWN % {"value": "common-cold"}, "cancer-unknown"),
+    bad("insurance", "acme", INSURANCE_UNKNOWN % {"value": "acme"}, "insurance-unknown-carrier"),
+    bad("insurance", "aetna:gold", INSURANCE_UNKNOWN % {"value": "aetna:gold"}, "insurance-unknown-plan-type"),
+    bad("insurance", "oscar:hmo", INSURANCE_UNKNOWN % {"value": "oscar:hmo"}, "insurance-type-the-carrier-lacks"),
+    bad("insurance", "Aetna", INSURANCE_UNKNOWN % {"value": "Aetna"}, "insurance-upper-case"),
     bad("near", "1000", ZIP_FORMAT, "zip-short"),
     bad("near", "abcde", ZIP_FORMAT, "zip-letters"),
     bad("near", "10001 x", ZIP_FORMAT, "zip-and-text"),
@@ -67,6 +72,16 @@ BAD_SEARCH_VALUES = [
     bad("radius", "5\x00", NULL_CHARACTERS, "radius-nul-after", near="10001"),
     *(
         bad(field, "\x00", NULL_CHARACTERS, f"{field}-nul")
-        for field in ("specialty", "cancer", "accepting", "telehealth", "certified", "language", "sex", "sort")
+        for field in (
+            "specialty",
+            "cancer",
+            "insurance",
+            "accepting",
+            "telehealth",
+            "certified",
+            "language",
+            "sex",
+            "sort",
+        )
     ),
 ]

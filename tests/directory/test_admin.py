@@ -110,9 +110,9 @@ def test_the_changelist_runs_a_fixed_number_of_queries(admin_client, django_asse
         PracticeLocationFactory(physician=doctor)
         BoardCertificationFactory(physician=doctor)
 
-    # the session, the user, the specialty, cancer type and board tables (the search filters' choices),
-    # the estimated count, the filtered count and the page
-    with django_assert_num_queries(8):
+    # the session, the user, the specialty, cancer type, board and insurance plan tables (the search filters'
+    # choices), the estimated count, the filtered count and the page
+    with django_assert_num_queries(9):
         response = admin_client.get(CHANGELIST)
 
     assert len(listed(response)) == count

@@ -150,6 +150,6 @@ def test_the_page_runs_a_fixed_number_of_queries(oncologist, django_assert_num_q
     client.get(URL)
     for _ in range(3):
         PracticeLocationFactory(physician=oncologist.physician, is_primary=False)
-    # session, user, physician, locations
-    with django_assert_num_queries(4):
+    # session, user, physician, locations, their insurance plans (the plans' table is kept per process)
+    with django_assert_num_queries(5):
         assert client.get(URL).status_code == 200

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from apps.directory import display
-from apps.directory.api.serializers import PracticeLocationSerializer
+from apps.directory.api.serializers import PracticeLocationDetailSerializer
 from apps.directory.models import Physician, PracticeLocation
 from tests.registry.nppes_files import NUCC, SAMPLE
 
@@ -99,7 +99,8 @@ def test_api_keeps_the_registry_text_and_adds_the_readable_title(api, spiro):
     assert body["display_name"] == "Jeffery Spiro, MD"
     assert (body["first_name"], body["last_name"]) == ("JEFFERY", "SPIRO")
     [location] = body["locations"]
-    assert set(location) == set(PracticeLocationSerializer().fields)
+    assert set(location) == set(PracticeLocationDetailSerializer().fields)
+    assert location["insurance_plans"] == []  # the registry does not say: not known
     assert (location["name"], location["title"], location["address_line1"]) == (
         "",
         "263 Farmington Ave",

@@ -408,8 +408,9 @@ def test_describing_a_listing_without_links_runs_no_query(django_assert_num_quer
 @pytest.mark.parametrize(("locations", "certifications"), [(1, 1), (6, 5)], ids=["few", "many"])
 def test_for_profile_runs_a_fixed_number_of_queries(django_assert_num_queries, locations, certifications):
     _physicians_with(1, locations, certifications)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         physician = Physician.objects.for_profile().get()
+        [plan.carrier.name for location in physician.location_list for plan in location.plan_list]
         [c.board.code for c in physician.certifications.all()]
         [a.institution.name for a in physician.affiliations.all()]
         [ps.specialty.code for ps in physician.specialty_links]

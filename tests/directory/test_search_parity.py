@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.directory.forms import SEX_UNKNOWN
-from apps.directory.models import Board, CertificationStatus, Physician
+from apps.directory.models import Board, CertificationStatus, InsurancePlan, Physician
 from tests.directory.bad_search_values import BAD_SEARCH_VALUES
 from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
 
@@ -49,15 +49,25 @@ def directory():
     ]
     names = ["Smith", "Smyth", "Garcia", "Nguyen", "Lee", "Smith"]
     abim, abr = Board.objects.get(code="ABIM"), Board.objects.get(code="ABR")
+    aetna_ppo, aetna_hmo, medicare = (
+        InsurancePlan.objects.get(carrier__slug=slug, plan_type=kind)
+        for slug, kind in [("aetna", "ppo"), ("aetna", "hmo"), ("medicare", "medicare")]
+    )
+    plans = [[aetna_ppo], [medicare], [], [aetna_ppo, medicare]]
     for index in range(26):
         physician = PhysicianFactory(
             first_name=["Ann", "Bo", "Cy"][index % 3], last_name=names[index % len(names)], **traits[index % 4]
         )
         # Accepting new patients: yes, no and not known in turn.
         accepting = (True, False, None)[index % 3]
-        PracticeLocationFactory(physician=physician, zip_code=zips[index % 4], accepting_new_patients=accepting)
+        primary = PracticeLocationFactory(
+            physician=physician, zip_code=zips[index % 4], accepting_new_patients=accepting
+        )
+        # Insurance: Aetna PPO, Medicare, or not known in turn (another cycle than accepting's)
+        primary.plans.set(plans[index % 4])
         if index % 5 == 0:
-            PracticeLocationFactory(physician=physician, zip_code="60601", is_primary=False)
+            far = PracticeLocationFactory(physician=physician, zip_code="60601", is_primary=False)
+            far.plans.set([aetna_hmo])
         if index % 2 == 0:
             BoardCertificationFactory(physician=physician, board=abim if index % 4 == 0 else abr)
         elif index % 7 == 1:
@@ -101,6 +111,11 @@ VALID = [
     {"specialty": "medical-oncology"},
     {"specialty": "2085R0001X"},
     {"cancer": "breast"},
+    {"insurance": "aetna"},
+    {"insurance": "aetna:hmo"},
+    {"insurance": "medicare", "cancer": "breast", "sort": "name"},
+    {"insurance": "aetna:ppo", "near": "10001", "radius": "500"},
+    {"insurance": "aetna:hmo", "near": "60601", "radius": "20"},
     {"near": "10001"},
     {"near": " 10001 "},
     {"near": "10001-0001", "radius": "120"},
@@ -159,13 +174,24 @@ def test_the_cases_cover_every_parameter_and_find_people():
             {"near": "10001", "radius": "500", "accepting": "1"},
             lambda p: p.locations.get(is_primary=True).accepting_new_patients is True,
         ),
+        ({"insurance": "aetna"}, lambda p: p.locations.filter(plans__carrier__slug="aetna").exists()),
+        # the Aetna HMO practices are in 60601, 700 miles away: the PPO ones count, and only they
+        (
+            {"near": "10001", "radius": "500", "insurance": "aetna:hmo"},
+            lambda p: False,
+        ),
+        (
+            {"near": "10001", "radius": "500", "insurance": "aetna:ppo"},
+            lambda p: p.locations.filter(is_primary=True, plans__plan_type="ppo").exists(),
+        ),
     ],
-    ids=["accepting", "telehealth", "accepting-near"],
+    ids=["accepting", "telehealth", "accepting-near", "insurance", "insurance-far", "insurance-near"],
 )
 def test_a_yes_filter_finds_a_known_yes_only_on_page_and_api(client, api, directory, params, known_yes):
     # given physicians with yes, no and not known (telehealth: True, None, False, True in turn)
     expected = sorted(p.npi for p in Physician.objects.all() if known_yes(p))
-    assert 0 < len(expected) < 26 and Physician.objects.filter(telehealth__isnull=True).exists()
+    assert len(expected) < 26 and Physician.objects.filter(telehealth__isnull=True).exists()
+    assert expected or params.get("insurance") == "aetna:hmo"
     # when the filter is on / then page and API list exactly the known yeses
     assert sorted(page_results(client, params)) == sorted(api_results(api, params)) == expected
 

@@ -209,11 +209,11 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
     _physicians(count, locations)
     if broad:
         monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
-    # then: the specialty, cancer type and board tables, the facets with the number of matches, the page's physicians
+    # then: the specialty, cancer type, board and insurance plan tables, the facets with the number of matches, the page's physicians
     # and their locations; a broad search is counted by the page's query (count(*) OVER ()), or apart
     # when sorted by name
     sorted_by_name = "q=" not in query
-    with django_assert_num_queries(7 if broad and sorted_by_name else 6):
+    with django_assert_num_queries(8 if broad and sorted_by_name else 7):
         response = client.get(f"{URL}{query}")
     assert response.status_code == 200
     shown = len(result_names(response))

@@ -18,6 +18,7 @@ from apps.directory.models import (
     CancerType,
     Institution,
     Physician,
+    PlanType,
     Specialty,
 )
 
@@ -80,6 +81,24 @@ class PracticeLocationSerializer(serializers.Serializer):
         "Imported registry data says nothing about it, so it is `null` until a curator or the physician says.",
     )
     is_primary = serializers.BooleanField()
+
+
+class InsurancePlanSerializer(serializers.Serializer):
+    carrier = serializers.CharField(source="carrier.name", help_text="The insurance carrier, as patients name it.")
+    carrier_slug = serializers.SlugField(source="carrier.slug", help_text="The `insurance` search value for any "
+                                         "plan of this carrier.")  # fmt: skip
+    plan_type = serializers.ChoiceField(choices=PlanType.choices)
+    name = serializers.CharField(help_text="The plan's own name (from a payer's feed), or empty.")
+    insurance = serializers.CharField(
+        source="search_value", help_text="The `insurance` search value for this carrier's plans of this type."
+    )
+
+
+class PracticeLocationDetailSerializer(PracticeLocationSerializer):
+    insurance_plans = InsurancePlanSerializer(
+        many=True,
+        help_text="The insurance plans this location takes; empty: not known (call to ask), never a no.",
+    )
 
 
 class BoardCertificationSerializer(serializers.ModelSerializer):
@@ -245,6 +264,7 @@ class PhysicianDetailSerializer(PhysicianListSerializer):
     """Everything the public profile shows."""
 
     distance_miles = None
+    locations = PracticeLocationDetailSerializer(many=True)
     bio = serializers.CharField(help_text="Short bio.")
     certifications = BoardCertificationSerializer(many=True)
     affiliations = serializers.SerializerMethodField(help_text="Hospitals and cancer centers.")
@@ -254,6 +274,8 @@ class PhysicianDetailSerializer(PhysicianListSerializer):
     def to_representation(self, physician) -> dict:
         data = super().to_representation(physician)
         del data["distance_miles"]
+        for row, location in zip(data["locations"], physician.location_list, strict=True):
+            row["insurance_plans"] = InsurancePlanSerializer(location.plan_list, many=True).data
         data.update(
             bio=physician.bio,
             certifications=BoardCertificationSerializer(physician.certifications.all(), many=True).data,

@@ -9,5 +9,6 @@ router.register("physicians", views.PhysicianViewSet, basename="physician")
 router.register("specialties", views.SpecialtyViewSet, basename="specialty")
 router.register("cancer-types", views.CancerTypeViewSet, basename="cancer-type")
 router.register("boards", views.BoardViewSet, basename="board")
+router.register("insurance-plans", views.InsurancePlanViewSet, basename="insurance-plan")
 
 urlpatterns = router.urls

@@ -1,5 +1,6 @@
 """The public directory API: thin views over the same QuerySets and FilterSet as the search page."""
 
+from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
@@ -9,7 +10,7 @@ from apps.common.exceptions import Gone
 from apps.common.openapi import READ_ERRORS, error_responses
 from apps.common.pagination import KeysetPagination
 from apps.directory.filters import PhysicianFilterSet
-from apps.directory.models import Board, CancerType, Physician, Specialty, SpecialtyCategory
+from apps.directory.models import Board, CancerType, InsurancePlan, Physician, Specialty, SpecialtyCategory
 from apps.directory.reference import describe_listing
 
 from . import serializers
@@ -156,3 +157,17 @@ class CancerTypeViewSet(ReferenceListViewSet):
 class BoardViewSet(ReferenceListViewSet):
     serializer_class = serializers.BoardSerializer
     queryset = Board.objects.order_by("code")
+
+
+@reference_list_schema(
+    "Insurance plans",
+    "The insurance carriers and plan types practices say they take. The `insurance` search parameter takes a "
+    "carrier's slug (`carrier_slug`: any of its plans) or `insurance` (its plans of one type).",
+)
+class InsurancePlanViewSet(ReferenceListViewSet):
+    serializer_class = serializers.InsurancePlanSerializer
+    queryset = (
+        InsurancePlan.objects.select_related("carrier")
+        .annotate(carrier_name=F("carrier__name"))  # keyset paging orders by an annotation, not a join
+        .order_by("carrier_name", "plan_type", "name", "id")
+    )

@@ -31,19 +31,29 @@ def select_options(field):
     current = "" if current is None else str(current)
     options = (
         f"{start} selected{end}" if value == current else start + end
-        for value, start, end in _escaped_options(tuple(field.field.widget.choices))
+        for value, start, end in _escaped_options(_frozen(field.field.widget.choices))
     )
     return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped in _escaped_options
 
 
+def _frozen(choices) -> tuple:
+    """The choices as a key of the cache below: a group's options (the widget keeps them as a list) in a tuple."""
+    return tuple((value, tuple(map(tuple, label)) if isinstance(label, list) else label) for value, label in choices)
+
+
 @lru_cache(maxsize=64)
-def _escaped_options(choices: tuple) -> tuple[tuple[str, str, str], ...]:
+def _escaped_options(choices: tuple) -> tuple[tuple[str | None, str, str], ...]:
     """(value, '<option value="…"', '>label</option>') for each choice, escaped once per process: the menus
     (languages, specialties, cancer types) are the same on every page, and escaping them was most of the
-    time spent on them."""
-    return tuple(
-        (str(value), f'<option value="{escape(value)}"', f">{escape(label)}</option>") for value, label in choices
-    )
+    time spent on them. A group of choices (label, ((value, label), ...)) is an <optgroup> (value None)."""
+    options = []
+    for value, label in choices:
+        if isinstance(label, tuple):
+            options += [(None, f'<optgroup label="{escape(value)}">', ""), *_escaped_options(label)]
+            options.append((None, "</optgroup>", ""))
+        else:
+            options.append((str(value), f'<option value="{escape(value)}"', f">{escape(label)}</option>"))
+    return tuple(options)
 
 
 @register.simple_tag
