@@ -745,6 +745,12 @@ class PracticeLocationQuerySet(models.QuerySet):
         """A known yes only, as PhysicianQuerySet.accepting_new_patients()."""
         return self.filter(accepting_new_patients=True)
 
+    def taking_insurance(self, plan_ids):
+        """Known to take one of these insurance plans: PhysicianQuerySet.taking_insurance, per location."""
+        return self.filter(
+            models.Exists(AcceptedPlan.objects.filter(location=models.OuterRef("pk"), plan_id__in=list(plan_ids)))
+        )
+
     def named(self, text: str):
         """The practice's name starts with `text` (any case)."""
         return self.filter(name__istartswith=text)

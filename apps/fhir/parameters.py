@@ -323,6 +323,7 @@ PRACTITIONER_ROLE = (
     ),
     _custom("cancer", "cancer"),
     _custom("accepting", "accepting", " With `location.near`, only roles at locations accepting new patients."),
+    _custom("insurance", "insurance", " Only roles at practice locations known to take it."),
     _custom("telehealth", "telehealth"),
     _custom("language", "language"),
     _custom("certified", "certified"),

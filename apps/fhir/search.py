@@ -173,6 +173,10 @@ def practitioner_roles(request: SearchRequest) -> Page:
         affiliations = None  # a hospital affiliation says nothing about taking new patients
         if locations is not None and not data.get("near"):
             locations = locations.accepting_new_patients()
+    if data.get("insurance"):
+        affiliations = None  # nor about insurance: only a practice location lists the plans it takes
+        if locations is not None:
+            locations = locations.taking_insurance(search.reference.insurance_plan_ids(data["insurance"]))
     if locations is not None and data.get("near"):
         # The physicians were found near the point: only their locations are measured again.
         locations = locations.near(

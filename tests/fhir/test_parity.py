@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import PhysicianFactory, PracticeLocationFactory
+from tests.factories import PhysicianFactory, PracticeLocationFactory, insurance_plan
 
 from .helpers import link, near, practitioner_npis
 
@@ -24,7 +24,11 @@ def directory():
             cancers=["breast"] if n % 2 else ["lung"],
             telehealth=n % 4 == 0,
         )
-        PracticeLocationFactory(physician=physician, zip_code=ZIPS[n % len(ZIPS)], accepting_new_patients=n % 3 != 1)
+        location = PracticeLocationFactory(
+            physician=physician, zip_code=ZIPS[n % len(ZIPS)], accepting_new_patients=n % 3 != 1
+        )
+        if n % 3 == 0:
+            location.plans.set([insurance_plan("aetna", "ppo")])
         if n % 4 == 1:
             PracticeLocationFactory(physician=physician, zip_code=ZIPS[(n + 3) % len(ZIPS)], is_primary=False)
 
@@ -69,6 +73,11 @@ def fhir_npis(fhir, params: dict) -> list[str]:
             id="cancer-accepting-near",
         ),
         pytest.param({"telehealth": "1", "language": "en"}, {"telehealth": "1", "language": "en"}, id="telehealth"),
+        pytest.param(
+            {"insurance": "aetna", "near": "10001", "radius": "30"},
+            {"insurance": "aetna", "location.near": near("10001", 30)},
+            id="insurance-near",
+        ),
     ],
 )
 def test_fhir_and_the_api_find_the_same_physicians_in_the_same_order(fhir, directory, api, fhir_params):

@@ -13,8 +13,8 @@ from .helpers import included, matches, near, physician_at, url
 
 pytestmark = pytest.mark.django_db
 
-# The valid values that find nothing in the test's directory (no cancer types, no board certificates).
-NOTHING_TO_FIND = {"cancer", "board"}
+# The valid values that find nothing in the test's directory (no cancer types, certificates or plans).
+NOTHING_TO_FIND = {"cancer", "board", "insurance"}
 ALL_INCLUDES = (
     "&_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_include=PractitionerRole:organization"
 )
@@ -132,6 +132,7 @@ def test_every_declared_parameter_is_accepted_by_its_search(fhir):
         "address-state": "NY",
         "address-city": "New York",
         "cancer": "breast",
+        "insurance": "aetna",
         "accepting": "1",
         "telehealth": "0",
         "language": "en",

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.directory.models import Physician, PracticeLocation
-from tests.factories import AffiliationFactory, BoardCertificationFactory, InstitutionFactory
+from tests.factories import AffiliationFactory, BoardCertificationFactory, InstitutionFactory, insurance_plan
 
 from .helpers import included, link, matches, near, physician_at, practitioner_npis, url
 
@@ -275,3 +275,19 @@ def test_organization_search_lists_hospitals_by_name_then_practices(fhir):
     assert ids(_id=f"institution-{aaron.pk},practice-{first.pk}") == [f"institution-{aaron.pk}", f"practice-{first.pk}"]
     status, bundle = get_json(fhir, url("Organization", _count=3, _offset=3))
     assert bundle["total"] == 4 and [r["id"] for r in matches(bundle)] == [f"practice-{second.pk}"]
+
+
+def test_insurance_is_the_directory_searchs_and_keeps_only_roles_at_practices_taking_it(fhir):
+    # given a physician whose Manhattan office takes Aetna PPO and whose Brooklyn office does not
+    physician = physician_at("10001", "11201")
+    manhattan = physician.locations.get(zip_code="10001")
+    manhattan.plans.set([insurance_plan("aetna", "ppo")])
+    AffiliationFactory(physician=physician)
+    physician_at("10001")  # plans not known
+
+    for params in ({"insurance": "aetna"}, {"insurance": "aetna:ppo", "location.near": near("11201", 25)}):
+        status, bundle = get_json(fhir, url("PractitionerRole", **params))
+        assert status == 200
+        assert [m["id"] for m in matches(bundle)] == [str(manhattan.pk)], params
+    status, bundle = get_json(fhir, url("PractitionerRole", insurance="acme"))
+    assert status == 400 and bundle["issue"][0]["expression"] == ["insurance"]
