@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.referrals",
     "apps.shortlists",
     "apps.trials",
+    "apps.fhir",
     "apps.demo",
 ]
 
@@ -247,7 +248,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CORS_URLS_REGEX = r"^/api/v1/(physicians|specialties|cancer-types|boards)/.*$"
+# The public directory reads: its API and its FHIR server (browser-based FHIR apps read it from their own origin).
+CORS_URLS_REGEX = r"^(/api/v1/(physicians|specialties|cancer-types|boards)/|/fhir/).*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("oncodir.api_urls")),
+    path("fhir/", include("apps.fhir.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("referrals/", include("apps.referrals.urls")),
     path("shortlists/", include("apps.shortlists.urls")),

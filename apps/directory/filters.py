@@ -315,9 +315,12 @@ class PhysicianSearchForm(search_forms.SearchFormBase):
 class PhysicianFilterSet:
     """One search: the form over `data`, then the filtered and ordered QuerySet and its facet counts."""
 
+    # A subclass may swap the form for one whose `origin` comes from elsewhere (FHIR's coordinates, apps/fhir).
+    form_class = PhysicianSearchForm
+
     def __init__(self, data=None, queryset=None, *, request=None):
         self.reading = _read(data)  # None unless `q` said more than words to find
-        self.form = PhysicianSearchForm(self.reading.data if self.reading else data)
+        self.form = self.form_class(self.reading.data if self.reading else data)
         self.queryset = queryset if queryset is not None else Physician.objects.active()
 
     @property

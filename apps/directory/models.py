@@ -6,7 +6,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left, Upper
+from django.db.models.functions import Greatest, Left, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -89,6 +89,22 @@ class Board(models.Model):
         return self.code
 
 
+class InstitutionQuerySet(models.QuerySet):
+    """Reads of hospitals on their own (FHIR's Organization search)."""
+
+    def named(self, text: str):
+        return self.filter(name__istartswith=text)
+
+    def in_city(self, city: str):
+        return self.filter(city__istartswith=city)
+
+    def in_state(self, state: str):
+        return self.filter(state__iexact=state)
+
+    def changed(self, comparison: str, when):
+        return self.filter(**{f"updated_at__{comparison}": when})
+
+
 class Institution(TimeStampedModel):
     """A hospital or cancer center physicians are affiliated with."""
 
@@ -109,6 +125,8 @@ class Institution(TimeStampedModel):
     nci_designation = models.CharField(max_length=20, choices=NCIDesignation.choices, blank=True, default="")
     city = models.CharField(max_length=100, blank=True)
     state = USStateField(blank=True)
+
+    objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -279,6 +297,29 @@ class PhysicianQuerySet(models.QuerySet):
             )
         )
 
+    def with_npis(self, npis):
+        return self.filter(npi__in=list(npis))
+
+    def named(self, text: str):
+        """A name part (given, middle or family) starting with `text`, in any case: FHIR's `name` search."""
+        return self.filter(
+            Q(first_name__istartswith=text) | Q(middle_name__istartswith=text) | Q(last_name__istartswith=text)
+        )
+
+    def with_family_name(self, text: str):
+        return self.filter(last_name__istartswith=text)
+
+    def with_given_name(self, text: str):
+        return self.filter(Q(first_name__istartswith=text) | Q(middle_name__istartswith=text))
+
+    def changed(self, comparison: str, when):
+        """Last changed (`updated_at`) `comparison` (gt, gte, lt, lte) `when`: FHIR's `_lastUpdated`."""
+        return self.filter(**{f"updated_at__{comparison}": when})
+
+    def for_practitioner(self):
+        """A FHIR Practitioner: the physician and its board certifications (with their boards), two queries."""
+        return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(qualifications_prefetch())
+
     def care_team(self, of: "Physician", *, limit: int = 12):
         """Up to `limit` other active physicians who practise at one of `of`'s addresses (the same street line
         and ZIP) or hospitals: the team a patient of `of` will meet. Those at the same address come first, then
@@ -356,6 +397,15 @@ class PhysicianQuerySet(models.QuerySet):
                 "location_list__plans", queryset=InsurancePlan.objects.select_related("carrier"), to_attr="plan_list"
             ),
         )
+
+
+def qualifications_prefetch() -> models.Prefetch:
+    """A physician's certifications, newest first, each with its board: `qualification_list`."""
+    return models.Prefetch(
+        "certifications",
+        queryset=BoardCertification.objects.select_related("board").order_by("-first_certified_on", "id"),
+        to_attr="qualification_list",
+    )
 
 
 def _locations_prefetch() -> models.Prefetch:
@@ -680,6 +730,54 @@ class BoardCertification(TimeStampedModel):
         )
 
 
+class PracticeLocationQuerySet(models.QuerySet):
+    """Reads of practice locations on their own (FHIR's Location and PractitionerRole)."""
+
+    def for_roles(self):
+        """Each location with its physician (a FHIR PractitionerRole), without the physician's large columns."""
+        return self.select_related("physician").defer(
+            *(f"physician__{name}" for name in search_sql.LISTING_DEFERRED_FIELDS)
+        )
+
+    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, by_physician: bool = False):
+        """Within `miles` of (lat, lng) (accepting new patients, if asked), with `distance_miles`: the same
+        measure as PhysicianQuerySet.near, per location. by_physician: see search.apply_location_near."""
+        return search_sql.apply_location_near(self, lat, lng, miles, accepting=accepting, by_physician=by_physician)
+
+    def accepting_new_patients(self):
+        """A known yes only, as PhysicianQuerySet.accepting_new_patients()."""
+        return self.filter(accepting_new_patients=True)
+
+    def taking_insurance(self, plan_ids):
+        """Known to take one of these insurance plans: PhysicianQuerySet.taking_insurance, per location."""
+        return self.filter(
+            models.Exists(AcceptedPlan.objects.filter(location=models.OuterRef("pk"), plan_id__in=list(plan_ids)))
+        )
+
+    def named(self, text: str):
+        """The practice's name starts with `text` (any case)."""
+        return self.filter(name__istartswith=text)
+
+    def in_postal_code(self, prefix: str):
+        return self.filter(zip_code__startswith=prefix)
+
+    def in_state(self, state: str):
+        return self.filter(state__iexact=state)
+
+    def in_city(self, city: str):
+        return self.filter(city__istartswith=city)
+
+    def changed(self, comparison: str, when):
+        """Last changed `comparison` `when`: the location's own `updated_at`."""
+        return self.filter(**{f"updated_at__{comparison}": when})
+
+    def role_changed(self, comparison: str, when):
+        """The PractitionerRole (location and physician) last changed `comparison` `when`."""
+        return self.alias(role_updated_at=Greatest("updated_at", "physician__updated_at")).filter(
+            **{f"role_updated_at__{comparison}": when}
+        )
+
+
 class PracticeLocation(TimeStampedModel):
     """Where a physician sees patients. Coordinates default to the ZIP code's centroid.
 
@@ -705,6 +803,7 @@ class PracticeLocation(TimeStampedModel):
     plans = models.ManyToManyField(InsurancePlan, through="AcceptedPlan", blank=True, related_name="locations")
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = PracticeLocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_primary", "id"]
@@ -811,11 +910,27 @@ class AcceptedPlan(models.Model):
         return str(self.plan)
 
 
+class AffiliationQuerySet(models.QuerySet):
+    def for_roles(self):
+        """Each affiliation with its physician and institution (a FHIR PractitionerRole at a hospital)."""
+        return self.select_related("physician", "institution").defer(
+            *(f"physician__{name}" for name in search_sql.LISTING_DEFERRED_FIELDS)
+        )
+
+    def role_changed(self, comparison: str, when):
+        """The PractitionerRole (physician and institution) last changed `comparison` `when`."""
+        return self.alias(role_updated_at=Greatest("institution__updated_at", "physician__updated_at")).filter(
+            **{f"role_updated_at__{comparison}": when}
+        )
+
+
 class Affiliation(models.Model):
     """A physician's link to a hospital or cancer center."""
 
     physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="affiliations")
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="affiliations")
+
+    objects = AffiliationQuerySet.as_manager()
 
     class Meta:
         constraints = [
