@@ -64,12 +64,19 @@ class PublicReadOnlyAPIMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response:
-            if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_store=True)
-            else:
-                max_age = getattr(settings, "API_PUBLIC_CACHE_SECONDS", PUBLIC_CACHE_SECONDS_DEFAULT)
-                patch_cache_control(response, public=True, max_age=max_age)
+            cached_as_public(request, response)
         return response
+
+
+def cached_as_public(request, response):
+    """A public read's caching (the API and FHIR): shared caches may keep an anonymous read for
+    API_PUBLIC_CACHE_SECONDS; a read made signed in is neither kept nor shared."""
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        max_age = getattr(settings, "API_PUBLIC_CACHE_SECONDS", PUBLIC_CACHE_SECONDS_DEFAULT)
+        patch_cache_control(response, public=True, max_age=max_age)
+    return response
 
 
 class APINotFoundView(APIView):

@@ -4,13 +4,11 @@ import functools
 import logging
 import math
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.settings import api_settings
 
-from apps.common.api_views import PUBLIC_CACHE_SECONDS_DEFAULT
+from apps.common.api_views import cached_as_public
 
 from . import reads, search
 from .capability import READABLE, capability_statement
@@ -56,17 +54,6 @@ def fhir_view(view):
             return error_response(FhirError(500, "exception", SERVER_ERROR))
 
     return wrapped
-
-
-def cached_as_public(request, response):
-    """The directory API's caching (PublicReadOnlyAPIMixin): shared caches may keep an anonymous read for
-    API_PUBLIC_CACHE_SECONDS; a read made signed in is neither kept nor shared."""
-    if request.user.is_authenticated:
-        patch_cache_control(response, private=True, no_store=True)
-    else:
-        max_age = getattr(settings, "API_PUBLIC_CACHE_SECONDS", PUBLIC_CACHE_SECONDS_DEFAULT)
-        patch_cache_control(response, public=True, max_age=max_age)
-    return response
 
 
 def throttle(request) -> None:
