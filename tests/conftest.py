@@ -96,3 +96,16 @@ def _fresh_reference_data():
 def admin_user(db, django_user_model):
     """pytest-django's admin_user, with the full name our User requires (admin_client signs in as this user)."""
     return django_user_model.objects.create_superuser("admin@example.com", "password", full_name="Ada Admin")
+
+
+def pytest_collection_modifyitems(items):
+    """A transaction=True test ends with a flush, which deletes the migrations' reference data and content types;
+    only serialized_rollback=True puts them back. Without it a later test on the same worker fails (a missing
+    specialty, or a duplicate content type when the flush re-creates them), far from the cause: refuse it here.
+    A test limited to some apps (available_apps) flushes only their tables."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if not marker.kwargs.get("serialized_rollback") and not marker.kwargs.get("available_apps"):
+            raise pytest.UsageError(f"{item.nodeid}: transaction=True needs serialized_rollback=True")
