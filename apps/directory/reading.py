@@ -7,6 +7,8 @@ What is read, in this order, each only once:
   at the ZIP code nearest the middle of that city's ZIP codes;
 - a specialty ("radiation oncologist", "surgeon", "hematologist", ...) -> `specialty` (a category);
 - a cancer type (its name, its slug's words, or a common synonym: "colon", "skin", "blood"...) -> `cancer`;
+- an insurance carrier by its full name, alone or with a plan type ("aetna", "medicare", "cigna ppo") ->
+  `insurance` (never a word of a longer name: "Kaiser" and "Molina" are surnames too);
 - filler words ("specialist", "doctor", "near", "oncologist", "cancer", ...) are dropped;
 - but the word right after "Dr." or "doctor" is a name ("Dr. Lung"), never a filter.
 What is left stays in `q`: names, practices, hospitals and cities.
@@ -89,6 +91,9 @@ FILLER = frozenset(
         "top",
         "good",
         "find",
+        "takes",
+        "accepts",
+        "insurance",
     ]
 )
 CITY_STATE = re.compile(r"(?:^|\s)([a-z][a-z .'-]*),\s*([a-z]{2})$")
@@ -127,7 +132,12 @@ def read_query(text: str, reference: ReferenceData) -> Reading:
     names = [word for found in TITLED.finditer(rest) for word in found.group(1).split() if word not in FILLER]
     for index, word in enumerate(names):
         rest = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", f"\x00{index}\x00", rest, count=1)
-    for name, phrases in (("specialty", _specialty_phrases()), ("cancer", _cancer_phrases(reference))):
+    readable = (
+        ("specialty", _specialty_phrases()),
+        ("cancer", _cancer_phrases(reference)),
+        ("insurance", _insurance_phrases(reference)),
+    )
+    for name, phrases in readable:
         for phrase, value in phrases:
             if found := re.search(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", rest):
                 reading.params[name] = value
@@ -153,6 +163,15 @@ def _cancer_phrases(reference: ReferenceData) -> list[tuple[str, str]]:
         pairs.append((cancer.slug.replace("-", " "), cancer.slug))  # "head and neck"
         pairs += [(word, cancer.slug) for word in cancer.name.casefold().split() if word not in NAME_FILLER]
         pairs += [(synonym, cancer.slug) for synonym in CANCER_SYNONYMS.get(cancer.slug, ())]
+    return sorted(set(pairs), key=lambda pair: (-len(pair[0]), pair))
+
+
+def _insurance_phrases(reference: ReferenceData) -> list[tuple[str, str]]:
+    pairs = []
+    for plan in reference.insurance_plans:
+        carrier = " ".join(PUNCTUATION.sub(" ", plan.carrier.name.casefold()).split())
+        pairs.append((carrier, plan.carrier.slug))  # "kaiser permanente"
+        pairs.append((f"{carrier} {plan.get_plan_type_display().casefold()}", plan.search_value))  # "aetna ppo"
     return sorted(set(pairs), key=lambda pair: (-len(pair[0]), pair))
 
 

@@ -48,6 +48,14 @@ pytestmark = pytest.mark.django_db
         ("gynecologic cancer", "", {"cancer": "gynecologic"}),
         ("esophagus", "", {"cancer": "stomach-esophageal"}),
         ("renal", "", {"cancer": "kidney"}),
+        # insurance, by a carrier's full name, alone or with a plan type
+        ("aetna", "", {"insurance": "aetna"}),
+        ("oncologist who takes Medicare near 10001", "", {"near": "10001", "insurance": "medicare"}),
+        ("breast cancer aetna ppo", "", {"cancer": "breast", "insurance": "aetna:ppo"}),
+        ("Kaiser Permanente hematologist", "", {"specialty": "hematology", "insurance": "kaiser"}),
+        ("accepts Medicaid insurance", "", {"insurance": "medicaid"}),
+        ("molina", "molina", {}),  # a surname too: only "Molina Healthcare" names the carrier
+        ("Dr. Kaiser", "kaiser", {}),
         # names, and names that look like words
         ("smith oncologist", "smith", {}),
         ("Dr. García", "garcía", {}),

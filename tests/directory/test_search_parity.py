@@ -147,6 +147,7 @@ VALID = [
     {"q": "radiation oncologist near Boston, MA"},
     {"q": "lymphoma", "cancer": "breast"},
     {"q": "smith oncologist", "literal": "1"},
+    {"q": "smith aetna ppo 10001", "radius": "500"},
 ]
 
 
