@@ -147,8 +147,9 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         "q",
         lambda: search_forms.QueryField(label="Name, cancer type, specialty or place"),
         "Free text over names, practice and hospital names and cities; forgiving of typos, accents, case "
-        'and word order. A ZIP code, "City, ST", a specialty or a cancer type in it is read as that filter '
-        "(see `literal`). With words left to find, results are sorted by relevance unless `sort` says otherwise.",
+        'and word order. A ZIP code, "City, ST", a specialty, a cancer type or an insurance carrier in it is read '
+        "as that filter (see `literal`). With words left to find, results are sorted by relevance unless `sort` "
+        "says otherwise.",
         {"type": "string", "maxLength": search_forms.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
         apply=lambda queryset, value, search: queryset.search(value),
         label=lambda value, search: f"matching “{value}”",
@@ -271,7 +272,8 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         lambda: search_forms.FlagField(label="Search the exact words"),
         "`1` or `true`: search `q` word for word. Otherwise `q` is read as a person means it: a ZIP code or "
         '"City, ST" in it is `near`, a specialty ("radiation oncologist") `specialty`, a cancer type '
-        '("leukemia", "colon") `cancer`, unless those parameters are given; filler words '
+        '("leukemia", "colon") `cancer`, an insurance carrier\'s full name ("aetna ppo") `insurance`, unless '
+        "those parameters are given; filler words "
         '("specialist", "doctor", "near") are dropped; the rest is searched as text.',
         {"type": "string", "enum": search_forms.FLAG_VALUES},
     ),
