@@ -25,6 +25,7 @@ SEARCH_PARAMETERS = {
     "radius",
     "accepting",
     "telehealth",
+    "trials",
     "certified",
     "language",
     "sex",
