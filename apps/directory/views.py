@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.common.throttling import ListingReportRateThrottle
-from apps.trials.models import InvestigatorMatch
+from apps.trials.models import InvestigatorMatch, practice_origin
 
 from . import display, services
 from . import forms as search_forms
@@ -146,12 +146,6 @@ def physician_detail(request, npi, slug=None):
     context["care_team"], context["care_team_more"] = _care_team(physician)
     context["trials"] = list(InvestigatorMatch.objects.run_by(physician, practice_origin(locations)))
     return render(request, "directory/physician_detail.html", context)
-
-
-def practice_origin(locations) -> tuple[float, float] | None:
-    """Where a physician's trials are measured from (the profile's "nearest site"): the main practice."""
-    main = locations[0] if locations else None
-    return (main.latitude, main.longitude) if main and main.latitude is not None else None
 
 
 def _care_team(physician: Physician) -> tuple[list[Physician], int]:

@@ -239,6 +239,28 @@ class Investigator(models.Model):
         return f"{self.name} ({self.role or 'no role'}, {self.trial.nct_id})"
 
 
+def with_sites(trial: "Trial", origin: tuple[float, float] | None) -> "Trial":
+    """Give a trial (the trial page, its API detail) `sites_list`, nearest to `origin` first, each site its
+    `people` (linked oncologists named there), and `leaders` (linked overall officials): two queries."""
+    trial.sites_list = list(trial.sites.nearest_first(origin))
+    people = list(InvestigatorMatch.objects.of_trial(trial))
+    at_site: dict[int, list[InvestigatorMatch]] = {}
+    for match in people:
+        for site_id in match.site_ids:
+            at_site.setdefault(site_id, []).append(match)
+    for site in trial.sites_list:
+        site.people = at_site.get(site.pk, [])
+    trial.leaders = [match for match in people if not match.site_ids]
+    return trial
+
+
+def practice_origin(locations) -> tuple[float, float] | None:
+    """Where a physician's trials are measured from (run_by's nearest site): the main practice, from the
+    profile's `location_list` (main first)."""
+    main = locations[0] if locations else None
+    return (main.latitude, main.longitude) if main and main.latitude is not None else None
+
+
 def with_nearest_sites(trials: list["Trial"]) -> list["Trial"]:
     """Give each study of a recruiting_near() page its `site` (the nearest site, with `distance_miles`) and
     `people` (the linked oncologists named at that site): two queries, whatever the page size."""
@@ -292,6 +314,7 @@ class InvestigatorMatchQuerySet(models.QuerySet):
                 facility="facility",
                 city="city",
                 state="state",
+                zip_code="zip_code",
                 country="country",
                 status="status",
                 distance_miles="distance_miles",

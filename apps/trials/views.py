@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from .forms import TrialSearchForm, TrialSitesForm, nct_id_error
-from .models import InvestigatorMatch, Trial, with_nearest_sites
+from .models import Trial, with_nearest_sites, with_sites
 
 TRIALS_PER_PAGE = 20
 
@@ -42,19 +42,5 @@ def trial_detail(request, nct_id):
         raise Http404("No trial has this NCT id.")
     form = TrialSitesForm(request.GET)
     origin = form.origin
-    sites = list(trial.sites.nearest_first(origin))
-    people = list(InvestigatorMatch.objects.of_trial(trial))
-    at_site: dict[int, list[InvestigatorMatch]] = {}
-    for match in people:
-        for site_id in match.site_ids:
-            at_site.setdefault(site_id, []).append(match)
-    for site in sites:
-        site.people = at_site.get(site.pk, [])
-    context = {
-        "trial": trial,
-        "form": form,
-        "near": form.cleaned_data.get("near", "") if origin else "",
-        "sites": sites,
-        "leaders": [match for match in people if not match.site_ids],
-    }
+    context = {"trial": with_sites(trial, origin), "form": form, "near": form.cleaned_data["near"] if origin else ""}
     return render(request, "trials/trial_detail.html", context)

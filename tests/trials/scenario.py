@@ -63,7 +63,7 @@ def load(import_trials, tmp_path, extra=()) -> Trials:
     PracticeLocationFactory(physician=namesake, city="Chicago", state="IL", zip_code="60611")
     pi = "PRINCIPAL_INVESTIGATOR"
     studies = [
-        # breast, recruiting: Midtown (about 1.3 miles from 10001) and Boston
+        # breast, recruiting: Midtown (about a mile from 10001) and Boston
         study(1, title="Breast study near", sites=[site(**BOSTON), site(**MIDTOWN, contacts=[("Jane Doe, MD", pi)])]),
         # breast, recruiting: Newark (about 9 miles)
         study(

@@ -52,7 +52,7 @@ def test_breast_trials_near_10001_nearest_site_first(client, world):
         pytest.param({"near": "10001"}, [nct(1), nct(3), nct(2)], id="any-cancer"),
         pytest.param({"near": "10001", "cancer": "lung"}, [nct(3)], id="lung"),
         pytest.param({"near": "10001", "radius": "5"}, [nct(1), nct(3)], id="small-radius"),
-        # Chicago's site is 710 miles away: within 800 it is listed, the Canadian site never is
+        # Chicago's site is 710 miles away; the Canadian site (its coordinates wrongly in New York) is never listed
         pytest.param({"near": "10001", "radius": "500", "cancer": "breast"}, [nct(1), nct(2)], id="500-miles"),
         pytest.param({"near": "60611", "radius": "10"}, [nct(5)], id="chicago"),
     ],
