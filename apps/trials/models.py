@@ -4,10 +4,11 @@ links between those people and the directory's physicians."""
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import JSONObject
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import JSONObject, Upper
+from localflavor.us.us_states import US_STATES
 
-from apps.directory.models import CancerType, Physician
+from apps.directory.models import CancerType, Physician, PracticeLocation
 from apps.directory.search import METERS_PER_MILE, CubeContains, EarthBox, EarthDistance, LLToEarth
 
 from .rules import CLOSED_STATUSES, NCT_ID_FORMAT, NCT_ID_PATTERN, RECRUITING, STUDY_URL, US_COUNTRY
@@ -294,13 +295,25 @@ class InvestigatorMatchQuerySet(models.QuerySet):
 
     def with_places(self):
         """Each pair with what the study says of its person: `role` (the most responsible of the roles the
-        study gives them) and `site_ids` (the sites that name them; empty for an overall official)."""
+        study gives them) and `site_ids` (the US sites that name them in a state where the physician
+        practises; empty for an overall official)."""
         people = Investigator.objects.filter(trial=OuterRef("trial_id")).annotate(name_key=NameKey("name"))
         people = people.filter(name_key=OuterRef("name_key"))
         rank = Case(*(When(role=role, then=Value(i)) for i, role in enumerate(ROLE_ORDER)), default=len(ROLE_ORDER))
+        # A site counts only in a state where the physician practises (the matching's rule): the same name at
+        # another state's site of the study is a namesake, not this physician.
+        state = Case(
+            *(When(site__state__iexact=str(name), then=Value(code)) for code, name in US_STATES),
+            default=Upper("site__state"),
+        )
+        practises_there = PracticeLocation.objects.filter(
+            physician=OuterRef(OuterRef("physician_id")), state=OuterRef("site_state")
+        )
+        at_sites = people.filter(site__country=US_COUNTRY).annotate(site_state=state)
+        at_sites = at_sites.filter(Exists(practises_there)).order_by("site_id").values("site_id")
         return self.annotate(
             role=Subquery(people.order_by(rank, "id").values("role")[:1]),
-            site_ids=ArraySubquery(people.filter(site__isnull=False).order_by("site_id").values("site_id")),
+            site_ids=ArraySubquery(at_sites),
         )
 
     def run_by(self, physician: Physician, origin: tuple[float, float] | None):

@@ -64,7 +64,12 @@ def load(import_trials, tmp_path, extra=()) -> Trials:
     pi = "PRINCIPAL_INVESTIGATOR"
     studies = [
         # breast, recruiting: Midtown (about a mile from 10001) and Boston
-        study(1, title="Breast study near", sites=[site(**BOSTON), site(**MIDTOWN, contacts=[("Jane Doe, MD", pi)])]),
+        study(
+            1,
+            title="Breast study near",
+            # a namesake in Boston: the same name at a site in a state where Dr Doe does not practise
+            sites=[site(**BOSTON, contacts=[("Jane Doe", pi)]), site(**MIDTOWN, contacts=[("Jane Doe, MD", pi)])],
+        ),
         # breast, recruiting: Newark (about 9 miles)
         study(
             2,

@@ -176,3 +176,11 @@ def test_the_profile_runs_a_fixed_number_of_queries_whatever_its_trials(
         response = client.get(world.doe.get_absolute_url())
     section = response.content.decode().split('id="trials-title"')[1]
     assert len(CARD.findall(section)) == 2 + extra
+
+
+def test_a_namesake_at_a_site_in_another_state_is_not_shown_there(client, world):
+    # given Jane Doe (New York) linked to study 1, which also names a "Jane Doe" at its Boston site
+    html = client.get(f"/trials/{nct(1)}/").content.decode()
+    boston, midtown = html.split("<h3>Boston Cancer Hospital</h3>")[1].split("<h3>Midtown Cancer Institute</h3>")
+    # then she is shown at the New York site only
+    assert world.doe.display_name not in boston and world.doe.display_name in midtown
