@@ -12,6 +12,9 @@ from apps.directory.reference import reference_data
 from .rules import NCT_ID_FORMAT, NCT_ID_PATTERN
 
 ZIP_REQUIRED = "Enter your ZIP code to find trials near you, for example 10001."
+# What the required `near` accepts: the directory's ZIP_PATTERN without its empty value.
+REQUIRED_ZIP_PATTERN = search_forms.ZIP_PATTERN.replace(r")?\s*$", r")\s*$")
+assert REQUIRED_ZIP_PATTERN != search_forms.ZIP_PATTERN, "the directory's ZIP pattern changed: update this one"
 
 
 def nct_id_error(value: str) -> str | None:

@@ -117,7 +117,8 @@ def test_the_trials_search_documents_the_directory_search_parameters(schema):
     assert "breast" in parameters["cancer"]["schema"]["enum"]
     searched = {p["name"]: p for p in schema["paths"]["/api/v1/physicians/"]["get"]["parameters"]}
     assert parameters["radius"]["schema"] == searched["radius"]["schema"]
-    assert parameters["near"]["schema"] == searched["near"]["schema"]
+    # the same ZIP codes as the physician search, but not none: near is required here
+    assert parameters["near"]["schema"] == {**searched["near"]["schema"], "pattern": r"^\s*([0-9]{5}(-?[0-9]{4})?)\s*$"}
     detail = schema["paths"]["/api/v1/trials/{nct_id}/"]["get"]["parameters"]
     assert {p["name"]: p["schema"].get("pattern") for p in detail} == {
         "nct_id": "^NCT[0-9]{8}$",

@@ -11,7 +11,7 @@ from apps.common.pagination import KeysetPagination
 from apps.directory.api.schema import search_parameters
 from apps.directory.filters import BY_NAME as SEARCH_PARAMETERS
 
-from ..forms import TrialSearchForm, TrialSitesForm, nct_id_error
+from ..forms import REQUIRED_ZIP_PATTERN, TrialSearchForm, TrialSitesForm, nct_id_error
 from ..models import Trial, with_nearest_sites, with_sites
 from ..rules import NCT_ID_PATTERN
 from . import serializers
@@ -31,6 +31,7 @@ class TrialSearchSchema(AutoSchema):
             return parameters
         shared = {p.name: p for p in search_parameters() if p.name in ("near", "radius", "cancer")}
         described = {"near": NEAR_DESCRIPTION, "cancer": CANCER_DESCRIPTION}
+        shared["near"].type = {**shared["near"].type, "pattern": REQUIRED_ZIP_PATTERN}
         return [
             OpenApiParameter(
                 name,
