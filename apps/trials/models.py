@@ -122,7 +122,7 @@ class Trial(models.Model):
 
     @property
     def status_display(self) -> str:
-        """ "Recruiting", "Active, not recruiting"; a study gone from the source says so."""
+        """The status in words ("Recruiting", "Active, not recruiting"); a study gone from the source says so."""
         return status_words(self.status) if self.in_source else "No longer listed"
 
     @property
@@ -356,10 +356,14 @@ class InvestigatorMatchQuerySet(models.QuerySet):
     def at_sites(self, site_ids):
         """The linked physicians named at these sites (the trials list's and the trial page's "oncologists
         at this site"), with `role` and `site_ids`, in one query."""
+        site_ids = list(site_ids)
+        # The studies of these sites first: with_places' subqueries then run for their pairs only.
+        trials = Site.objects.filter(pk__in=site_ids).values("trial_id")
         return (
             self.linked()
+            .filter(trial_id__in=trials)
             .with_places()
-            .filter(site_ids__overlap=list(site_ids))
+            .filter(site_ids__overlap=site_ids)
             .select_related("physician")
             .order_by("physician__last_name", "physician__first_name", "id")
         )
