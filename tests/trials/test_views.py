@@ -8,6 +8,7 @@ from apps.directory.forms import CANCER_UNKNOWN, RADIUS_RANGE, ZIP_FORMAT, ZIP_U
 from apps.trials.forms import ZIP_REQUIRED
 from apps.trials.models import InvestigatorMatch, Trial
 from apps.trials.rules import NCT_ID_FORMAT
+from tests.factories import InvestigatorMatchFactory, PhysicianFactory, TrialFactory
 
 from .ctgov_files import nct, site, study
 from .scenario import MIDTOWN, NEAR_BREAST, load
@@ -15,6 +16,7 @@ from .scenario import MIDTOWN, NEAR_BREAST, load
 pytestmark = pytest.mark.django_db
 
 CARD = re.compile(r'<h3 id="trial-(NCT\d{8})">')
+RESULT = re.compile(r'<h3 id="result-(\d{10})">')
 
 
 @pytest.fixture
@@ -184,3 +186,20 @@ def test_a_namesake_at_a_site_in_another_state_is_not_shown_there(client, world)
     boston, midtown = html.split("<h3>Boston Cancer Hospital</h3>")[1].split("<h3>Midtown Cancer Institute</h3>")
     # then she is shown at the New York site only
     assert world.doe.display_name not in boston and world.doe.display_name in midtown
+
+
+@pytest.mark.parametrize("linked", [2, 14], ids=["two", "fourteen"])
+@pytest.mark.parametrize(("url", "queries"), [("/physicians/", 3), ("/api/v1/physicians/", 3)], ids=["page", "api"])
+def test_the_trials_filter_adds_no_query_whatever_the_links(client, django_assert_num_queries, url, queries, linked):
+    for _ in range(linked):
+        InvestigatorMatchFactory(physician=PhysicianFactory(cancers=["breast"]), trial=TrialFactory())
+    PhysicianFactory(cancers=["breast"])  # runs none
+    client.get(url, {"cancer": "breast"})  # the reference tables, read once a process
+    with django_assert_num_queries(queries):
+        client.get(url, {"cancer": "breast"})
+    # the same queries with it: the filter is an EXISTS in the search's own query
+    with django_assert_num_queries(queries):
+        response = client.get(url, {"cancer": "breast", "trials": "1"})
+    assert response.status_code == 200
+    found = response.json()["results"] if url.startswith("/api/") else RESULT.findall(response.content.decode())
+    assert len(found) == linked
