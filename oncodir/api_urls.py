@@ -14,6 +14,7 @@ app_name = "api"
 v1 = [
     path("", include("apps.directory.api.urls")),
     path("", include("apps.referrals.api.urls")),
+    path("", include("apps.trials.api.urls")),
 ]
 
 urlpatterns = [

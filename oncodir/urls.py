@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("referrals/", include("apps.referrals.urls")),
     path("shortlists/", include("apps.shortlists.urls")),
+    path("trials/", include("apps.trials.urls")),
     path("", include("apps.directory.urls")),
 ]

@@ -21,6 +21,7 @@ from apps.directory.models import (
     Specialty,
 )
 from apps.directory.validators import npi_with_check_digit
+from apps.trials.models import InvestigatorMatch, Trial
 
 _npi_stems = itertools.count(100000001)
 
@@ -170,3 +171,27 @@ class OncologistUserFactory(UserFactory):
 class CuratorFactory(UserFactory):
     role = Role.CURATOR
     is_staff = True
+
+
+class TrialFactory(factory.django.DjangoModelFactory):
+    """A study as the import leaves it (tests of the import itself go through import_trials)."""
+
+    class Meta:
+        model = Trial
+
+    nct_id = factory.Sequence(lambda n: f"NCT{90000000 + n:08d}")
+    title = factory.Sequence(lambda n: f"Study {n}")
+    status = "RECRUITING"
+    phases = factory.LazyFunction(lambda: ["PHASE2"])
+    content_hash = "0" * 40
+
+
+class InvestigatorMatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvestigatorMatch
+
+    trial = factory.SubFactory(TrialFactory)
+    physician = factory.SubFactory(PhysicianFactory)
+    name = factory.LazyAttribute(lambda match: f"{match.physician.first_name} {match.physician.last_name}")
+    name_key = factory.LazyAttribute(lambda match: match.name.lower())
+    status = InvestigatorMatch.Status.AUTO

@@ -232,6 +232,14 @@ PARAMETERS: tuple[SearchParameter, ...] = (
         lambda queryset: queryset.offering_telehealth(),
     ),
     _flag(
+        "trials",
+        "Runs clinical trials",
+        "running clinical trials",
+        "run an open clinical trial (ClinicalTrials.gov) as its investigator, chair or director, as linked by "
+        "our matching or a curator",
+        lambda queryset: queryset.running_trials(),
+    ),
+    _flag(
         "certified",
         "Board certified (current)",
         "currently board certified",

@@ -273,6 +273,15 @@ class PhysicianQuerySet(models.QuerySet):
         that lists none is not known to take any)."""
         return self.filter(insurance_plan_ids__overlap=list(plan_ids))
 
+    def running_trials(self):
+        """Linked (InvestigatorMatchQuerySet.linked: never a pair waiting for review) to a person an open
+        study names: an EXISTS, so no other search pays for it."""
+        from apps.trials.models import InvestigatorMatch  # the trials app builds on this one
+
+        return self.filter(
+            models.Exists(InvestigatorMatch.objects.linked().current().filter(physician=models.OuterRef("pk")))
+        )
+
     def currently_certified(self):
         """Holding at least one board certificate that is certified and not expired today."""
         return self.filter(certified_until__gte=timezone.localdate())

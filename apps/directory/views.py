@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.common.throttling import ListingReportRateThrottle
+from apps.trials.models import InvestigatorMatch, practice_origin
 
 from . import display, services
 from . import forms as search_forms
@@ -143,6 +144,7 @@ def physician_detail(request, npi, slug=None):
         "report_form": search_forms.ListingReportForm(),
     }
     context["care_team"], context["care_team_more"] = _care_team(physician)
+    context["trials"] = list(InvestigatorMatch.objects.run_by(physician, practice_origin(locations)))
     return render(request, "directory/physician_detail.html", context)
 
 

@@ -2,13 +2,41 @@
 links between those people and the directory's physicians."""
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import JSONObject, Upper
+from localflavor.us.us_states import US_STATES
 
-from apps.directory.models import CancerType, Physician
+from apps.directory.models import CancerType, Physician, PracticeLocation
+from apps.directory.search import METERS_PER_MILE, CubeContains, EarthBox, EarthDistance, LLToEarth
 
-from .rules import CLOSED_STATUSES, US_COUNTRY
+from .rules import CLOSED_STATUSES, NCT_ID_FORMAT, NCT_ID_PATTERN, RECRUITING, STUDY_URL, US_COUNTRY
+
+# How a study's phases read: ["PHASE1", "PHASE2"] is "Phase 1/2".
+PHASE_NAMES = {"EARLY_PHASE1": "Early phase 1", "PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
+SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
+
+
+def status_words(status: str) -> str:
+    """A published status as words: ACTIVE_NOT_RECRUITING is "Active, not recruiting"."""
+    return status.replace("_NOT_", ", not ").replace("_", " ").capitalize()
+
+
+class NameKey(models.Func):
+    """A person's name as InvestigatorMatch.name_key keeps it (matching.UPSERT): the words of
+    sql/trials_name_words.sql joined by spaces, at most 200 characters."""
+
+    template = "left(array_to_string(trials_name_words(%(expressions)s), ' '), 200)"
+    arity = 1
+    output_field = models.CharField()
+
+
+def _distance_from(lat: float, lng: float):
+    """Miles from (lat, lng) to a site's coordinates: earthdistance, as the directory's search measures."""
+    return EarthDistance(LLToEarth(F("latitude"), F("longitude")), LLToEarth(Value(lat), Value(lng))) / Value(
+        METERS_PER_MILE
+    )
 
 
 class TrialQuerySet(models.QuerySet):
@@ -19,6 +47,31 @@ class TrialQuerySet(models.QuerySet):
     def open(self):
         """Studies listed in the last full file whose overall status is not a closed one."""
         return self.in_source().exclude(status__in=CLOSED_STATUSES)
+
+    def recruiting(self):
+        """Studies listed in the last full file that are enrolling now."""
+        return self.in_source().filter(status=RECRUITING)
+
+    def for_cancer(self, cancer_type_id: int):
+        return self.filter(cancer_types=cancer_type_id)
+
+    def recruiting_near(self, lat: float, lng: float, miles: float, *, cancer_type_id: int | None = None):
+        """/trials/ and /api/v1/trials/: recruiting studies (for a cancer type) with a recruiting US site
+        within `miles` of (lat, lng), nearest first, each with `nearest_site_id` and `distance_miles`, the
+        nearest such site."""
+        trials = self.recruiting()
+        if cancer_type_id is not None:
+            trials = trials.for_cancer(cancer_type_id)
+        sites = Site.objects.recruiting().near(lat, lng, miles).filter(trial=OuterRef("pk"))
+        sites = sites.order_by("distance_miles", "position")
+        return (
+            trials.annotate(
+                nearest_site_id=Subquery(sites.values("pk")[:1]),
+                distance_miles=Subquery(sites.values("distance_miles")[:1]),
+            )
+            .filter(nearest_site_id__isnull=False)
+            .order_by("distance_miles", "nct_id")
+        )
 
 
 class Trial(models.Model):
@@ -50,9 +103,9 @@ class Trial(models.Model):
         ordering = ["nct_id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(nct_id__regex=r"^NCT[0-9]{8}$"),
+                condition=Q(nct_id__regex=NCT_ID_PATTERN),
                 name="trial_nct_id_format",
-                violation_error_message="An NCT id is NCT and 8 digits.",
+                violation_error_message=NCT_ID_FORMAT,
             ),
         ]
 
@@ -63,31 +116,68 @@ class Trial(models.Model):
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES or not self.in_source
 
+    @property
+    def study_url(self) -> str:
+        return STUDY_URL.format(nct_id=self.nct_id)
+
+    @property
+    def status_display(self) -> str:
+        """The status in words ("Recruiting", "Active, not recruiting"); a study gone from the source says so."""
+        return status_words(self.status) if self.in_source else "No longer listed"
+
+    @property
+    def phase_display(self) -> str:
+        if not self.phases:
+            return "Not given"
+        if self.phases == ["NA"]:
+            return "Not applicable"
+        named = [PHASE_NAMES.get(phase, phase) for phase in self.phases]
+        return named[0] if named[0].startswith("Early") else "Phase " + "/".join(named)
+
+    @property
+    def age_display(self) -> str:
+        low, high = self.minimum_age.lower(), self.maximum_age.lower()
+        if low and high:
+            return f"{low} to {high}"
+        if low:
+            return f"{low} and older"
+        return f"up to {high}" if high else "Any age"
+
+    @property
+    def sex_display(self) -> str:
+        return SEX_NAMES.get(self.sex, "Not given")
+
 
 class SiteQuerySet(models.QuerySet):
     def in_us(self):
         return self.filter(country=US_COUNTRY)
 
+    def recruiting(self):
+        """Sites enrolling now: a site status of RECRUITING, or none given (the study's status speaks)."""
+        return self.filter(status__in=[RECRUITING, ""])
+
     def near(self, lat: float, lng: float, miles: float):
         """US sites with coordinates within `miles` of (lat, lng), with `distance_miles`: a site abroad is
-        listed on its trial but never found by a US radius search."""
-        meters = miles * 1609.344
-        distance = RawSQL(
-            "earth_distance(ll_to_earth(trials_site.latitude, trials_site.longitude), ll_to_earth(%s, %s)) / 1609.344",
-            (lat, lng),
-        )
+        listed on its trial but never found by a US radius search. Written with expressions, not SQL
+        text, so that it also works as a subquery (TrialQuerySet.recruiting_near)."""
+        box = EarthBox(LLToEarth(Value(lat), Value(lng)), Value(float(miles) * METERS_PER_MILE))
         return (
             self.in_us()
-            .filter(latitude__isnull=False)
-            .extra(
-                where=[
-                    "earth_box(ll_to_earth(%s, %s), %s) @> ll_to_earth(trials_site.latitude, trials_site.longitude)",
-                    "earth_distance(ll_to_earth(%s, %s), ll_to_earth(trials_site.latitude, trials_site.longitude)) <= %s",
-                ],
-                params=[lat, lng, meters, lat, lng, meters],
-            )
-            .annotate(distance_miles=distance)
+            .filter(latitude__isnull=False, longitude__isnull=False)
+            .filter(CubeContains(box, LLToEarth(F("latitude"), F("longitude"))))
+            .annotate(distance_miles=_distance_from(lat, lng))
+            .filter(distance_miles__lte=float(miles))
         )
+
+    def nearest_first(self, origin: tuple[float, float] | None):
+        """The sites in the order a visitor near `origin` reads them: US sites with coordinates by
+        `distance_miles` (None for the others, which follow in the study's order); without an origin, the
+        study's order."""
+        if origin is None:
+            return self.annotate(distance_miles=Value(None, output_field=models.FloatField())).order_by("position")
+        measurable = Q(country=US_COUNTRY, latitude__isnull=False, longitude__isnull=False)
+        distance = Case(When(measurable, then=_distance_from(*origin)), output_field=models.FloatField())
+        return self.annotate(distance_miles=distance).order_by(F("distance_miles").asc(nulls_last=True), "position")
 
 
 class Site(models.Model):
@@ -122,6 +212,10 @@ class Site(models.Model):
     def __str__(self):
         return ", ".join(part for part in (self.facility, self.city, self.state, self.country) if part)
 
+    @property
+    def status_display(self) -> str:
+        return status_words(self.status)
+
 
 class Investigator(models.Model):
     """A person a study names: an overall official (no site) or a site contact with a role."""
@@ -146,6 +240,47 @@ class Investigator(models.Model):
         return f"{self.name} ({self.role or 'no role'}, {self.trial.nct_id})"
 
 
+def with_sites(trial: "Trial", origin: tuple[float, float] | None) -> "Trial":
+    """Give a trial (the trial page, its API detail) `sites_list`, nearest to `origin` first, each site its
+    `people` (linked oncologists named there), and `leaders` (linked overall officials): two queries."""
+    trial.sites_list = list(trial.sites.nearest_first(origin))
+    people = list(InvestigatorMatch.objects.of_trial(trial))
+    at_site: dict[int, list[InvestigatorMatch]] = {}
+    for match in people:
+        for site_id in match.site_ids:
+            at_site.setdefault(site_id, []).append(match)
+    for site in trial.sites_list:
+        site.people = at_site.get(site.pk, [])
+    trial.leaders = [match for match in people if not match.site_ids]
+    return trial
+
+
+def practice_origin(locations) -> tuple[float, float] | None:
+    """Where a physician's trials are measured from (run_by's nearest site): the main practice, from the
+    profile's `location_list` (main first)."""
+    main = locations[0] if locations else None
+    return (main.latitude, main.longitude) if main and main.latitude is not None else None
+
+
+def with_nearest_sites(trials: list["Trial"]) -> list["Trial"]:
+    """Give each study of a recruiting_near() page its `site` (the nearest site, with `distance_miles`) and
+    `people` (the linked oncologists named at that site): two queries, whatever the page size."""
+    sites = Site.objects.in_bulk([trial.nearest_site_id for trial in trials])
+    people: dict[int, list[InvestigatorMatch]] = {}
+    for match in InvestigatorMatch.objects.at_sites(sites) if sites else ():
+        for site_id in match.site_ids:
+            people.setdefault(site_id, []).append(match)
+    for trial in trials:
+        trial.site = sites[trial.nearest_site_id]
+        trial.site.distance_miles = trial.distance_miles
+        trial.people = people.get(trial.nearest_site_id, [])
+    return trials
+
+
+# The role a page names for a person the study lists more than once: the most responsible one.
+ROLE_ORDER = ("PRINCIPAL_INVESTIGATOR", "STUDY_CHAIR", "STUDY_DIRECTOR", "SUB_INVESTIGATOR")
+
+
 class InvestigatorMatchQuerySet(models.QuerySet):
     def linked(self):
         """The links a page may show: confident automatic ones and the curators'."""
@@ -153,6 +288,85 @@ class InvestigatorMatchQuerySet(models.QuerySet):
 
     def to_review(self):
         return self.filter(status=InvestigatorMatch.Status.PENDING)
+
+    def current(self):
+        """Pairs whose study is open: what "runs clinical trials" means."""
+        return self.filter(trial__in=Trial.objects.open())
+
+    def with_places(self):
+        """Each pair with what the study says of its person: `role` (the most responsible of the roles the
+        study gives them) and `site_ids` (the US sites that name them in a state where the physician
+        practises; empty for an overall official)."""
+        people = Investigator.objects.filter(trial=OuterRef("trial_id")).annotate(name_key=NameKey("name"))
+        people = people.filter(name_key=OuterRef("name_key"))
+        rank = Case(*(When(role=role, then=Value(i)) for i, role in enumerate(ROLE_ORDER)), default=len(ROLE_ORDER))
+        # A site counts only in a state where the physician practises (the matching's rule): the same name at
+        # another state's site of the study is a namesake, not this physician.
+        state = Case(
+            *(When(site__state__iexact=str(name), then=Value(code)) for code, name in US_STATES),
+            default=Upper("site__state"),
+        )
+        practises_there = PracticeLocation.objects.filter(
+            physician=OuterRef(OuterRef("physician_id")), state=OuterRef("site_state")
+        )
+        at_sites = people.filter(site__country=US_COUNTRY).annotate(site_state=state)
+        at_sites = at_sites.filter(Exists(practises_there)).order_by("site_id").values("site_id")
+        return self.annotate(
+            role=Subquery(people.order_by(rank, "id").values("role")[:1]),
+            site_ids=ArraySubquery(at_sites),
+        )
+
+    def run_by(self, physician: Physician, origin: tuple[float, float] | None):
+        """The profile's trials (page and API): the physician's linked pairs of studies still listed, open
+        ones first, each with its `trial`, `role` and `nearest_site` (a dict: the study's site nearest to
+        `origin`, the physician's practice; see SiteQuerySet.nearest_first), in one query."""
+        sites = Site.objects.filter(trial=OuterRef("trial_id")).nearest_first(origin)
+        nearest = sites.values(
+            json=JSONObject(
+                id="id",
+                facility="facility",
+                city="city",
+                state="state",
+                zip_code="zip_code",
+                country="country",
+                status="status",
+                distance_miles="distance_miles",
+            )
+        )[:1]
+        closed = Case(When(trial__status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0))
+        return (
+            self.linked()
+            .filter(physician=physician, trial__in_source=True)
+            .with_places()
+            .select_related("trial")
+            .annotate(nearest_site=Subquery(nearest, output_field=models.JSONField()), closed=closed)
+            .order_by("closed", "-trial__start_date", "trial__nct_id", "id")
+        )
+
+    def of_trial(self, trial: Trial):
+        """The trial page's linked people, with `role` and `site_ids` (empty: an overall official)."""
+        return (
+            self.linked()
+            .filter(trial=trial)
+            .with_places()
+            .select_related("physician")
+            .order_by("physician__last_name", "physician__first_name", "id")
+        )
+
+    def at_sites(self, site_ids):
+        """The linked physicians named at these sites (the trials list's and the trial page's "oncologists
+        at this site"), with `role` and `site_ids`, in one query."""
+        site_ids = list(site_ids)
+        # The studies of these sites first: with_places' subqueries then run for their pairs only.
+        trials = Site.objects.filter(pk__in=site_ids).values("trial_id")
+        return (
+            self.linked()
+            .filter(trial_id__in=trials)
+            .with_places()
+            .filter(site_ids__overlap=site_ids)
+            .select_related("physician")
+            .order_by("physician__last_name", "physician__first_name", "id")
+        )
 
 
 class InvestigatorMatch(models.Model):
@@ -203,3 +417,11 @@ class InvestigatorMatch(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.trial.nct_id}) = {self.physician} [{self.get_status_display()}]"
+
+    @property
+    def role_display(self) -> str:
+        """The `role` annotation of with_places(), as a page names it."""
+        role = getattr(self, "role", "") or ""
+        return (
+            Investigator.Role(role).label if role in Investigator.Role.values else role.replace("_", " ").capitalize()
+        )

@@ -7,6 +7,13 @@ against a study's conditions and derived MeSH terms in lower case.
 
 US_COUNTRY = "United States"
 INTERVENTIONAL = "INTERVENTIONAL"
+RECRUITING = "RECRUITING"
+
+# What an NCT id is: the Trial table's constraint and every form and URL that takes one.
+NCT_ID_PATTERN = r"^NCT[0-9]{8}$"
+NCT_ID_FORMAT = "An NCT id is NCT and 8 digits."
+# A study's own page on ClinicalTrials.gov.
+STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 
 # Overall statuses after which a study enrols no one (ClinicalTrials.gov's closed statuses).
 CLOSED_STATUSES = frozenset(

@@ -48,6 +48,7 @@ DETAIL_FIELDS = (LIST_FIELDS - {"distance_miles"}) | {
     "affiliations",
     "enumerated_on",
     "nppes_updated_on",
+    "trials",
 }
 
 
@@ -391,7 +392,7 @@ def test_detail_query_count_does_not_grow_with_the_record(api, django_assert_num
     for _ in range(3):
         AffiliationFactory(physician=big)
     for physician in (small, big):
-        with django_assert_num_queries(7):  # the physician and its six prefetches
+        with django_assert_num_queries(8):  # the physician, its six prefetches and its trials
             assert api.get(f"{LIST}{physician.npi}/").status_code == 200
 
 

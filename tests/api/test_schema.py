@@ -16,6 +16,10 @@ DIRECTORY_OPERATIONS = {
     ("/api/v1/boards/", "get"): {"200", "400", "401", "404", "406", "429"},
     ("/api/v1/insurance-plans/", "get"): {"200", "400", "401", "404", "406", "429"},
 }
+TRIALS_OPERATIONS = {
+    ("/api/v1/trials/", "get"): {"200", "400", "401", "404", "406", "429"},
+    ("/api/v1/trials/{nct_id}/", "get"): {"200", "400", "401", "404", "406", "429"},
+}
 SEARCH_PARAMETERS = {
     "q",
     "specialty",
@@ -25,6 +29,7 @@ SEARCH_PARAMETERS = {
     "radius",
     "accepting",
     "telehealth",
+    "trials",
     "certified",
     "language",
     "sex",
@@ -51,7 +56,7 @@ def test_spectacular_validates_without_a_warning():
 
 
 def test_every_directory_operation_documents_its_errors(schema):
-    for (path, method), statuses in DIRECTORY_OPERATIONS.items():
+    for (path, method), statuses in (DIRECTORY_OPERATIONS | TRIALS_OPERATIONS).items():
         responses = schema["paths"][path][method]["responses"]
         assert set(responses) == statuses, path
         for status in statuses - {"200"}:
@@ -94,7 +99,28 @@ def test_the_directory_has_exactly_its_documented_operations(schema):
     directory = {
         (path, method)
         for path, operations in schema["paths"].items()
-        if not path.startswith("/api/v1/referrals/")
+        if not path.startswith(("/api/v1/referrals/", "/api/v1/trials/"))
         for method in operations
     }
     assert directory == set(DIRECTORY_OPERATIONS)
+
+
+def test_the_trials_have_exactly_their_documented_operations(schema):
+    trials = {(path, method) for path, ops in schema["paths"].items() if "/trials/" in path for method in ops}
+    assert trials == set(TRIALS_OPERATIONS)
+
+
+def test_the_trials_search_documents_the_directory_search_parameters(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/trials/"]["get"]["parameters"]}
+    assert set(parameters) == {"near", "radius", "cancer", "cursor", "page_size"}
+    assert parameters["near"]["required"] is True
+    assert "breast" in parameters["cancer"]["schema"]["enum"]
+    searched = {p["name"]: p for p in schema["paths"]["/api/v1/physicians/"]["get"]["parameters"]}
+    assert parameters["radius"]["schema"] == searched["radius"]["schema"]
+    # the same ZIP codes as the physician search, but not none: near is required here
+    assert parameters["near"]["schema"] == {**searched["near"]["schema"], "pattern": r"^\s*([0-9]{5}(-?[0-9]{4})?)\s*$"}
+    detail = schema["paths"]["/api/v1/trials/{nct_id}/"]["get"]["parameters"]
+    assert {p["name"]: p["schema"].get("pattern") for p in detail} == {
+        "nct_id": "^NCT[0-9]{8}$",
+        "near": searched["near"]["schema"]["pattern"],
+    }

@@ -9,7 +9,13 @@ from django.utils import timezone
 from apps.directory.filters import PhysicianFilterSet
 from apps.directory.models import CertificationStatus, Physician
 from tests.directory.bad_search_values import BAD_SEARCH_VALUES
-from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
+from tests.factories import (
+    BoardCertificationFactory,
+    InvestigatorMatchFactory,
+    PhysicianFactory,
+    PracticeLocationFactory,
+    TrialFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +83,32 @@ def directory():
 )
 def test_each_parameter_and_combinations(directory, params, expected):
     assert found(**params) == expected
+
+
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        pytest.param([("Adams", "auto", "RECRUITING")], ["Adams"], id="auto"),
+        pytest.param([("Baker", "confirmed", "NOT_YET_RECRUITING")], ["Baker"], id="confirmed-open"),
+        pytest.param([("Adams", "pending", "RECRUITING")], [], id="pending-is-not-linked"),
+        pytest.param([("Adams", "rejected", "RECRUITING")], [], id="rejected"),
+        pytest.param([("Clark", "auto", "COMPLETED")], [], id="closed-trial"),
+        pytest.param([("Davis", "auto", "RECRUITING")], [], id="inactive-physician"),
+        pytest.param([("Clark", "auto", "RECRUITING"), ("Clark", "auto", "RECRUITING")], ["Clark"], id="once-each"),
+    ],
+)
+def test_trials_finds_physicians_linked_to_an_open_trial(directory, links, expected):
+    by_name = {physician.last_name: physician for physician in directory.values()}
+    for last_name, status, trial_status in links:
+        InvestigatorMatchFactory(physician=by_name[last_name], status=status, trial=TrialFactory(status=trial_status))
+    assert found(trials="1") == expected
+    assert found(trials="1", cancer="lung") == [name for name in expected if name in ("Baker", "Clark")]
+
+
+def test_trials_left_off_adds_nothing_to_the_query(directory):
+    # the filter's EXISTS is in the SQL only when the filter is on: other searches do not pay for it
+    assert "trials_investigatormatch" not in str(search(near="10001").qs.query)
+    assert "trials_investigatormatch" in str(search(trials="1").qs.query)
 
 
 @pytest.mark.parametrize(("params", "field", "message"), BAD_SEARCH_VALUES)

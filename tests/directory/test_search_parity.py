@@ -18,7 +18,13 @@ from rest_framework.test import APIClient
 from apps.directory.forms import SEX_UNKNOWN
 from apps.directory.models import Board, CertificationStatus, InsurancePlan, Physician
 from tests.directory.bad_search_values import BAD_SEARCH_VALUES
-from tests.factories import BoardCertificationFactory, PhysicianFactory, PracticeLocationFactory
+from tests.factories import (
+    BoardCertificationFactory,
+    InvestigatorMatchFactory,
+    PhysicianFactory,
+    PracticeLocationFactory,
+    TrialFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +60,16 @@ def directory():
         for slug, kind in [("aetna", "ppo"), ("aetna", "hmo"), ("medicare", "medicare")]
     )
     plans = [[aetna_ppo], [medicare], [], [aetna_ppo, medicare]]
+    # Clinical trials: linked automatically, by a curator, waiting for review (not linked), or closed, in turn
+    open_trial, closed_trial = TrialFactory(), TrialFactory(status="COMPLETED")
+    trial_links = [("auto", open_trial), ("pending", open_trial), ("confirmed", open_trial), ("auto", closed_trial)]
     for index in range(26):
         physician = PhysicianFactory(
             first_name=["Ann", "Bo", "Cy"][index % 3], last_name=names[index % len(names)], **traits[index % 4]
         )
+        if index % 3 == 0:
+            status, trial = trial_links[index % 4]
+            InvestigatorMatchFactory(physician=physician, trial=trial, status=status)
         # Accepting new patients: yes, no and not known in turn.
         accepting = (True, False, None)[index % 3]
         primary = PracticeLocationFactory(
@@ -126,6 +138,9 @@ VALID = [
     {"accepting": "0"},
     {"telehealth": "1"},
     {"certified": "1"},
+    {"trials": "1"},
+    {"trials": "true", "cancer": "breast", "near": "10001", "radius": "500"},
+    {"trials": "0"},
     {"certified": "false"},
     {"language": "es"},
     {"sex": "F"},
@@ -170,6 +185,10 @@ def test_the_cases_cover_every_parameter_and_find_people():
     [
         ({"accepting": "1"}, lambda p: p.locations.filter(accepting_new_patients=True).exists()),
         ({"telehealth": "1"}, lambda p: p.telehealth is True),
+        (
+            {"trials": "1"},
+            lambda p: p.trial_matches.filter(status__in=["auto", "confirmed"], trial__status="RECRUITING").exists(),
+        ),
         # 60601 is 700 miles away: only the primary location counts
         (
             {"near": "10001", "radius": "500", "accepting": "1"},
@@ -186,7 +205,7 @@ def test_the_cases_cover_every_parameter_and_find_people():
             lambda p: p.locations.filter(is_primary=True, plans__plan_type="ppo").exists(),
         ),
     ],
-    ids=["accepting", "telehealth", "accepting-near", "insurance", "insurance-far", "insurance-near"],
+    ids=["accepting", "telehealth", "trials", "accepting-near", "insurance", "insurance-far", "insurance-near"],
 )
 def test_a_yes_filter_finds_a_known_yes_only_on_page_and_api(client, api, directory, params, known_yes):
     # given physicians with yes, no and not known (telehealth: True, None, False, True in turn)

@@ -219,8 +219,8 @@ def test_profile_runs_a_fixed_number_of_queries(
         BoardCertificationFactory(physician=physician, certificate_name=f"Certificate {index}")
     for _ in range(affiliations):
         AffiliationFactory(physician=physician)
-    # the physician, 6 prefetches (the locations' insurance plans the sixth) and the care team
-    with django_assert_num_queries(8):
+    # the physician, 6 prefetches (the locations' insurance plans the sixth), the care team and the trials
+    with django_assert_num_queries(9):
         response = client.get(f"{physician.get_absolute_url()}?near=10001")
     assert response.status_code == 200
     assert response.content.decode().count('class="location-card"') == locations

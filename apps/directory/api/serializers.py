@@ -21,6 +21,8 @@ from apps.directory.models import (
     PlanType,
     Specialty,
 )
+from apps.trials.api.serializers import PhysicianTrialSerializer
+from apps.trials.models import InvestigatorMatch, practice_origin
 
 
 class SpecialtySerializer(serializers.ModelSerializer):
@@ -271,6 +273,10 @@ class PhysicianDetailSerializer(PhysicianListSerializer):
     enumerated_on = serializers.DateField(allow_null=True, help_text="When the NPI was issued.")
     nppes_updated_on = serializers.DateField(allow_null=True, help_text="When NPPES last updated the record.")
 
+    trials = serializers.SerializerMethodField(
+        help_text="The clinical trials the physician runs, as the profile lists them (linked investigators only)."
+    )
+
     def to_representation(self, physician) -> dict:
         data = super().to_representation(physician)
         del data["distance_miles"]
@@ -282,8 +288,14 @@ class PhysicianDetailSerializer(PhysicianListSerializer):
             affiliations=self.get_affiliations(physician),
             enumerated_on=_date(physician.enumerated_on),
             nppes_updated_on=_date(physician.nppes_updated_on),
+            trials=self.get_trials(physician),
         )
         return data
+
+    @extend_schema_field(PhysicianTrialSerializer(many=True))
+    def get_trials(self, physician) -> list:
+        matches = InvestigatorMatch.objects.run_by(physician, practice_origin(physician.location_list))
+        return PhysicianTrialSerializer(matches, many=True, context=self.context).data
 
     @extend_schema_field(InstitutionSerializer(many=True))
     def get_affiliations(self, physician) -> list:

@@ -12,6 +12,8 @@ from apps.directory import demo
 from apps.directory.models import Physician
 from apps.referrals.demo import seed_demo_referrals
 from apps.registry.services import RegistryImportError
+from apps.trials.demo import seed_demo_trials
+from apps.trials.models import InvestigatorMatch
 
 PRODUCTION_REFUSED = (
     "seed_demo creates accounts whose passwords README.md publishes: it runs only where DJANGO_DEBUG is true."
@@ -56,6 +58,22 @@ class Command(BaseCommand):
             counts.referrals = self.seed_demo_referrals()
             counts.listing_reports = demo.seed_demo_listing_reports(plan)
         self.report(counts, started)
+        self.seed_demo_trials(seed)
+
+    def seed_demo_trials(self, seed: int) -> None:
+        """Studies around the demo physicians, through the real import and matching (its own run, after the
+        directory is committed: the import commits batch by batch)."""
+        run = seed_demo_trials(seed=seed)
+        if run is None:
+            self.stdout.write("No demo trials: no physician has a practice with a known location.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo trials: {run.created} studies created, {run.updated} updated, {run.unchanged} unchanged "
+                f"(import run {run.pk}); {InvestigatorMatch.objects.linked().count()} investigators linked, "
+                f"{InvestigatorMatch.objects.to_review().count()} waiting for review."
+            )
+        )
 
     def load_real_sample(self) -> None:
         try:
