@@ -40,12 +40,13 @@ def log_access(request, *, action: str, obj=None, object_type: str = "", detail:
     return row
 
 
-def log_refused(request, *, referral_id, channel: str) -> None:
-    """Someone asked for a referral they may not see (or that does not exist): who, which id, from where."""
+def log_refused(request, *, referral_id, channel: str, object_type: str = "referral") -> None:
+    """Someone asked for a referral (or one of its attachments) they may not see, or that does not exist: who,
+    which id, from where."""
     _row(
         request,
         action=AccessLog.Action.VIEW,
-        object_type="referral",
+        object_type=object_type,
         object_id=str(referral_id),
         detail=REFUSED,
         channel=channel,
