@@ -98,11 +98,6 @@ def _performer(referral) -> dict:
     return _reference("Practitioner", referral.oncologist.npi, referral.oncologist.display_name)
 
 
-def _text(status: str, summary: str) -> dict:
-    # Narrative without patient data: FHIR's text must be safe to show whoever holds the resource.
-    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{summary}: {status}</div>'}
-
-
 def service_request(referral) -> dict:
     """The GP's request. Needs the referral with referring_gp, oncologist, cancer_type and attachments loaded."""
     sr_status, _ = STATUSES[referral.status]

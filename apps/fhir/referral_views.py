@@ -123,7 +123,8 @@ def _create(request, service_request: dict, patient: dict) -> Referral:
 
 def _create_service_request(request):
     service_request = body(request, "ServiceRequest")
-    referral = _create(request, service_request, referral_writes.contained_patient(service_request))
+    patient = referral_writes.structured(referral_writes.contained_patient, service_request)
+    referral = _create(request, service_request, patient)
     return resource_response(
         _resource("ServiceRequest", referral), status=201, location=_location(request, "ServiceRequest", referral)
     )
@@ -140,18 +141,8 @@ def transaction(request):
     bundle = body(request, "Bundle")
     if bundle.get("type") != "transaction":
         raise FhirError(400, "invalid", TRANSACTIONS_ONLY, expression="Bundle.type")
-    entries = [entry for entry in bundle.get("entry") or [] if isinstance(entry, dict)]
-    by_type = {(entry.get("resource") or {}).get("resourceType"): entry for entry in entries}
-    patient, service_request = by_type.get("Patient"), by_type.get("ServiceRequest")
-    if len(entries) != 2 or not patient or not service_request:
-        raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="Bundle.entry")
-    subject = ((service_request["resource"].get("subject")) or {}).get("reference")
-    if not patient.get("fullUrl") or subject != patient["fullUrl"]:
-        raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="ServiceRequest.subject")
-    for entry in (patient, service_request):
-        if (entry.get("request") or {}).get("method") != "POST":
-            raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="Bundle.entry.request")
-    referral = _create(request, service_request["resource"], patient["resource"])
+    patient, service_request = referral_writes.structured(_transaction_entries, bundle)
+    referral = _create(request, service_request, patient)
     response_entries = []
     for resource_type in ("Patient", "ServiceRequest"):
         location = _location(request, resource_type, referral)
@@ -161,6 +152,22 @@ def transaction(request):
             "response": {"status": "201 Created", "location": location, "etag": f'W/"{referral.version}"'},
         })  # fmt: skip
     return resource_response({"resourceType": "Bundle", "type": "transaction-response", "entry": response_entries})
+
+
+def _transaction_entries(bundle: dict) -> tuple[dict, dict]:
+    """The Patient and the ServiceRequest of a transaction, the ServiceRequest's subject the Patient's fullUrl."""
+    entries = bundle.get("entry") or []
+    by_type = {entry["resource"]["resourceType"]: entry for entry in entries}
+    patient, service_request = by_type.get("Patient"), by_type.get("ServiceRequest")
+    if len(entries) != 2 or not patient or not service_request:
+        raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="Bundle.entry")
+    subject = (service_request["resource"].get("subject") or {}).get("reference")
+    if not patient.get("fullUrl") or subject != patient["fullUrl"]:
+        raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="ServiceRequest.subject")
+    for entry in (patient, service_request):
+        if (entry.get("request") or {}).get("method") != "POST":
+            raise FhirError(400, "invalid", ONE_PATIENT_ONE_REQUEST, expression="Bundle.entry.request")
+    return patient["resource"], service_request["resource"]
 
 
 # -- DocumentReference: a referral's attachment -------------------------------------------------------------
@@ -182,9 +189,9 @@ def _document_reference(request, resource_id: str):
 
 def _create_document_reference(request):
     document = body(request, "DocumentReference")
-    referral_id = referral_writes.attachment_referral_id(document)
+    referral_id = referral_writes.structured(referral_writes.attachment_referral_id, document)
     referral = visible_referral(request, "ServiceRequest", referral_id)
-    upload = referral_writes.attachment_upload(document)
+    upload = referral_writes.structured(referral_writes.attachment_upload, document)
     attachment = services.attachment_add(referral=referral, by=request.user, upload=upload)
     _log(request, action=AccessLog.Action.CREATE, obj=attachment)
     resource = referral_resources.document_reference(attachment, _base_url(request))

@@ -26,6 +26,7 @@ from .referral_resources import (
     CONSENT_EXTENSION,
     GENDERS,
     ICD10CM_SYSTEM,
+    NOTE_KIND_EXTENSION,
     NOTE_KINDS,
     OUTCOME_OUTPUTS,
     PRIORITIES,
@@ -37,6 +38,7 @@ from .referral_resources import (
 from .resources import AFFILIATION_PREFIX
 from .responses import FhirError
 
+MALFORMED = "The body is not shaped as FHIR R4 says (an element is of the wrong type): see the resource's definition."
 ONLY_ORDERS = "ServiceRequest.intent: a referral is an `order`."
 NEW_STATUS = "ServiceRequest.status: `draft` saves a draft, `active` submits the referral."
 PERFORMER_REQUIRED = "ServiceRequest.performer: refer to the oncologist as PractitionerRole/<id> or Practitioner/<NPI>."
@@ -109,7 +111,8 @@ def referral_data(service_request: dict, patient: dict) -> dict:
     )
     notes = {}
     for note in service_request.get("note") or []:
-        kind = next((e.get("valueCode") for e in note.get("extension") or [] if e.get("url")), "clinical-question")
+        kinds = (e.get("valueCode") for e in note.get("extension") or [] if e.get("url") == NOTE_KIND_EXTENSION)
+        kind = next(kinds, "clinical-question")
         notes.setdefault(kind, note.get("text", ""))
     data = {
         "patient_first_name": " ".join(name.get("given") or []),
@@ -132,8 +135,16 @@ def referral_data(service_request: dict, patient: dict) -> dict:
     return data
 
 
+def structured(read, *args):
+    """`read(*args)`, a body shaped other than FHIR says (a string where an object goes) being a 400."""
+    try:
+        return read(*args)
+    except (AttributeError, TypeError, KeyError):
+        raise FhirError(400, "structure", MALFORMED) from None
+
+
 def create_referral(*, by, service_request: dict, patient: dict) -> Referral:
-    serializer = ReferralCreateSerializer(data=referral_data(service_request, patient))
+    serializer = ReferralCreateSerializer(data=structured(referral_data, service_request, patient))
     serializer.is_valid(raise_exception=True)
     data = dict(serializer.validated_data)
     oncologist = services.physician_by_npi(data.pop("oncologist_npi"), field="oncologist_npi")
@@ -199,9 +210,9 @@ def transition_data(task: dict, version: int) -> dict:
 
 
 def update_task(*, by, referral: Referral, task: dict, version: int) -> tuple[str, Referral]:
-    name = transition_for(task, referral)
+    name = structured(transition_for, task, referral)
     transition = services.TRANSITIONS[name]
-    serializer = transition.serializer(data=transition_data(task, version))
+    serializer = transition.serializer(data=structured(transition_data, task, version))
     serializer.is_valid(raise_exception=True)
     return name, transition.service(referral=referral, by=by, **serializer.service_kwargs())
 

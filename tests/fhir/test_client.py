@@ -8,7 +8,7 @@ from tests.factories import BoardCertificationFactory
 
 from .helpers import near, physician_at
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # a flush empties the reference tables
 
 
 def test_fhirpy_searches_pages_and_reads(live_server):

@@ -10,7 +10,7 @@ from tests.factories import GPFactory, OncologistUserFactory, PracticeLocationFa
 
 from .referrals import service_request_resource
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # a flush empties the reference tables
 
 
 def fhir_client(live_server, user) -> SyncFHIRClient:

@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from apps.referrals.models import AccessLog, Attachment, Status
-from tests.factories import GPFactory, OncologistUserFactory
+from tests.factories import CuratorFactory, GPFactory, OncologistUserFactory
 from tests.referrals.factories import make_referral
 from tests.referrals.files import PDF
 
@@ -65,7 +65,7 @@ OUTSIDERS = {
     "anonymous": None,
     "another GP": GPFactory,
     "another oncologist": OncologistUserFactory,
-    "a curator without the clinical permission": lambda: GPFactory(role="curator", is_staff=True),
+    "a curator without the clinical permission": CuratorFactory,
 }
 
 

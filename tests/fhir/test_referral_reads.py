@@ -4,7 +4,7 @@ access log, and fixed query counts."""
 import pytest
 
 from apps.referrals.models import AccessLog, Status
-from tests.factories import GPFactory, OncologistUserFactory, PracticeLocationFactory
+from tests.factories import CuratorFactory, GPFactory, OncologistUserFactory, PracticeLocationFactory
 from tests.referrals.factories import make_referral
 
 from .referrals import access_rows, leaks, parsed, token_client
@@ -94,7 +94,7 @@ def test_a_rejection_the_appointment_and_the_outcome_show_on_the_task(gp, oncolo
 OUTSIDERS = {
     "another GP": GPFactory,
     "another oncologist": OncologistUserFactory,
-    "a curator without the clinical permission": lambda: GPFactory(role="curator", is_staff=True),
+    "a curator without the clinical permission": CuratorFactory,
 }
 
 
@@ -187,3 +187,54 @@ def test_a_search_has_a_fixed_query_count(gp, oncologist, resource_type, referra
     with django_assert_num_queries(5 if resource_type == "ServiceRequest" else 4):
         bundle = client.get(f"/fhir/{resource_type}", {"_count": 50}).json()
     assert len(bundle["entry"]) == referrals
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS, ids=list(OUTSIDERS))
+def test_outsiders_searches_find_nothing_and_are_logged_as_lists(referral, outsider):
+    user = OUTSIDERS[outsider]()
+    client = token_client(user)
+
+    found = [client.get(f"/fhir/{t}", {"_id": str(referral.pk)}).json() for t in ("ServiceRequest", "Task")]
+
+    assert [bundle["total"] for bundle in found] == [0, 0]
+    assert leaks(b"".join(str(bundle).encode() for bundle in found)) == []
+    assert [row[:5] for row in access_rows()] == [
+        (user.pk, "list", "referral", "", f"0 shown: {t}?_id={referral.pk}") for t in ("ServiceRequest", "Task")
+    ]
+
+
+@pytest.mark.parametrize("address", ["/fhir/ServiceRequest", "/fhir/Task", "/fhir/Patient/x", "/fhir/"])
+def test_anonymous_searches_and_writes_are_a_401(client, referral, address):
+    method = client.post if address == "/fhir/" else client.get
+    response = method(address, {} if method == client.get else None)
+
+    assert response.status_code == 401
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "address"),
+    [("post", "/fhir/Patient"), ("put", "/fhir/Patient/{pk}"), ("put", "/fhir/ServiceRequest/{pk}"),
+     ("post", "/fhir/Task"), ("delete", "/fhir/Task/{pk}"), ("get", "/fhir/DocumentReference")],
+)  # fmt: skip
+def test_what_is_not_implemented_is_a_405_and_changes_nothing(gp, referral, method, address):
+    before = referral.version
+
+    response = getattr(token_client(gp), method)(address.format(pk=referral.pk), content_type="application/fhir+json")
+
+    assert response.status_code == 405
+    assert parsed(response.json())["issue"][0]["code"] == "not-supported"
+    referral.refresh_from_db()
+    assert referral.version == before
+
+
+def test_referrals_are_not_offered_to_other_origins_as_the_api_referrals_are_not(gp, referral):
+    client = token_client(gp)
+    origin = {"Origin": "https://app.example"}
+
+    referral_read = client.get(f"/fhir/Task/{referral.pk}", headers=origin)
+    directory_read = client.get("/fhir/metadata", headers=origin)
+
+    assert "Access-Control-Allow-Origin" not in referral_read
+    assert directory_read["Access-Control-Allow-Origin"] == "*"
+    assert {"private", "no-store"} <= {part.strip() for part in referral_read["Cache-Control"].split(",")}

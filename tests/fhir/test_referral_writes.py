@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 
 from apps.referrals import services
 from apps.referrals.models import AccessLog, Referral, ReferralEvent, Status
-from tests.factories import GPFactory, OncologistUserFactory, PracticeLocationFactory
+from tests.factories import CuratorFactory, GPFactory, OncologistUserFactory, PracticeLocationFactory
 from tests.referrals.factories import make_referral
 
 from .referrals import (
@@ -277,7 +277,7 @@ OUTSIDERS = {
     "anonymous": None,
     "another GP": GPFactory,
     "another oncologist": OncologistUserFactory,
-    "a curator without the clinical permission": lambda: GPFactory(role="curator", is_staff=True),
+    "a curator without the clinical permission": CuratorFactory,
 }
 
 
@@ -332,3 +332,22 @@ def test_a_session_write_needs_its_csrf_token_as_in_the_api(gp, oncologist):
     assert response.status_code == 403
     assert referral.events.count() == 0
     assert access_rows()[-1][1] != "transition"
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"resourceType": "ServiceRequest", "status": "active", "intent": "order", "extension": ["x"]},
+        {"resourceType": "ServiceRequest", "status": "active", "intent": "order", "contained": ["x"]},
+        {"resourceType": "ServiceRequest", "status": "active", "intent": "order", "subject": "Patient/1"},
+        {"resourceType": "Task", "status": "accepted"},
+        ["not", "a", "resource"],
+    ],
+    ids=["extension-string", "contained-string", "subject-string", "wrong-type", "not-an-object"],
+)
+def test_malformed_bodies_are_a_400_not_a_500(gp, resource):
+    response = post(token_client(gp), "/fhir/ServiceRequest", resource)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["issue"][0]["code"] in ("structure", "required", "invalid")
+    assert not Referral.objects.exists()
