@@ -95,7 +95,7 @@ def _referral_resource(resource_type: str) -> dict:
         "type": resource_type,
         "documentation": task_documentation() if resource_type == "Task" else REFERRAL_DOCUMENTATION[resource_type],
         "interaction": [{"code": code} for code in interactions],
-        "versioning": "no-version" if resource_type == "DocumentReference" else "versioned-update",
+        "versioning": {"Task": "versioned-update", "DocumentReference": "no-version"}.get(resource_type, "versioned"),
         "readHistory": False,
         "updateCreate": False,
     }

@@ -6,8 +6,6 @@ narrow what the caller may see. (parameters.py imports this module after declari
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from . import values
 from .parameters import FhirParameter
 from .referral_resources import PRIORITIES, REFERRAL_STATUS_SYSTEM, STATUSES
@@ -18,9 +16,19 @@ SERVICE_REQUEST_STATUS, TASK_STATUS = 0, 1  # positions in referral_resources.ST
 
 @dataclass
 class ReferralCriteria:
-    """A referral search as its parameters build it: conditions that all apply."""
+    """A referral search as its parameters build it: conditions on the referral that all apply."""
 
-    conditions: list[Q] = field(default_factory=list)
+    conditions: list[dict] = field(default_factory=list)
+
+    def where(self, **lookups) -> None:
+        self.conditions.append(lookups)
+
+    def applied(self, queryset, through: str = ""):
+        """`queryset` narrowed by the conditions; `through` the path to the referral (`referral__`) when it
+        lists something else (a referral's attachments)."""
+        for lookups in self.conditions:
+            queryset = queryset.filter(**{f"{through}{name}": value for name, value in lookups.items()})
+        return queryset
 
 
 def _ids(parameter: str, resource_type: str | None = None):
@@ -34,7 +42,7 @@ def _ids(parameter: str, resource_type: str | None = None):
                 ids.append(uuid.UUID(text))
             except ValueError:
                 raise values.invalid(parameter, f"{text!r} is not the id of a referral.") from None
-        criteria.conditions.append(Q(pk__in=ids))
+        criteria.where(pk__in=ids)
 
     return apply
 
@@ -47,7 +55,7 @@ def _fhir_status(position: int, parameter: str = "status"):
         codes = {values.token(parameter, code) for code in value.split(",")}
         if not codes <= set(known):
             raise values.invalid(parameter, f"use one of {', '.join(known)}.")
-        criteria.conditions.append(Q(status__in=[s for s, pair in STATUSES.items() if pair[position] in codes]))
+        criteria.where(status__in=[s for s, pair in STATUSES.items() if pair[position] in codes])
 
     return apply
 
@@ -56,7 +64,7 @@ def _business_status(value: str, criteria: ReferralCriteria) -> None:
     codes = {values.token("business-status", code, system=REFERRAL_STATUS_SYSTEM) for code in value.split(",")}
     if not codes <= set(STATUSES):
         raise values.invalid("business-status", f"use one of {', '.join(STATUSES)}.")
-    criteria.conditions.append(Q(status__in=codes))
+    criteria.where(status__in=codes)
 
 
 def _priority(value: str, criteria: ReferralCriteria) -> None:
@@ -64,7 +72,7 @@ def _priority(value: str, criteria: ReferralCriteria) -> None:
     codes = {values.token("priority", code) for code in value.split(",")}
     if not codes <= set(oncodir):
         raise values.invalid("priority", f"use one of {', '.join(oncodir)}.")
-    criteria.conditions.append(Q(priority__in=[oncodir[code] for code in codes]))
+    criteria.where(priority__in=[oncodir[code] for code in codes])
 
 
 def _statuses(position: int) -> str:
@@ -89,4 +97,18 @@ TASK = (
     FhirParameter("business-status", "token", f"OncoDir's status ({REFERRAL_STATUS_SYSTEM}): "
                   f"{', '.join(STATUSES)}.", _business_status, f"{BASE}/Task-business-status", many=True),
 )  # fmt: skip
-REFERRAL_SEARCH_PARAMETERS = {"ServiceRequest": SERVICE_REQUEST, "Task": TASK}
+PATIENT = (
+    FhirParameter("_id", "token", "The patient's id (the referral's).", _ids("_id"), f"{BASE}/Resource-id", many=True),
+)
+DOCUMENT_REFERENCE = (
+    FhirParameter("related", "reference", "ServiceRequest/<id>: the referral's attachments.",
+                  _ids("related", "ServiceRequest"), f"{BASE}/DocumentReference-related", many=True),
+    FhirParameter("patient", "reference", "Patient/<id>: the attachments of that patient's referral.",
+                  _ids("patient", "Patient"), f"{BASE}/clinical-patient", many=True),
+)  # fmt: skip
+REFERRAL_SEARCH_PARAMETERS = {
+    "ServiceRequest": SERVICE_REQUEST,
+    "Task": TASK,
+    "Patient": PATIENT,
+    "DocumentReference": DOCUMENT_REFERENCE,
+}

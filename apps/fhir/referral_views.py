@@ -90,16 +90,23 @@ def type_level(request, resource_type: str):
             return _create_document_reference(request)
         raise FhirError(405, "not-supported", PATIENT_READ_ONLY if resource_type == "Patient" else
                         f"A {resource_type} is created with its referral: POST a ServiceRequest.")  # fmt: skip
-    if resource_type not in search.SEARCH_PARAMETERS:
-        raise FhirError(405, "not-supported", f"{resource_type} is read by id here, not searched.")
     lenient = "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "")
     parsed = search.parse(resource_type, request.GET, lenient=lenient, criteria=ReferralCriteria())
-    queryset = referrals(request.user, attachments=REFERRAL_RESOURCES[resource_type][1])
-    queryset = queryset.filter(*parsed.criteria.conditions).order_by("-created_at", "-pk")
+    query = f"{resource_type}?{request.GET.urlencode()}"
+    if resource_type == "DocumentReference":
+        visible = Referral.objects.visible_to(request.user)
+        queryset = parsed.criteria.applied(Attachment.objects.filter(referral__in=visible), through="referral__")
+        queryset, object_type = queryset.order_by("created_at", "pk"), "attachment"
+    else:
+        queryset = referrals(request.user, attachments=REFERRAL_RESOURCES[resource_type][1])
+        queryset, object_type = parsed.criteria.applied(queryset).order_by("-created_at", "-pk"), "referral"
     total = queryset.count()
     page = list(queryset[parsed.offset : parsed.offset + parsed.count]) if parsed.count else []
-    log_list(request, page, channel=CHANNEL, query=f"{resource_type}?{request.GET.urlencode()}")
-    matches = [_resource(resource_type, referral) for referral in page]
+    log_list(request, page, channel=CHANNEL, query=query, object_type=object_type)
+    if resource_type == "DocumentReference":
+        matches = [referral_resources.document_reference(found, _base_url(request)) for found in page]
+    else:
+        matches = [_resource(resource_type, found) for found in page]
     return resource_response(search.bundle(parsed, search.Page(matches, total), _base_url(request)))
 
 

@@ -53,14 +53,14 @@ def log_refused(request, *, referral_id, channel: str, object_type: str = "refer
     ).save()
 
 
-def log_list(request, referrals, *, channel: str, query: str = "") -> None:
-    """A list read: one row for the list (with the query that chose it, if given), and one per referral it
-    showed, in a single INSERT."""
+def log_list(request, referrals, *, channel: str, query: str = "", object_type: str = "referral") -> None:
+    """A list read: one row for the list (with the query that chose it, if given), and one per referral (or
+    attachment: `object_type`) it showed, in a single INSERT."""
     rows = [
         _row(
             request,
             action=AccessLog.Action.LIST,
-            object_type="referral",
+            object_type=object_type,
             object_id="",
             detail=f"{len(referrals)} shown" + (f": {query}" if query else ""),
             channel=channel,
@@ -70,7 +70,7 @@ def log_list(request, referrals, *, channel: str, query: str = "") -> None:
         _row(
             request,
             action=AccessLog.Action.LIST,
-            object_type="referral",
+            object_type=object_type,
             object_id=str(referral.pk),
             detail="listed",
             channel=channel,

@@ -107,14 +107,16 @@ def test_capability_statement_lists_exactly_what_is_implemented(fhir):
         "Organization": ["read", "search-type"],
         "ServiceRequest": ["read", "search-type", "create"],
         "Task": ["read", "search-type", "update"],
-        "Patient": ["read"],
-        "DocumentReference": ["read", "create"],
+        "Patient": ["read", "search-type"],
+        "DocumentReference": ["read", "search-type", "create"],
     }
     assert statement["rest"][0]["interaction"] == [
         {"code": "transaction", "documentation": "A Patient and its ServiceRequest."}
     ]
     assert [p["name"] for p in resources["ServiceRequest"]["searchParam"]] == ["_id", "status", "priority", "patient"]
     assert [p["name"] for p in resources["Task"]["searchParam"]] == ["_id", "focus", "status", "business-status"]
+    assert [p["name"] for p in resources["Patient"]["searchParam"]] == ["_id"]
+    assert [p["name"] for p in resources["DocumentReference"]["searchParam"]] == ["related", "patient"]
     for resource_type, resource in resources.items():
         assert [p["name"] for p in resource.get("searchParam", [])] == [
             p.name for p in SEARCH_PARAMETERS.get(resource_type, ())

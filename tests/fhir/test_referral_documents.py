@@ -52,6 +52,24 @@ def test_the_gp_attaches_a_file_and_both_parties_find_it(referral, django_assert
     assert AccessLog.objects.filter(object_type="attachment", channel="fhir").count() == 2  # create, view
 
 
+def test_a_referrals_documents_are_searched_by_referral_or_patient(referral, django_assert_num_queries):
+    gp = token_client(referral.referring_gp)
+    for title in ("first.pdf", "second.pdf"):
+        post(gp, "/fhir/DocumentReference", document(referral, title=title))
+    other = make_referral(Status.UNDER_REVIEW, referring_gp=referral.referring_gp)
+    post(gp, "/fhir/DocumentReference", document(other, title="other.pdf"))
+
+    with django_assert_num_queries(4):  # token, count, page, the access log's one INSERT
+        by_referral = gp.get("/fhir/DocumentReference", {"related": f"ServiceRequest/{referral.pk}"}).json()
+    by_patient = gp.get("/fhir/DocumentReference", {"patient": f"Patient/{other.pk}"}).json()
+
+    titles = [e["resource"]["content"][0]["attachment"]["title"] for e in parsed(by_referral)["entry"]]
+    assert titles == ["first.pdf", "second.pdf"]
+    assert [e["resource"]["content"][0]["attachment"]["title"] for e in by_patient["entry"]] == ["other.pdf"]
+    listed = AccessLog.objects.filter(action="list", object_type="attachment").exclude(object_id="")
+    assert listed.count() == 3
+
+
 def test_a_file_the_upload_checks_refuse_is_a_400_and_nothing_is_stored(referral):
     response = post(token_client(referral.referring_gp), "/fhir/DocumentReference",
                     document(referral, data=b"<html><script>alert(1)</script></html>", title="x.pdf"))  # fmt: skip

@@ -177,7 +177,7 @@ def test_a_read_has_a_fixed_query_count(gp, referral, resource_type, django_asse
         assert client.get(f"/fhir/{resource_type}/{referral.pk}").status_code == 200
 
 
-@pytest.mark.parametrize("resource_type", ["ServiceRequest", "Task"])
+@pytest.mark.parametrize("resource_type", ["ServiceRequest", "Task", "Patient"])
 @pytest.mark.parametrize("referrals", [1, 12])
 def test_a_search_has_a_fixed_query_count(gp, oncologist, resource_type, referrals, django_assert_num_queries):
     for _ in range(referrals):
@@ -194,16 +194,22 @@ def test_outsiders_searches_find_nothing_and_are_logged_as_lists(referral, outsi
     user = OUTSIDERS[outsider]()
     client = token_client(user)
 
-    found = [client.get(f"/fhir/{t}", {"_id": str(referral.pk)}).json() for t in ("ServiceRequest", "Task")]
+    found = [client.get(f"/fhir/{t}", {"_id": str(referral.pk)}).json() for t in ("ServiceRequest", "Task", "Patient")]
+    documents = client.get("/fhir/DocumentReference", {"related": f"ServiceRequest/{referral.pk}"}).json()
 
-    assert [bundle["total"] for bundle in found] == [0, 0]
+    assert [bundle["total"] for bundle in (*found, documents)] == [0, 0, 0, 0]
     assert leaks(b"".join(str(bundle).encode() for bundle in found)) == []
     assert [row[:5] for row in access_rows()] == [
-        (user.pk, "list", "referral", "", f"0 shown: {t}?_id={referral.pk}") for t in ("ServiceRequest", "Task")
-    ]
+        *((user.pk, "list", "referral", "", f"0 shown: {t}?_id={referral.pk}") for t in ("ServiceRequest", "Task",
+                                                                                          "Patient")),
+        (user.pk, "list", "attachment", "", f"0 shown: DocumentReference?related=ServiceRequest%2F{referral.pk}"),
+    ]  # fmt: skip
 
 
-@pytest.mark.parametrize("address", ["/fhir/ServiceRequest", "/fhir/Task", "/fhir/Patient/x", "/fhir/"])
+@pytest.mark.parametrize(
+    "address", ["/fhir/ServiceRequest", "/fhir/Task", "/fhir/Patient", "/fhir/DocumentReference", "/fhir/Patient/x",
+                "/fhir/"]
+)  # fmt: skip
 def test_anonymous_searches_and_writes_are_a_401(client, referral, address):
     method = client.post if address == "/fhir/" else client.get
     response = method(address, {} if method == client.get else None)
@@ -215,7 +221,7 @@ def test_anonymous_searches_and_writes_are_a_401(client, referral, address):
 @pytest.mark.parametrize(
     ("method", "address"),
     [("post", "/fhir/Patient"), ("put", "/fhir/Patient/{pk}"), ("put", "/fhir/ServiceRequest/{pk}"),
-     ("post", "/fhir/Task"), ("delete", "/fhir/Task/{pk}"), ("get", "/fhir/DocumentReference")],
+     ("post", "/fhir/Task"), ("delete", "/fhir/Task/{pk}"), ("put", "/fhir/DocumentReference/{pk}")],
 )  # fmt: skip
 def test_what_is_not_implemented_is_a_405_and_changes_nothing(gp, referral, method, address):
     before = referral.version
