@@ -248,8 +248,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# The public directory reads: its API and its FHIR server (browser-based FHIR apps read it from their own origin).
-CORS_URLS_REGEX = r"^(/api/v1/(physicians|specialties|cancer-types|boards)/|/fhir/).*$"
+# The public directory reads: its API and its FHIR server (browser-based FHIR apps read it from their own origin);
+# not FHIR's referral resources (apps/fhir/referral_views.REFERRAL_TYPES), which, like /api/v1/referrals/, are not
+# offered to other origins.
+CORS_URLS_REGEX = (
+    r"^(/api/v1/(physicians|specialties|cancer-types|boards)/"
+    r"|/fhir/(?!(ServiceRequest|Task|Patient|DocumentReference)(/|$))).*$"
+)
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 

@@ -7,11 +7,25 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from .parameters import COUNT, INCLUDES, OFFSET, REVINCLUDES, SEARCH_PARAMETERS
+from .referral_writes import task_documentation
 from .resources import PROFILES
 
 FHIR_VERSION = "4.0.1"
 # Every resource type the server reads by id; those in SEARCH_PARAMETERS are searched too.
 READABLE = ("Practitioner", "PractitionerRole", "Location", "Organization")
+# The referral resources (referral_views.py): read, and these writes.
+REFERRAL_WRITES = {"ServiceRequest": ("create",), "Task": ("update",), "Patient": (), "DocumentReference": ("create",)}
+REFERRAL_DOCUMENTATION = {
+    "ServiceRequest": "A GP's referral (intent order, category referral). A GP creates one by POSTing it with "
+    "its Patient contained (subject `#id`), or both in a transaction Bundle POSTed to the base; status `draft` "
+    "saves a draft, `active` submits it. priority: routine, urgent, asap (urgent: suspected cancer). performer: "
+    "the oncologist's PractitionerRole or Practitioner; reasonCode: ICD-10-CM and OncoDir's cancer type; note: "
+    "the clinical question, history, investigations, medications, allergies (extension note-kind); extension "
+    "patient-consent (true to submit).",
+    "Patient": "The patient of one referral (the referral's id), visible to whoever may see the referral.",
+    "DocumentReference": "A referral's attachment: its content's url is the API's download. Create one with "
+    "the file as content.attachment.data (base64) and context.related ServiceRequest/<id>.",
+}
 RESULT_DOCUMENTATION = (
     f"`{COUNT}`: resources per page (default 20, at most 100). `{OFFSET}`: where the page starts (follow the "
     "Bundle's `next` link). Unknown parameters are an error (400) unless `Prefer: handling=lenient` asks to "
@@ -26,7 +40,7 @@ def capability_statement(base_url: str, software_date: str) -> dict:
         "date": software_date,
         "kind": "instance",
         "software": {"name": "OncoDir"},
-        "implementation": {"description": "OncoDir's oncologist directory, read-only", "url": base_url},
+        "implementation": {"description": "OncoDir's oncologist directory (read-only) and referrals", "url": base_url},
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],
         "instantiates": ["http://hl7.org/fhir/us/davinci-pdex-plan-net/CapabilityStatement/plan-net"],
@@ -36,9 +50,15 @@ def capability_statement(base_url: str, software_date: str) -> dict:
                 "documentation": RESULT_DOCUMENTATION,
                 "security": {
                     "cors": bool(getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False)),
-                    "description": "Public and read-only: no authentication.",
+                    "description": "The directory is public and read-only: no authentication. Referrals "
+                    "(ServiceRequest, Task, Patient, DocumentReference) need the API's authentication "
+                    "(`Authorization: Token <key>`, or a session) and show only what the caller may see.",
                 },  # fmt: skip
-                "resource": [_resource(resource_type) for resource_type in READABLE],
+                "resource": [
+                    *(_resource(resource_type) for resource_type in READABLE),
+                    *(_referral_resource(resource_type) for resource_type in REFERRAL_WRITES),
+                ],
+                "interaction": [{"code": "transaction", "documentation": "A Patient and its ServiceRequest."}],
             }
         ],
     }
@@ -64,6 +84,26 @@ def _resource(resource_type: str) -> dict:
         resource["searchInclude"] = list(INCLUDES[resource_type])
     if resource_type in REVINCLUDES:
         resource["searchRevInclude"] = list(REVINCLUDES[resource_type])
+    _search_parameters(resource, parameters)
+    return resource
+
+
+def _referral_resource(resource_type: str) -> dict:
+    parameters = SEARCH_PARAMETERS.get(resource_type, ())
+    interactions = ("read", *(("search-type",) if parameters else ()), *REFERRAL_WRITES[resource_type])
+    resource = {
+        "type": resource_type,
+        "documentation": task_documentation() if resource_type == "Task" else REFERRAL_DOCUMENTATION[resource_type],
+        "interaction": [{"code": code} for code in interactions],
+        "versioning": {"Task": "versioned-update", "DocumentReference": "no-version"}.get(resource_type, "versioned"),
+        "readHistory": False,
+        "updateCreate": False,
+    }
+    _search_parameters(resource, parameters)
+    return resource
+
+
+def _search_parameters(resource: dict, parameters) -> None:
     if parameters:
         resource["searchParam"] = [
             {
@@ -74,4 +114,3 @@ def _resource(resource_type: str) -> dict:
             }
             for parameter in parameters
         ]
-    return resource

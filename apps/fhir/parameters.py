@@ -454,11 +454,14 @@ ORGANIZATION = (
     ),  # fmt: skip
 )
 
+from .referral_parameters import REFERRAL_SEARCH_PARAMETERS  # noqa: E402 - it uses FhirParameter
+
 SEARCH_PARAMETERS: dict[str, tuple[FhirParameter, ...]] = {
     "Practitioner": PRACTITIONER,
     "PractitionerRole": PRACTITIONER_ROLE,
     "Location": LOCATION,
     "Organization": ORGANIZATION,
+    **REFERRAL_SEARCH_PARAMETERS,
 }
 INCLUDES = {"PractitionerRole": ("PractitionerRole:practitioner", "PractitionerRole:location",
                                  "PractitionerRole:organization")}  # fmt: skip

@@ -80,9 +80,10 @@ class SearchRequest:
     ignored: list[str] = field(default_factory=list)
 
 
-def parse(resource_type: str, query, *, lenient: bool = False) -> SearchRequest:
+def parse(resource_type: str, query, *, lenient: bool = False, criteria=None) -> SearchRequest:
+    """The query string as criteria (`criteria`, or the directory's Criteria), paging and includes."""
     declared = {parameter.name: parameter for parameter in SEARCH_PARAMETERS[resource_type]}
-    request = SearchRequest(resource_type, Criteria())
+    request = SearchRequest(resource_type, Criteria() if criteria is None else criteria)
     for name, given in query.lists():
         base, _, modifier = name.partition(":")
         if name in ("_include", "_revinclude"):

@@ -40,26 +40,27 @@ def log_access(request, *, action: str, obj=None, object_type: str = "", detail:
     return row
 
 
-def log_refused(request, *, referral_id, channel: str) -> None:
-    """Someone asked for a referral they may not see (or that does not exist): who, which id, from where."""
+def log_refused(request, *, referral_id, channel: str, object_type: str = "referral") -> None:
+    """Someone asked for a referral (or one of its attachments) they may not see, or that does not exist: who,
+    which id, from where."""
     _row(
         request,
         action=AccessLog.Action.VIEW,
-        object_type="referral",
+        object_type=object_type,
         object_id=str(referral_id),
         detail=REFUSED,
         channel=channel,
     ).save()
 
 
-def log_list(request, referrals, *, channel: str, query: str = "") -> None:
-    """A list read: one row for the list (with the query that chose it, if given), and one per referral it
-    showed, in a single INSERT."""
+def log_list(request, referrals, *, channel: str, query: str = "", object_type: str = "referral") -> None:
+    """A list read: one row for the list (with the query that chose it, if given), and one per referral (or
+    attachment: `object_type`) it showed, in a single INSERT."""
     rows = [
         _row(
             request,
             action=AccessLog.Action.LIST,
-            object_type="referral",
+            object_type=object_type,
             object_id="",
             detail=f"{len(referrals)} shown" + (f": {query}" if query else ""),
             channel=channel,
@@ -69,7 +70,7 @@ def log_list(request, referrals, *, channel: str, query: str = "") -> None:
         _row(
             request,
             action=AccessLog.Action.LIST,
-            object_type="referral",
+            object_type=object_type,
             object_id=str(referral.pk),
             detail="listed",
             channel=channel,

@@ -116,8 +116,9 @@ def test_lenient_handling_still_refuses_bad_values(fhir):
 @pytest.mark.parametrize(
     ("address", "status", "code"),
     [
-        ("/fhir/Patient", 404, "not-found"),
-        ("/fhir/Patient/1", 404, "not-found"),
+        ("/fhir/Observation", 404, "not-found"),
+        ("/fhir/Observation/1", 404, "not-found"),
+        ("/fhir/Patient/1", 401, "login"),  # a referral resource: authentication first, as the API
         ("/fhir/Practitioner/0000000000", 404, "not-found"),
         ("/fhir/PractitionerRole/99999999", 404, "not-found"),
         ("/fhir/PractitionerRole/abc", 404, "not-found"),
