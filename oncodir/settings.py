@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
 # not FHIR's referral resources (apps/fhir/referral_views.REFERRAL_TYPES), which, like /api/v1/referrals/, are not
 # offered to other origins.
 CORS_URLS_REGEX = (
-    r"^(/api/v1/(physicians|specialties|cancer-types|boards)/"
+    r"^(/api/v1/(physicians|specialties|cancer-types|boards|insurance-plans|trials)/"
     r"|/fhir/(?!(ServiceRequest|Task|Patient|DocumentReference)(/|$))).*$"
 )
 CORS_ALLOW_ALL_ORIGINS = True

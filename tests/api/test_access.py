@@ -8,7 +8,14 @@ from tests.factories import GPFactory, PhysicianFactory
 
 pytestmark = pytest.mark.django_db
 
-DIRECTORY_READS = ["/api/v1/physicians/", "/api/v1/specialties/", "/api/v1/cancer-types/", "/api/v1/boards/"]
+DIRECTORY_READS = [
+    "/api/v1/physicians/",
+    "/api/v1/specialties/",
+    "/api/v1/cancer-types/",
+    "/api/v1/boards/",
+    "/api/v1/insurance-plans/",
+    "/api/v1/trials/?near=10001",
+]
 
 
 @pytest.fixture
