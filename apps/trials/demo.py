@@ -112,76 +112,71 @@ def demo_studies(*, seed: int, count: int) -> list[dict]:
     studies = []
     for index in range(count):
         lead = leads[index % len(leads)]
-        doctor = lead.physician
         cancers = [slug for slug in _cancers(lead, slugs) if slug in CONDITIONS] or [rng.choice(sorted(CONDITIONS))]
         cancer = "breast" if index < 6 else rng.choice(cancers)
         condition = rng.choice(CONDITIONS[cancer])
         status = "RECRUITING" if index < 6 else rng.choice(STATUSES)
-        site_status = status
-        pi = (_written(rng, doctor.first_name, doctor.middle_name, doctor.last_name), "PRINCIPAL_INVESTIGATOR")
-        sites = [_site(lead, site_status, [pi, (rng.choice(COORDINATORS), "CONTACT")])]
-        if index < 6 and lead not in showcase:  # too few breast oncologists near 10001 in a small directory
-            sites.insert(0, {**MANHATTAN, "status": status})
-        for other in rng.sample(locations, min(2, len(locations))):
-            if other.physician_id != doctor.pk:
-                who = other.physician
-                sites.append(_site(other, site_status, [(f"{who.first_name} {who.last_name}", "SUB_INVESTIGATOR")]))
-        officials = []
-        if index % 4 == 1 and doctor.middle_name:
-            # a near-miss: the lead's name with another middle initial (without a known middle name it would fit)
-            initial = "Q" if (doctor.middle_name or "Q")[:1].upper() != "Q" else "Z"
-            near_miss = f"{doctor.first_name} {initial}. {doctor.last_name}"
-            sites.append(
-                {**_site(lead, site_status, [(near_miss, "PRINCIPAL_INVESTIGATOR")]), "facility": "Satellite Clinic"}
-            )
-        if index % 4 == 2:
-            # a near-miss: the lead's name at a site in another state (a namesake, not linked)
-            elsewhere = next((loc for loc in locations if loc.state != lead.state), None)
-            if elsewhere is not None:
-                namesake = (f"{doctor.first_name} {doctor.last_name}", "PRINCIPAL_INVESTIGATOR")
-                sites.append({**_site(elsewhere, site_status, [namesake]), "facility": "Regional Cancer Center"})
-        if index % 3 == 0:
-            officials.append({"name": pi[0], "affiliation": lead.name or "Oncology Practice", "role": "STUDY_CHAIR"})
-        if index % 5 == 0:
-            sites.append({**rng.choice(ABROAD), "status": site_status})
-        max_age = rng.choice(["", "", "75 Years", "85 Years"])
-        sex = (
-            "FEMALE"
-            if cancer in ("breast", "ovarian") and rng.random() < 0.7
-            else "MALE"
-            if cancer == "prostate"
-            else "ALL"
-        )
-        studies.append(
-            {
-                "protocolSection": {
-                    "identificationModule": {
-                        "nctId": f"NCT{FIRST_NCT + index + 1:08d}",
-                        "briefTitle": f"{rng.choice(TREATMENTS)} in {condition}",
-                    },
-                    "statusModule": {
-                        "overallStatus": status,
-                        "startDateStruct": {"date": f"{rng.randint(2022, 2026)}-{rng.randint(1, 12):02d}"},
-                    },
-                    "sponsorCollaboratorsModule": {
-                        "leadSponsor": {
-                            "name": rng.choice(
-                                ["National Cancer Institute (NCI)", "Oncology Research Group", "Acme Therapeutics"]
-                            )
-                        }
-                    },
-                    "conditionsModule": {"conditions": [condition]},
-                    "designModule": {"studyType": "INTERVENTIONAL", "phases": rng.choice(PHASES)},
-                    "eligibilityModule": {
-                        "minimumAge": "18 Years",
-                        "sex": sex,
-                        **({"maximumAge": max_age} if max_age else {}),
-                    },
-                    "contactsLocationsModule": {"locations": sites, "overallOfficials": officials},
-                }
-            }
-        )
+        sites, officials = _people_and_sites(rng, index, lead, locations, showcase, status)
+        studies.append(_study(rng, index, cancer, condition, status, sites, officials))
     return studies
+
+
+def _people_and_sites(rng, index: int, lead, locations: list, showcase: list, status: str) -> tuple[list, list]:
+    """The study's sites with their named people, and its officials: the lead's own site and two colleagues',
+    and in turn the near-misses that must not link (another middle initial; the same name in another state)."""
+    doctor = lead.physician
+    pi = (_written(rng, doctor.first_name, doctor.middle_name, doctor.last_name), "PRINCIPAL_INVESTIGATOR")
+    sites = [_site(lead, status, [pi, (rng.choice(COORDINATORS), "CONTACT")])]
+    if index < 6 and lead not in showcase:  # too few breast oncologists near 10001 in a small directory
+        sites.insert(0, {**MANHATTAN, "status": status})
+    for other in rng.sample(locations, min(2, len(locations))):
+        if other.physician_id != doctor.pk:
+            who = other.physician
+            sites.append(_site(other, status, [(f"{who.first_name} {who.last_name}", "SUB_INVESTIGATOR")]))
+    officials = []
+    if index % 4 == 1 and doctor.middle_name:
+        # a near-miss: the lead's name with another middle initial (without a known middle name it would fit)
+        initial = "Q" if (doctor.middle_name or "Q")[:1].upper() != "Q" else "Z"
+        near_miss = f"{doctor.first_name} {initial}. {doctor.last_name}"
+        sites.append({**_site(lead, status, [(near_miss, "PRINCIPAL_INVESTIGATOR")]), "facility": "Satellite Clinic"})
+    if index % 4 == 2:
+        # a near-miss: the lead's name at a site in another state (a namesake, not linked)
+        elsewhere = next((loc for loc in locations if loc.state != lead.state), None)
+        if elsewhere is not None:
+            namesake = (f"{doctor.first_name} {doctor.last_name}", "PRINCIPAL_INVESTIGATOR")
+            sites.append({**_site(elsewhere, status, [namesake]), "facility": "Regional Cancer Center"})
+    if index % 3 == 0:
+        officials.append({"name": pi[0], "affiliation": lead.name or "Oncology Practice", "role": "STUDY_CHAIR"})
+    if index % 5 == 0:
+        sites.append({**rng.choice(ABROAD), "status": status})
+    return sites, officials
+
+
+def _study(rng, index: int, cancer: str, condition: str, status: str, sites: list, officials: list) -> dict:
+    """One study as the registry's API v2 publishes it."""
+    max_age = rng.choice(["", "", "75 Years", "85 Years"])
+    if cancer in ("breast", "ovarian") and rng.random() < 0.7:
+        sex = "FEMALE"
+    else:
+        sex = "MALE" if cancer == "prostate" else "ALL"
+    sponsors = ["National Cancer Institute (NCI)", "Oncology Research Group", "Acme Therapeutics"]
+    return {
+        "protocolSection": {
+            "identificationModule": {
+                "nctId": f"NCT{FIRST_NCT + index + 1:08d}",
+                "briefTitle": f"{rng.choice(TREATMENTS)} in {condition}",
+            },
+            "statusModule": {
+                "overallStatus": status,
+                "startDateStruct": {"date": f"{rng.randint(2022, 2026)}-{rng.randint(1, 12):02d}"},
+            },
+            "sponsorCollaboratorsModule": {"leadSponsor": {"name": rng.choice(sponsors)}},
+            "conditionsModule": {"conditions": [condition]},
+            "designModule": {"studyType": "INTERVENTIONAL", "phases": rng.choice(PHASES)},
+            "eligibilityModule": {"minimumAge": "18 Years", "sex": sex, **({"maximumAge": max_age} if max_age else {})},
+            "contactsLocationsModule": {"locations": sites, "overallOfficials": officials},
+        }
+    }
 
 
 def _cancers(location: PracticeLocation, slugs: dict[int, str]) -> list[str]:
