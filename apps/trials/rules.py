@@ -8,6 +8,9 @@ against a study's conditions and derived MeSH terms in lower case.
 US_COUNTRY = "United States"
 INTERVENTIONAL = "INTERVENTIONAL"
 RECRUITING = "RECRUITING"
+# The statuses of a site enrolling now (SiteQuerySet.recruiting, the radius search's index): none given
+# means the study's overall status speaks.
+SITE_RECRUITING = (RECRUITING, "")
 
 # What an NCT id is: the Trial table's constraint and every form and URL that takes one.
 NCT_ID_PATTERN = r"^NCT[0-9]{8}$"

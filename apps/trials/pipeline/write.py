@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.registry import centroids
 
-from ..rules import CANCER, CANCER_TYPE_PATTERNS, INTERVENTIONAL, US_COUNTRY
+from ..rules import CANCER, CANCER_TYPE_PATTERNS, INTERVENTIONAL, RECRUITING, US_COUNTRY
 
 # CSV framing: field delimiter \x02, quote \x01 (apps.trials.pipeline.read refuses documents holding either).
 # Straight into a jsonb column, so each document is parsed once, as it arrives; a batch holding one that is
@@ -104,27 +104,35 @@ DELETE FROM trials_trial_cancer_types WHERE trial_id IN (SELECT trial_id FROM tr
 
 # One statement for sites and people, so each study's locations are expanded once: the site ids are drawn
 # from the sequence first, and a site's contacts with a role (and the overall officials) are its people.
-# A US site without a geoPoint takes its ZIP code's centroid; one abroad keeps no coordinates.
+# A US site without a geoPoint takes its ZIP code's centroid; one abroad keeps no coordinates. Each site
+# gets the study's TrialQuerySet.recruiting and cancer types (written just before, CANCER_TYPES).
 SITES_AND_PEOPLE = """
-WITH located AS MATERIALIZED (
-    SELECT b.trial_id, l.ord, l.loc, nextval(pg_get_serial_sequence('trials_site', 'id')) AS site_id,
+WITH studies AS MATERIALIZED (
+    SELECT b.n, b.trial_id, t.in_source AND t.status = %(recruiting)s AS trial_recruiting,
+           coalesce((SELECT array_agg(c.cancertype_id ORDER BY c.cancertype_id) FROM trials_trial_cancer_types c
+                     WHERE c.trial_id = b.trial_id), '{}') AS cancer_type_ids
+    FROM trials_batch b
+    JOIN trials_trial t ON t.id = b.trial_id
+), located AS MATERIALIZED (
+    SELECT b.trial_id, b.trial_recruiting, b.cancer_type_ids, l.ord, l.loc,
+           nextval(pg_get_serial_sequence('trials_site', 'id')) AS site_id,
            CASE WHEN jsonb_typeof(l.loc #> '{geoPoint,lat}') = 'number' AND jsonb_typeof(l.loc #> '{geoPoint,lon}') = 'number'
                      AND abs((l.loc #>> '{geoPoint,lat}')::float8) <= 90 AND abs((l.loc #>> '{geoPoint,lon}')::float8) <= 180
                 THEN true ELSE false END AS geo
-    FROM trials_batch b
+    FROM studies b
     JOIN trials_stage s USING (n)
     CROSS JOIN LATERAL jsonb_array_elements(trials_array(s.doc #> '{protocolSection,contactsLocationsModule,locations}'))
         WITH ORDINALITY AS l(loc, ord)
 ), sites AS (
     INSERT INTO trials_site (id, trial_id, position, facility, city, state, zip_code, country, status, latitude,
-                             longitude, coordinates_from_zip)
+                             longitude, coordinates_from_zip, trial_recruiting, cancer_type_ids)
     SELECT l.site_id, l.trial_id, l.ord,
            left(coalesce(l.loc ->> 'facility', ''), 300), left(coalesce(l.loc ->> 'city', ''), 100),
            left(coalesce(l.loc ->> 'state', ''), 100), left(coalesce(l.loc ->> 'zip', ''), 20),
            left(coalesce(l.loc ->> 'country', ''), 100), left(coalesce(l.loc ->> 'status', ''), 40),
            CASE WHEN l.geo THEN (l.loc #>> '{geoPoint,lat}')::float8 ELSE z.latitude END,
            CASE WHEN l.geo THEN (l.loc #>> '{geoPoint,lon}')::float8 ELSE z.longitude END,
-           NOT l.geo AND z.latitude IS NOT NULL
+           NOT l.geo AND z.latitude IS NOT NULL, l.trial_recruiting, l.cancer_type_ids
     FROM located l
     LEFT JOIN trials_zip_centroid z ON NOT l.geo AND l.loc ->> 'country' = %(us)s AND z.zip = left(l.loc ->> 'zip', 5)
 )
@@ -152,13 +160,25 @@ JOIN directory_cancertype ct ON ct.slug = rule.slug
 """
 
 SEEN_TABLE = "CREATE TEMP TABLE IF NOT EXISTS trials_seen (nct_id text PRIMARY KEY); TRUNCATE trials_seen"
+# A study leaving the file or coming back changes TrialQuerySet.recruiting: its sites' copy follows.
 MARK_LEFT = """
-UPDATE trials_trial SET in_source = false, left_source_at = now(), updated_at = now()
-WHERE in_source AND NOT EXISTS (SELECT 1 FROM trials_seen seen WHERE seen.nct_id = trials_trial.nct_id)
+WITH gone AS (
+    UPDATE trials_trial SET in_source = false, left_source_at = now(), updated_at = now()
+    WHERE in_source AND NOT EXISTS (SELECT 1 FROM trials_seen seen WHERE seen.nct_id = trials_trial.nct_id)
+    RETURNING id
+), sites AS (
+    UPDATE trials_site SET trial_recruiting = false WHERE trial_recruiting AND trial_id IN (SELECT id FROM gone)
+)
+SELECT count(*) FROM gone
 """
 MARK_BACK = """
-UPDATE trials_trial SET in_source = true, left_source_at = NULL, updated_at = now()
-WHERE NOT in_source AND nct_id IN (SELECT nct_id FROM trials_seen)
+WITH back AS (
+    UPDATE trials_trial SET in_source = true, left_source_at = NULL, updated_at = now()
+    WHERE NOT in_source AND nct_id IN (SELECT nct_id FROM trials_seen)
+    RETURNING id, status
+)
+UPDATE trials_site SET trial_recruiting = true
+FROM back WHERE back.status = %(recruiting)s AND trials_site.trial_id = back.id
 """
 
 
@@ -201,9 +221,9 @@ def write_batch(cursor, documents: list[tuple[str, bytes]]) -> BatchResult:
     cursor.execute(UPSERT)
     flags = [row[0] for row in cursor.fetchall()]
     cursor.execute(CLEAR_CHANGED)
-    cursor.execute(SITES_AND_PEOPLE, {"us": US_COUNTRY})
     slugs = list(CANCER_TYPE_PATTERNS)
     cursor.execute(CANCER_TYPES, {"slugs": slugs, "patterns": [CANCER_TYPE_PATTERNS[s] for s in slugs]})
+    cursor.execute(SITES_AND_PEOPLE, {"us": US_COUNTRY, "recruiting": RECRUITING})
     cursor.execute("SELECT s.nct_id FROM trials_batch b JOIN trials_info s USING (n)")
     kept = [row[0] for row in cursor.fetchall()]
     created = sum(flags)
@@ -214,8 +234,8 @@ def mark_seen(cursor, nct_ids, *, full: bool) -> int:
     """Studies seen are in the source; with a full file, the others left it. Returns how many left."""
     cursor.execute(SEEN_TABLE)
     cursor.copy_expert("COPY trials_seen (nct_id) FROM STDIN", io.StringIO("".join(f"{i}\n" for i in sorted(nct_ids))))
-    cursor.execute(MARK_BACK)
+    cursor.execute(MARK_BACK, {"recruiting": RECRUITING})
     if not full:
         return 0
     cursor.execute(MARK_LEFT)
-    return cursor.rowcount
+    return cursor.fetchone()[0]
