@@ -8,15 +8,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Window
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.common.paging import page_of
 from apps.common.throttling import ListingReportRateThrottle
 from apps.trials.models import InvestigatorMatch, practice_origin
 
@@ -57,12 +56,15 @@ def physician_list(request):
     if search.is_valid():
         counted = search.counted()  # None for a broad search: the page counts its matches then
         if counted:  # the matches are known, in order: the page reads its rows by id
-            page, page_notice = _page(counted.ids, request.GET.get("page"))
+            page, page_notice = page_of(counted.ids, request.GET.get("page"), per_page=RESULTS_PER_PAGE)
             page.object_list = counted.physicians(page.object_list, search.queryset.for_listing())
         else:
             # Sorted by name, the page walks the name index and stops: counting apart is cheaper then.
-            page, page_notice = _page(
-                search.qs.for_listing(), request.GET.get("page"), count_with_page=search.effective_sort != "name"
+            page, page_notice = page_of(
+                search.qs.for_listing(),
+                request.GET.get("page"),
+                per_page=RESULTS_PER_PAGE,
+                count_with_page=search.effective_sort != "name",
             )
         results = list(page.object_list)
         if page_notice:
@@ -75,6 +77,7 @@ def physician_list(request):
             facets=counted.facets if counted else None,
             sort=search.effective_sort,
             near=form.cleaned_data.get("near"),
+            **_trials_link(form),
             active_filters=_active_filters(query_strings, search),
             widen_radius=_wider_radius(form),
             query_string=query_strings(drop=("page",)),
@@ -213,31 +216,14 @@ def listing_report(request, npi):
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
-def _page(queryset, number: str | None, *, count_with_page: bool = False) -> tuple[Page, str]:
-    """The requested page of `queryset` (or list), or the nearest real one with a notice saying so.
-
-    With count_with_page, the page's query also counts the matches (count(*) OVER ()): a search sorted
-    by distance or relevance computes every match to sort them anyway, so a separate count would run the
-    search twice. A page past the end has no row to carry the count: then it is counted on its own."""
-    paginator = Paginator(queryset, RESULTS_PER_PAGE)
-    notice = ""
-    try:
-        wanted = int(number) if number not in (None, "") else 1
-    except ValueError:
-        wanted, notice = 1, "The page number was not a number: showing the first page."
-    if wanted < 1:
-        wanted, notice = 1, "Pages start at 1: showing the first page."
-    if count_with_page:
-        start = (wanted - 1) * RESULTS_PER_PAGE
-        rows = list(queryset.annotate(matches_in_all=Window(Count("pk")))[start : start + RESULTS_PER_PAGE])
-        if rows:
-            paginator.count = rows[0].matches_in_all  # a cached_property: set, it is not queried
-            return Page(rows, wanted, paginator), notice
-    if wanted > paginator.num_pages:
-        last = paginator.num_pages
-        notice = f"There {'is only 1 page' if last == 1 else f'are only {last} pages'}: showing the last one."
-        return paginator.page(last), notice
-    return paginator.page(wanted), notice
+def _trials_link(form) -> dict:
+    """/trials/ for the same place, radius and cancer type, when the search has a place."""
+    data = form.cleaned_data
+    if not data.get("near"):
+        return {}
+    query = {"near": data["near"], "radius": data.get("radius"), "cancer": data.get("cancer")}
+    cancer = form.cancer_by_slug[data["cancer"]].name if data.get("cancer") else ""
+    return {"trials_query": urlencode({k: v for k, v in query.items() if v}), "trials_cancer": cancer}
 
 
 def _printable(text: str, limit: int = 40) -> str:

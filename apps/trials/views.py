@@ -1,9 +1,10 @@
 """Public pages: recruiting trials near a ZIP code (/trials/) and one trial with its sites nearest first."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+
+from apps.common.paging import page_of
 
 from .forms import TrialSearchForm, TrialSitesForm, nct_id_error
 from .models import Trial, with_nearest_sites, with_sites
@@ -14,9 +15,12 @@ TRIALS_PER_PAGE = 20
 @require_safe
 def trial_list(request):
     form = TrialSearchForm(request.GET or None)
-    context = {"form": form, "searched": False}
+    context = {"form": form, "searched": False, "notice": ""}
     if form.is_bound and form.is_valid():
-        page = Paginator(form.trials(Trial.objects.all()), TRIALS_PER_PAGE).get_page(request.GET.get("page"))
+        # Sorted by distance, every match is measured anyway: the page's query counts them too.
+        page, context["notice"] = page_of(
+            form.trials(Trial.objects.all()), request.GET.get("page"), per_page=TRIALS_PER_PAGE, count_with_page=True
+        )
         query = request.GET.copy()
         query.pop("page", None)
         context.update(

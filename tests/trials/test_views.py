@@ -91,11 +91,22 @@ def test_the_list_runs_a_fixed_number_of_queries(client, import_trials, tmp_path
     pi = [("Jane Doe", "PRINCIPAL_INVESTIGATOR")]
     load(import_trials, tmp_path, [study(100 + n, sites=[site(**MIDTOWN, contacts=pi)]) for n in range(extra)])
     client.get("/trials/", {"near": "10001", "cancer": "breast"})  # the reference tables, read once a process
-    # the count, the page, its nearest sites and the oncologists linked at them
-    with django_assert_num_queries(4):
+    # the page with its count, its nearest sites and the oncologists linked at them
+    with django_assert_num_queries(3):
         response = client.get("/trials/", {"near": "10001", "cancer": "breast"})
     assert len(listed(response)) == 2 + extra
     assert response.content.decode().count("(Principal investigator)") == 1 + extra
+
+
+def test_a_later_page_keeps_the_count_and_a_page_past_the_end_says_so(client, import_trials, tmp_path):
+    load(import_trials, tmp_path, [study(100 + n, sites=[site(**MIDTOWN)]) for n in range(22)])  # 24 in all
+    second = client.get("/trials/", {"near": "10001", "cancer": "breast", "page": "2"})
+    assert len(listed(second)) == 4
+    assert "24 recruiting trials for breast cancer" in second.content.decode()
+    beyond = client.get("/trials/", {"near": "10001", "cancer": "breast", "page": "9"})
+    assert listed(beyond) == listed(second)
+    assert "There are only 2 pages: showing the last one." in beyond.content.decode()
+    assert "The page number was not a number" in client.get("/trials/", {"near": "10001", "page": "x"}).content.decode()
 
 
 def test_a_trial_lists_its_sites_nearest_first(client, world):
@@ -203,3 +214,15 @@ def test_the_trials_filter_adds_no_query_whatever_the_links(client, django_asser
     assert response.status_code == 200
     found = response.json()["results"] if url.startswith("/api/") else RESULT.findall(response.content.decode())
     assert len(found) == linked
+
+
+def test_every_page_links_the_trials_and_a_search_near_a_place_links_its_trials(client, world):
+    home = client.get("/").content.decode()
+    assert '<a href="/trials/">Clinical trials</a>' in home
+    assert '<a href="/trials/" aria-current="page">Clinical trials</a>' in client.get("/trials/").content.decode()
+    search = client.get("/physicians/", {"near": "10001", "cancer": "breast"}).content.decode()
+    link = re.search(r'<a href="/trials/\?([^"]+)">Clinical trials recruiting for breast cancer near 10001</a>', search)
+    assert link and sorted(link.group(1).split("&amp;")) == ["cancer=breast", "near=10001", "radius=25"]
+    # followed, it lists what /trials/ finds for the same search
+    assert listed(client.get("/trials/?" + link.group(1).replace("&amp;", "&"))) == NEAR_BREAST
+    assert "Clinical trials recruiting" not in client.get("/physicians/", {"cancer": "breast"}).content.decode()
