@@ -26,13 +26,13 @@ REFERRAL_DOCUMENTATION = {
     "DocumentReference": "A referral's attachment: its content's url is the API's download. Create one with "
     "the file as content.attachment.data (base64) and context.related ServiceRequest/<id>.",
 }
-# What a read-only resource's entry says beyond its profile (ResearchStudy: no Plan-Net profile, the base one).
+# What a resource's entry says beyond its profile (ResearchStudy has none: it claims no profile).
 DOCUMENTATION = {
     "ResearchStudy": "An oncology study from ClinicalTrials.gov, id = its NCT id: status mapped from the overall "
     "status (the published one in `note`), sites as contained Locations, age and sex eligibility as a contained "
     "Group, OncoDir's cancer types as codings, principalInvestigator only when linked to a directory physician. "
     "A study no longer listed reads by id with its last status (and a note saying so); searches other than by "
-    "`_id` or `identifier` leave it out.",
+    "`_id` or `identifier` leave it out. `near` (a ZIP code) and `radius` are the /trials/ search.",
 }
 RESULT_DOCUMENTATION = (
     f"`{COUNT}`: resources per page (default 20, at most 100). `{OFFSET}`: where the page starts (follow the "

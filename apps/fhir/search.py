@@ -365,16 +365,17 @@ INSTITUTION, PRACTICE = 0, 1  # the kinds of organization, in the order a search
 
 
 def research_studies(request: SearchRequest) -> Page:
-    """Studies by NCT id: a page and its total in one query, then the page's cancer types, sites and
-    principal investigators (reads.research_studies), whatever the page's size."""
-    queryset = request.criteria.listed().order_by("nct_id")
+    """Studies by NCT id (or nearest first, StudyCriteria.found): a page and its total in one query, then the
+    page's cancer types, sites and principal investigators (reads.research_studies), whatever the page's size."""
+    queryset = request.criteria.found()
     rows = list(
         queryset.annotate(fhir_total=Window(Count("pk"))).prefetch_related("cancer_types")[
             request.offset : request.offset + request.count
         ]
     )
     total = rows[0].fhir_total if rows else queryset.count()
-    return Page(reads.research_studies(rows), total)
+    distances = {row.nct_id: row.distance_miles for row in rows if hasattr(row, "distance_miles")}
+    return Page(reads.research_studies(rows), total, distances=distances)
 
 
 RUNNERS = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 
+from apps.directory import forms as search_forms
 from apps.trials.forms import TrialSearchForm
 from apps.trials.models import InvestigatorMatch, Trial
 
@@ -26,9 +27,22 @@ class StudyCriteria:
 
     trials: object = field(default_factory=lambda: Trial.objects.all())
     named: bool = False
+    near: dict = field(default_factory=dict)  # TrialSearchForm data (`near`, `radius`): the /trials/ search
 
     def listed(self):
         return self.trials if self.named else self.trials.in_source()
+
+    def found(self):
+        """The matching studies in the search's order: by NCT id; with `near`, /trials/'s search through its
+        form (TrialSearchForm.trials: recruiting studies with a recruiting US site in the radius, nearest
+        first, each with `distance_miles`), a 400 naming the parameter when the form refuses a value."""
+        if not self.near:
+            return self.listed().order_by("nct_id")
+        form = TrialSearchForm(self.near)
+        if not form.is_valid():
+            name, messages = next(iter(form.errors.items()))
+            raise values.invalid(name, " ".join(messages))
+        return form.trials(self.listed())
 
 
 def _ids(value: str, criteria: StudyCriteria) -> None:
@@ -67,6 +81,15 @@ def _principal_investigators(value: str, criteria: StudyCriteria) -> None:
     criteria.trials = criteria.trials.filter(pk__in=led.values("trial_id"))
 
 
+def _form_value(name: str):
+    """A value of /trials/'s search form, as it is: TrialSearchForm validates it when the search runs."""
+
+    def apply(value: str, criteria: StudyCriteria) -> None:
+        criteria.near[name] = value
+
+    return apply
+
+
 def _last_updated(value: str, criteria: StudyCriteria) -> None:
     for lookup, when in values.date_comparison("_lastUpdated", value):
         criteria.trials = criteria.trials.changed(lookup, when)
@@ -87,5 +110,10 @@ RESEARCH_STUDY = (
     FhirParameter("principalinvestigator", "reference", "Practitioner/<NPI>: the studies whose overall principal "
                   "investigator is linked to that physician.", _principal_investigators,
                   f"{BASE}/ResearchStudy-principalinvestigator", many=True),
+    FhirParameter("near", "token", "OncoDir's trials search (/trials/): a US ZIP code; recruiting studies with a "
+                  "recruiting US site within `radius`, nearest first (each entry's search extension gives the "
+                  "distance).", _form_value("near")),
+    FhirParameter("radius", "number", f"With `near`: the distance in miles ({search_forms.DEFAULT_RADIUS_MILES} "
+                  "when left out), as /trials/ takes it.", _form_value("radius")),
 )  # fmt: skip
 STUDY_SEARCH_PARAMETERS = {"ResearchStudy": RESEARCH_STUDY}

@@ -7,11 +7,13 @@ import pytest
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
+from apps.directory.forms import RADIUS_RANGE, ZIP_FORMAT, ZIP_UNKNOWN
 from apps.fhir.parameters import SEARCH_PARAMETERS
 from apps.fhir.study_resources import STATUSES
-from apps.trials.forms import TrialSearchForm
+from apps.trials.forms import ZIP_REQUIRED, TrialSearchForm
 from apps.trials.models import InvestigatorMatch, Trial
 from tests.factories import PhysicianFactory, PracticeLocationFactory
+from tests.trials import scenario
 from tests.trials.ctgov_files import nct, site, study, write_zip
 
 from .helpers import link, matches, url
@@ -317,6 +319,8 @@ def test_capability_statement_lists_research_study_and_its_parameters(fhir):
         "status",
         "condition",
         "principalinvestigator",
+        "near",
+        "radius",
     ]
     assert [p["name"] for p in resource["searchParam"]] == [p.name for p in RESEARCH_STUDY]
     status = next(p for p in resource["searchParam"] if p["name"] == "status")
@@ -333,9 +337,14 @@ def test_every_declared_parameter_is_accepted(fhir, load):
         "status": "active",
         "condition": "breast",
         "principalinvestigator": f"Practitioner/{lee.npi}",
+        "near": "02215",
+        "radius": "10",
     }
     for parameter in RESEARCH_STUDY:
-        assert ids(search(fhir, **{parameter.name: valid_values[parameter.name]})) == [nct(1)], parameter.name
+        given = {parameter.name: valid_values[parameter.name]}
+        if parameter.name == "radius":
+            given["near"] = valid_values["near"]
+        assert ids(search(fhir, **given)) == [nct(1)], parameter.name
 
 
 @pytest.mark.parametrize("sites", [1, 9], ids=["one-site", "nine-sites"])
@@ -358,3 +367,58 @@ def test_a_search_page_runs_a_fixed_number_of_queries(fhir, load, warm_reference
         bundle = search(fhir, status="active", condition="breast", _count=100)
     assert len(matches(bundle)) == studies
     assert all("principalInvestigator" in resource for resource in matches(bundle))
+
+
+# -- near: the /trials/ search ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(import_trials, tmp_path):
+    return scenario.load(import_trials, tmp_path)
+
+
+def api_trials(client, params: dict) -> list[str]:
+    body = client.get("/api/v1/trials/", {**params, "page_size": 100}).json()
+    return [trial["nct_id"] for trial in body["results"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"near": "10001"}, [nct(1), nct(3), nct(2)], id="any-cancer"),
+        pytest.param({"near": "10001", "cancer": "lung"}, [nct(3)], id="lung"),
+        pytest.param({"near": "10001", "radius": "5"}, [nct(1), nct(3)], id="small-radius"),
+        pytest.param({"near": "10001", "radius": "500", "cancer": "breast"}, [nct(1), nct(2)], id="500-miles"),
+        pytest.param({"near": "60611", "radius": "10"}, [nct(5)], id="chicago"),
+    ],
+)
+def test_near_is_the_trials_search_nearest_first(fhir, client, world, params, expected):
+    fhir_params = {("condition" if name == "cancer" else name): value for name, value in params.items()}
+    bundle = search(fhir, **fhir_params)
+    assert ids(bundle) == expected == api_trials(client, params)
+    distances = [entry["search"]["extension"][0]["valueDistance"]["value"] for entry in bundle["entry"]]
+    assert distances == sorted(distances)
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        ({"near": "1000"}, "near", ZIP_FORMAT),
+        ({"near": "00000"}, "near", ZIP_UNKNOWN % {"zip": "00000"}),
+        ({"near": "10001", "radius": "9000"}, "radius", RADIUS_RANGE),
+        ({"radius": "10"}, "near", ZIP_REQUIRED),
+    ],
+)
+def test_near_and_radius_are_checked_by_the_trials_search_form(fhir, world, params, parameter, message):
+    response = fhir.get(url("ResearchStudy", **params))
+    assert response.status_code == 400
+    issue = valid(response.json())["issue"][0]
+    assert issue["expression"] == [parameter] and issue["diagnostics"] == f"Parameter `{parameter}`: {message}"
+
+
+def test_a_near_search_runs_a_fixed_number_of_queries(fhir, world, warm_reference, django_assert_num_queries):
+    fhir.get(url("ResearchStudy", near="10001"))  # the ZIP codes' centroids, read once a process
+    # the page with its total, the page's cancer types, sites and principal investigators
+    with django_assert_num_queries(4):
+        bundle = search(fhir, near="10001", radius="500")
+    assert ids(bundle) == [nct(1), nct(3), nct(2)]
