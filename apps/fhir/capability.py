@@ -12,7 +12,7 @@ from .resources import PROFILES
 
 FHIR_VERSION = "4.0.1"
 # Every resource type the server reads by id; those in SEARCH_PARAMETERS are searched too.
-READABLE = ("Practitioner", "PractitionerRole", "Location", "Organization")
+READABLE = ("Practitioner", "PractitionerRole", "Location", "Organization", "ResearchStudy")
 # The referral resources (referral_views.py): read, and these writes.
 REFERRAL_WRITES = {"ServiceRequest": ("create",), "Task": ("update",), "Patient": (), "DocumentReference": ("create",)}
 REFERRAL_DOCUMENTATION = {
@@ -25,6 +25,14 @@ REFERRAL_DOCUMENTATION = {
     "Patient": "The patient of one referral (the referral's id), visible to whoever may see the referral.",
     "DocumentReference": "A referral's attachment: its content's url is the API's download. Create one with "
     "the file as content.attachment.data (base64) and context.related ServiceRequest/<id>.",
+}
+# What a resource's entry says beyond its profile (ResearchStudy has none: it claims no profile).
+DOCUMENTATION = {
+    "ResearchStudy": "An oncology study from ClinicalTrials.gov, id = its NCT id: status mapped from the overall "
+    "status (the published one in `note`), sites as contained Locations, age and sex eligibility as a contained "
+    "Group, OncoDir's cancer types as codings, principalInvestigator only when linked to a directory physician. "
+    "A study no longer listed reads by id with its last status (and a note saying so); searches other than by "
+    "`_id` or `identifier` leave it out. `near` (a ZIP code) and `radius` are the /trials/ search.",
 }
 RESULT_DOCUMENTATION = (
     f"`{COUNT}`: resources per page (default 20, at most 100). `{OFFSET}`: where the page starts (follow the "
@@ -74,7 +82,8 @@ def _resource(resource_type: str) -> dict:
     parameters = SEARCH_PARAMETERS.get(resource_type, ())
     resource = {
         "type": resource_type,
-        "profile": PROFILES[resource_type],
+        **({"profile": PROFILES[resource_type]} if resource_type in PROFILES else {}),
+        **({"documentation": DOCUMENTATION[resource_type]} if resource_type in DOCUMENTATION else {}),
         "interaction": [{"code": "read"}, *([{"code": "search-type"}] if parameters else [])],
         "versioning": "no-version",
         "readHistory": False,

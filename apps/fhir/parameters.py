@@ -455,6 +455,7 @@ ORGANIZATION = (
 )
 
 from .referral_parameters import REFERRAL_SEARCH_PARAMETERS  # noqa: E402 - it uses FhirParameter
+from .study_parameters import STUDY_SEARCH_PARAMETERS  # noqa: E402 - it uses FhirParameter
 
 SEARCH_PARAMETERS: dict[str, tuple[FhirParameter, ...]] = {
     "Practitioner": PRACTITIONER,
@@ -462,6 +463,7 @@ SEARCH_PARAMETERS: dict[str, tuple[FhirParameter, ...]] = {
     "Location": LOCATION,
     "Organization": ORGANIZATION,
     **REFERRAL_SEARCH_PARAMETERS,
+    **STUDY_SEARCH_PARAMETERS,
 }
 INCLUDES = {"PractitionerRole": ("PractitionerRole:practitioner", "PractitionerRole:location",
                                  "PractitionerRole:organization")}  # fmt: skip

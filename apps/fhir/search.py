@@ -18,7 +18,7 @@ from apps.directory.filters import PhysicianFilterSet, PhysicianSearchForm
 from apps.directory.forms import DEFAULT_RADIUS_MILES, RadiusField
 from apps.directory.models import Affiliation, Institution, PracticeLocation, qualifications_prefetch
 
-from . import resources, values
+from . import reads, resources, values
 from .parameters import (
     COUNT,
     DEFAULT_COUNT,
@@ -31,6 +31,7 @@ from .parameters import (
     Criteria,
 )
 from .responses import FhirError, issue, operation_outcome
+from .study_parameters import StudyCriteria
 
 UNKNOWN_PARAMETER = "Parameter `{name}` is not supported on {type}: see /fhir/metadata for those that are."
 MODIFIER = "Parameter `{name}`: modifiers (`:{modifier}`) are not supported."
@@ -362,12 +363,30 @@ def organizations(request: SearchRequest) -> Page:
 
 INSTITUTION, PRACTICE = 0, 1  # the kinds of organization, in the order a search lists them
 
+
+def research_studies(request: SearchRequest) -> Page:
+    """Studies by NCT id (or nearest first, StudyCriteria.found): a page and its total in one query, then the
+    page's cancer types, sites and principal investigators (reads.research_studies), whatever the page's size."""
+    queryset = request.criteria.found()
+    rows = list(
+        queryset.annotate(fhir_total=Window(Count("pk"))).prefetch_related("cancer_types")[
+            request.offset : request.offset + request.count
+        ]
+    )
+    total = rows[0].fhir_total if rows else queryset.count()
+    distances = {row.nct_id: row.distance_miles for row in rows if hasattr(row, "distance_miles")}
+    return Page(reads.research_studies(rows), total, distances=distances)
+
+
 RUNNERS = {
     "PractitionerRole": practitioner_roles,
     "Practitioner": practitioners,
     "Location": locations,
     "Organization": organizations,
+    "ResearchStudy": research_studies,
 }
+# The criteria a search builds, when not the directory's.
+CRITERIA = {"ResearchStudy": StudyCriteria}
 
 
 def bundle(request: SearchRequest, page: Page, base_url: str) -> dict:
@@ -412,5 +431,5 @@ def _page_url(request: SearchRequest, base_url: str, offset: int) -> str:
 
 
 def run(resource_type: str, query, base_url: str, *, lenient: bool = False) -> dict:
-    request = parse(resource_type, query, lenient=lenient)
+    request = parse(resource_type, query, lenient=lenient, criteria=CRITERIA.get(resource_type, Criteria)())
     return bundle(request, RUNNERS[resource_type](request), base_url)

@@ -89,6 +89,11 @@ class TrialQuerySet(models.QuerySet):
     def for_cancer(self, cancer_type_id: int):
         return self.filter(cancer_types=cancer_type_id)
 
+    def changed(self, comparison: str, when):
+        """Last changed (`updated_at`, written by the import) `comparison` (gt, gte, lt, lte) `when`: FHIR's
+        `_lastUpdated`."""
+        return self.filter(**{f"updated_at__{comparison}": when})
+
     def recruiting_near(self, lat: float, lng: float, miles: float, *, cancer_type_id: int | None = None):
         """/trials/ and /api/v1/trials/: recruiting studies (for a cancer type) with a recruiting US site
         within `miles` of (lat, lng), nearest first, each with `distance_miles` and `nearest_site_id`, the
@@ -407,6 +412,15 @@ class InvestigatorMatchQuerySet(models.QuerySet):
             .select_related("physician")
             .order_by("physician__last_name", "physician__first_name", "id")
         )
+
+    def principal_investigators(self):
+        """Linked pairs whose person the study names as an overall official with the role of principal
+        investigator (FHIR's ResearchStudy.principalInvestigator; a site's PI is not the study's)."""
+        officials = Investigator.objects.filter(
+            trial=OuterRef("trial_id"), site__isnull=True, role=Investigator.Role.PRINCIPAL_INVESTIGATOR
+        )
+        officials = officials.annotate(name_key=NameKey("name")).filter(name_key=OuterRef("name_key"))
+        return self.linked().filter(Exists(officials))
 
     def at_sites(self, site_ids):
         """The linked physicians named at these sites (the trials list's and the trial page's "oncologists

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from apps.directory.reference import reference_data
+from tests.trials.conftest import import_trials  # noqa: F401 - the trials tests' fixture, for ResearchStudy
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ def readme_addresses() -> list[tuple[str, dict]]:
 def test_every_fhir_example_of_the_readme_answers_200(fhir):
     physician_at("10001", npi="1234567893", first_name="Ann", last_name="Smith", cancers=["breast"])
     examples = readme_addresses()
-    assert len(examples) == 11
+    assert len(examples) == 13
     for path, headers in examples:
         response = fhir.get(f"/fhir{path}", headers=headers)
         assert response.status_code == 200, (path, response.content)

@@ -105,6 +105,7 @@ def test_capability_statement_lists_exactly_what_is_implemented(fhir):
         "PractitionerRole": ["read", "search-type"],
         "Location": ["read", "search-type"],
         "Organization": ["read", "search-type"],
+        "ResearchStudy": ["read", "search-type"],
         "ServiceRequest": ["read", "search-type", "create"],
         "Task": ["read", "search-type", "update"],
         "Patient": ["read", "search-type"],
