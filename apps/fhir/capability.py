@@ -48,7 +48,10 @@ def capability_statement(base_url: str, software_date: str) -> dict:
         "date": software_date,
         "kind": "instance",
         "software": {"name": "OncoDir"},
-        "implementation": {"description": "OncoDir's oncologist directory (read-only) and referrals", "url": base_url},
+        "implementation": {
+            "description": "OncoDir's oncologist directory and clinical trials (read-only), and referrals",
+            "url": base_url,
+        },
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],
         "instantiates": ["http://hl7.org/fhir/us/davinci-pdex-plan-net/CapabilityStatement/plan-net"],
