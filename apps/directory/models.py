@@ -609,12 +609,7 @@ class Physician(TimeStampedModel):
     def display_name(self) -> str:
         """The name as pages and the API show it: readable case from registry capitals, credentials
         normalized (display.py); the stored fields keep the registry's own text."""
-        parts = [display.person_name(self.first_name, given=True), display.person_name(self.middle_name)]
-        name = " ".join(part for part in [*parts, display.person_name(self.last_name)] if part)
-        if self.name_suffix:
-            name = f"{name} {display.name_suffix(self.name_suffix)}"
-        credentials = display.credentials(self.credentials)
-        return f"{name}, {credentials}" if credentials else name
+        return display.full_name(self.first_name, self.middle_name, self.last_name, self.name_suffix, self.credentials)
 
     @property
     def display_last_name(self) -> str:
