@@ -1,8 +1,8 @@
 """bench/api_bench.py's yardstick: the physicians search as a plain WSGI function, psycopg2 and no Django.
 
-It replays the SQL statements the API sent for each search (captured by api_bench.py, pickled to the file
-named by BENCH_API_STATEMENTS: the page, its locations, its primary specialties, with their parameters) and
-builds the same JSON body from the rows: what a page costs without the framework. It borrows the
+It replays the SQL statement the API sent for each search (captured by api_bench.py, pickled to the file
+named by BENCH_API_STATEMENTS: the page, each row with its locations and primary specialty, with its
+parameters) and builds the same JSON body from the rows: what a page costs without the framework. It borrows the
 display rules (apps/directory/display.py, plain functions) and two pure helpers of Django's (slugify, the
 cursor's signing), nothing of its request, ORM or DRF machinery; api_bench.py checks that its bodies are
 the API's.
@@ -91,14 +91,10 @@ def _location(row: dict) -> dict:
 def page(path: str, host: str) -> dict:
     known = state()
     search = known["searches"][path]
-    physicians, locations, primaries = run_statements(search)
+    (physicians,) = run_statements(search)
     limit = search["page_size"]
     has_more = len(physicians) > limit
     physicians = physicians[:limit]
-    by_physician: dict[int, list[dict]] = {}
-    for row in locations:
-        by_physician.setdefault(row["physician_id"], []).append(_location(row))
-    primary = {row["physician_id"]: row["specialty_id"] for row in primaries}
     specialties, cancer_types = known["specialties"], known["cancer_types"]
     today = datetime.datetime.now(zoneinfo.ZoneInfo(known["time_zone"])).date()
     base = f"http://{host}{path}"
@@ -121,7 +117,7 @@ def page(path: str, host: str) -> dict:
                 ),
                 "sex": row["sex"],
                 "specialties": [
-                    {**specialties[pk], "is_primary": pk == primary.get(row["id"])}
+                    {**specialties[pk], "is_primary": pk == row["primary_specialty_id"]}
                     for pk in row["specialty_ids"]
                     if pk in specialties
                 ],
@@ -129,7 +125,7 @@ def page(path: str, host: str) -> dict:
                 "accepting_new_patients": row["accepting_new_patients"],
                 "telehealth": row["telehealth"],
                 "languages": row["languages"],
-                "locations": by_physician.get(row["id"], []),
+                "locations": [_location(location) for location in row["location_rows"]],
                 "distance_miles": None if distance is None else round(distance, 2),
                 "last_verified_on": None if verified is None else verified.isoformat(),
                 "last_verified_by": row["last_verified_by"],
