@@ -127,6 +127,16 @@ def person_name(text: str, *, given: bool = False) -> str:
     return " ".join(shown)
 
 
+def full_name(first: str, middle: str, last: str, suffix: str, credentials_text: str) -> str:
+    """A physician's name as pages and the API show it: "Jeffery A Spiro Jr, MD"."""
+    parts = [person_name(first, given=True), person_name(middle), person_name(last)]
+    name = " ".join(part for part in parts if part)
+    if suffix:
+        name = f"{name} {name_suffix(suffix)}"
+    shown = credentials(credentials_text)
+    return f"{name}, {shown}" if shown else name
+
+
 def _is_roman(word: str) -> bool:
     return bool(ROMAN_NUMERAL.match(word)) and word.lower() not in ROMAN_LOOKALIKE_NAMES
 

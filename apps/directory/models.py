@@ -385,6 +385,18 @@ class PhysicianQuerySet(models.QuerySet):
         tables (reference.describe_listing), not read again."""
         return self.defer(*search_sql.LISTING_DEFERRED_FIELDS).prefetch_related(_locations_prefetch())
 
+    def as_result_rows(self):
+        """A result row in one query (the API's list): the physician's ROW_FIELDS, `location_rows`, each
+        location's ROW_FIELDS as a dict (primary first), and `primary_specialty_id`; describe_listing names
+        the specialties and cancer types.
+        For_listing's prefetch and a primary-specialty query cost more Python than the page's own SQL; the
+        subqueries are constant SQL text because resolving them as ORM expressions cost as much again
+        (bench/api_bench.py). They name the physician table, so the queryset must not be a subquery."""
+        return self.only(*Physician.ROW_FIELDS).annotate(
+            location_rows=_RowSubquery(LOCATION_ROWS_SQL, (), output_field=models.JSONField()),
+            primary_specialty_id=_RowSubquery(PRIMARY_SPECIALTY_SQL, (), output_field=models.IntegerField()),
+        )
+
     def with_open_reports(self):
         """`has_open_reports`: a visitor reported the listing wrong and no curator has closed the report yet."""
         return self.annotate(
@@ -446,6 +458,25 @@ class Physician(TimeStampedModel):
     class Source(models.TextChoices):
         NPPES = "nppes", "NPPES import"
         MANUAL = "manual", "Entered by a curator"
+
+    # What the API's result row reads (PhysicianQuerySet.as_result_rows): the other columns (the derived
+    # search columns, dates, provenance) cost a page about 0.4 ms of CPU to read and convert.
+    ROW_FIELDS = (
+        "npi",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "credentials",
+        "sex",
+        "specialty_ids",
+        "cancer_type_ids",
+        "accepting_new_patients",
+        "telehealth",
+        "languages",
+        "last_verified_on",
+        "last_verified_by",
+    )
 
     npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])
     first_name = models.CharField(max_length=100)
@@ -609,12 +640,7 @@ class Physician(TimeStampedModel):
     def display_name(self) -> str:
         """The name as pages and the API show it: readable case from registry capitals, credentials
         normalized (display.py); the stored fields keep the registry's own text."""
-        parts = [display.person_name(self.first_name, given=True), display.person_name(self.middle_name)]
-        name = " ".join(part for part in [*parts, display.person_name(self.last_name)] if part)
-        if self.name_suffix:
-            name = f"{name} {display.name_suffix(self.name_suffix)}"
-        credentials = display.credentials(self.credentials)
-        return f"{name}, {credentials}" if credentials else name
+        return display.full_name(self.first_name, self.middle_name, self.last_name, self.name_suffix, self.credentials)
 
     @property
     def display_last_name(self) -> str:
@@ -795,6 +821,21 @@ class PracticeLocation(TimeStampedModel):
     earth_distance() without recomputing the point for every row.
     """
 
+    # What a result row shows of each location (PhysicianQuerySet.as_result_rows).
+    ROW_FIELDS = (
+        "name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip_code",
+        "phone",
+        "latitude",
+        "longitude",
+        "accepting_new_patients",
+        "is_primary",
+    )
+
     physician = models.ForeignKey(Physician, on_delete=models.CASCADE, related_name="locations")
     name = models.CharField("practice or hospital name", max_length=200, blank=True)
     address_line1 = models.CharField("address", max_length=200)
@@ -885,6 +926,29 @@ class PracticeLocation(TimeStampedModel):
     def save(self, *args, **kwargs):
         self.fill_coordinates()
         super().save(*args, **kwargs)
+
+
+class _RowSubquery(RawSQL):
+    """A subquery on the physician row (constant text). Not a grouping column: the physician's id, which a
+    grouped search already groups by, determines it; and as a grouping column PostgreSQL would compute it
+    for every candidate, not only for the page's rows."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+# PhysicianQuerySet.as_result_rows: a result row's locations (ROW_FIELDS, primary first) as one JSON array,
+# and its primary specialty, computed for the rows of the page only (PostgreSQL evaluates them after LIMIT).
+LOCATION_ROWS_SQL = (
+    "SELECT coalesce(jsonb_agg(jsonb_build_object("  # noqa: S608 (constant text: the model's own names)
+    + ", ".join(f"'{name}', location.{name}" for name in PracticeLocation.ROW_FIELDS)
+    + f") ORDER BY location.is_primary DESC, location.id), '[]') FROM {PracticeLocation._meta.db_table} location"
+    f' WHERE location.physician_id = "{Physician._meta.db_table}".id'
+)
+PRIMARY_SPECIALTY_SQL = (
+    f"SELECT specialty_id FROM {PhysicianSpecialty._meta.db_table}"  # noqa: S608 (constant text)
+    f' WHERE physician_id = "{Physician._meta.db_table}".id AND is_primary LIMIT 1'
+)
 
 
 class AcceptedPlan(models.Model):

@@ -1,7 +1,7 @@
 """What the directory API shows: explicit fields only, never the curation internals.
 
 The list item is the search result row; the detail is everything the public profile page shows. Both
-read only what was fetched with the page (``for_listing()`` and ``reference.describe_listing()``, or
+read only what was fetched with the page (``as_result_rows()`` and ``reference.describe_listing()``, or
 ``for_profile()``), so the query count never grows with the page size or with a physician's
 certifications and locations.
 """
@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.directory import display
 from apps.directory.models import (
     Board,
     BoardCertification,
@@ -19,6 +20,7 @@ from apps.directory.models import (
     Institution,
     Physician,
     PlanType,
+    PracticeLocation,
     Specialty,
 )
 from apps.trials.api.serializers import PhysicianTrialSerializer
@@ -163,20 +165,21 @@ def _date(value):
     return value.isoformat() if value is not None else None
 
 
-def _location(location) -> dict:
+def _location(row: dict) -> dict:
+    """A location as the API shows it, from its PracticeLocation.ROW_FIELDS (a result row's `location_rows`)."""
     return {
-        "name": location.name,
-        "title": location.title,
-        "address_line1": location.address_line1,
-        "address_line2": location.address_line2,
-        "city": location.city,
-        "state": location.state,
-        "zip_code": location.zip_code,
-        "phone": location.phone,
-        "latitude": location.latitude,
-        "longitude": location.longitude,
-        "accepting_new_patients": location.accepting_new_patients,
-        "is_primary": location.is_primary,
+        "name": row["name"],
+        "title": display.location_title(row["name"], row["address_line1"]),
+        "address_line1": row["address_line1"],
+        "address_line2": row["address_line2"],
+        "city": row["city"],
+        "state": row["state"],
+        "zip_code": row["zip_code"],
+        "phone": row["phone"],
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "accepting_new_patients": row["accepting_new_patients"],
+        "is_primary": row["is_primary"],
     }
 
 
@@ -224,6 +227,9 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
         distance = getattr(physician, "distance_miles", None)
         return None if distance is None else round(distance, 2)
 
+    def _location_rows(self, physician) -> list[dict]:
+        return physician.location_rows  # Physician.objects.as_result_rows()
+
     def to_representation(self, physician) -> dict:
         """The declared fields above, built directly: DRF's field-by-field walk was most of a page's time.
 
@@ -252,7 +258,7 @@ class PhysicianListSerializer(_PhysicianLinks, serializers.Serializer):
             "accepting_new_patients": physician.accepting_new_patients,
             "telehealth": physician.telehealth,
             "languages": list(physician.languages),
-            "locations": [_location(location) for location in physician.location_list],
+            "locations": [_location(row) for row in self._location_rows(physician)],
             "distance_miles": self.get_distance_miles(physician),
             "last_verified_on": _date(physician.last_verified_on),
             "last_verified_by": physician.last_verified_by,
@@ -276,6 +282,10 @@ class PhysicianDetailSerializer(PhysicianListSerializer):
     trials = serializers.SerializerMethodField(
         help_text="The clinical trials the physician runs, as the profile lists them (linked investigators only)."
     )
+
+    def _location_rows(self, physician) -> list[dict]:
+        fields = PracticeLocation.ROW_FIELDS
+        return [{name: getattr(location, name) for name in fields} for location in physician.location_list]
 
     def to_representation(self, physician) -> dict:
         data = super().to_representation(physician)

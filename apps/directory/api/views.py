@@ -59,7 +59,7 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action == "retrieve":
             return Physician.objects.active().for_profile()
-        return Physician.objects.active().for_listing()
+        return Physician.objects.active()
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -77,7 +77,7 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
                     for name, found in search.form.errors.as_data().items()
                 }
             )
-        return search.qs
+        return search.qs.as_result_rows()
 
     def retrieve(self, request, *args, **kwargs):
         return self._from_server_cache(request, super().retrieve, *args, **kwargs)
