@@ -17,6 +17,7 @@ from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.common.conditional import public_page
 from apps.common.throttling import ListingReportRateThrottle
 from apps.trials.models import InvestigatorMatch, practice_origin
 
@@ -35,12 +36,14 @@ MAX_SHOWN_UNKNOWN_PARAMETERS = 5
 
 
 @require_safe
+@public_page
 def home(request):
     filterset = PhysicianFilterSet(queryset=Physician.objects.none())
     return render(request, "directory/home.html", {"form": filterset.form})
 
 
 @require_safe
+@public_page
 def physician_list(request):
     search = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
     form = search.form
@@ -102,6 +105,7 @@ def physician_list(request):
 
 
 @require_safe
+@public_page
 def physician_detail(request, npi, slug=None):
     if not re.fullmatch(r"[0-9]{10}", npi):
         raise Http404("No physician has this NPI.")

@@ -5,6 +5,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from apps.common.conditional import public_page
+
 from .forms import TrialSearchForm, TrialSitesForm, nct_id_error
 from .models import Trial, with_nearest_sites, with_sites
 
@@ -12,6 +14,7 @@ TRIALS_PER_PAGE = 20
 
 
 @require_safe
+@public_page
 def trial_list(request):
     form = TrialSearchForm(request.GET or None)
     context = {"form": form, "searched": False}
@@ -33,6 +36,7 @@ def trial_list(request):
 
 
 @require_safe
+@public_page
 def trial_detail(request, nct_id):
     error = nct_id_error(nct_id)
     if error:
