@@ -9,7 +9,8 @@ One rule for all of them:
 - the ETag is the version's number and a digest of everything else the body depends on: the absolute
   address (scheme, host, path, query string), the language, and what the caller names (the API's media
   type, FHIR's Prefer header, a page's cookies);
-- Last-Modified is when the version last changed;
+- Last-Modified is when the version last changed (to the second, as HTTP dates go: two changes within the
+  second a client read in are told apart by the ETag, and If-None-Match wins over If-Modified-Since);
 - only a 200 (or the 304 that stands for it) carries them.
 Weak ETags: two bodies under one ETag mean the same (a page's CSRF token is masked anew each time).
 """

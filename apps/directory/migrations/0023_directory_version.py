@@ -30,5 +30,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(TABLES, DROP),
-        RunSQLFile("directory", "directory_changed", "42c8c6b878e4"),
+        RunSQLFile("directory", "directory_changed", "9f87d5d2eb58"),
     ]

@@ -8,7 +8,9 @@
 -- directory_change, a transaction-local flag), and that row's deferred trigger bumps the version as the
 -- transaction commits. A transaction that bumped at its first write would hold the row's lock to its end:
 -- an import batch would block every curator's edit for its whole length; at commit the lock lasts
--- microseconds. Statement triggers: a COPY of a million rows marks once, no transition tables.
+-- microseconds. Statement triggers: a COPY of a million rows marks once, no transition tables. Writers
+-- committing at once queue on the row for those microseconds (READ COMMITTED, as every writer here: a
+-- REPEATABLE READ one would get a serialization failure at its commit instead).
 CREATE OR REPLACE FUNCTION directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF coalesce(current_setting('oncodir.directory_changed', true), '') <> 'on' THEN
