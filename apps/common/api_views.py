@@ -16,6 +16,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from apps.common.conditional import conditional_read
+from apps.directory.changes import directory_version
+
 PUBLIC_CACHE_SECONDS_DEFAULT = 300
 JSON = "application/json"
 UNKNOWN_ENDPOINT = "There is no API endpoint at this address. The endpoints are listed at /api/docs/."
@@ -38,19 +41,30 @@ class PublicReadOnlyAPIMixin:
         return self._from_server_cache(request, super().list, *args, **kwargs)
 
     def _from_server_cache(self, request, compute, *args, **kwargs):
-        """Serve a successful read from the app's cache for API_PUBLIC_SERVER_CACHE_SECONDS (0: off).
+        """A conditional read (apps/common/conditional.py: a 304 when the client's copy is current), served
+        from the app's cache for API_PUBLIC_SERVER_CACHE_SECONDS (0: off).
 
-        The directory changes a few times a day and shared caches may already keep a read for
-        API_PUBLIC_CACHE_SECONDS, so keeping the same data in the app for a few seconds changes nothing
-        a client can rely on, and popular searches ("oncologists near 10001") cost one cache read. It
-        runs after authentication, permissions and throttling, so rate limits count cached reads too.
+        The server cache is keyed by the directory's version too, so an edit is served at once; popular
+        searches ("oncologists near 10001") cost one cache read between edits. It runs after
+        authentication, permissions and throttling, so rate limits count cached reads and 304s too.
         """
+
+        def read(version):
+            return self._server_cached(request, version, compute, *args, **kwargs)
+
+        return conditional_read(request, read, request.accepted_media_type)
+
+    def _server_cached(self, request, version, compute, *args, **kwargs):
         seconds = getattr(settings, "API_PUBLIC_SERVER_CACHE_SECONDS", 0)
         if not seconds:
             return compute(request, *args, **kwargs)
+        version = version or directory_version()
         query = urlencode(sorted((k, v) for k, values in request.query_params.lists() for v in values))
         # The body holds absolute links: the scheme and host they were built with are part of the key.
-        raw = f"{request.scheme}://{request.get_host()}|{request.path}|{query}|{request.accepted_media_type}"
+        raw = (
+            f"{version.number}|{request.scheme}://{request.get_host()}|{request.path}|{query}"
+            f"|{request.accepted_media_type}"
+        )
         key = "api.public-read." + hashlib.sha256(raw.encode()).hexdigest()
         body = cache.get(key)
         if body is not None:
@@ -63,7 +77,8 @@ class PublicReadOnlyAPIMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in ("GET", "HEAD") and response.status_code == 200 and "Cache-Control" not in response:
+        # A 304 stands for the 200: the same caching (it refreshes the client's copy's headers).
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304) and "Cache-Control" not in response:
             cached_as_public(request, response)
         return response
 

@@ -7,9 +7,12 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from .changes import version_bump_on_migrate
         from .reference import TABLES, forget
+
+        post_migrate.connect(version_bump_on_migrate, sender=self, dispatch_uid="directory-version-release")
 
         for model in TABLES:
             post_save.connect(forget, sender=model, dispatch_uid=f"reference-forget-save-{model.__name__}")

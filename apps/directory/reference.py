@@ -3,12 +3,15 @@ each): kept per process.
 
 Every search page and API search validated its parameters against both tables, two queries and forty-odd
 model instances a request. They change when a curator edits one in the admin (this process forgets them at
-once; other processes within MAX_AGE_SECONDS) or when import_nucc runs.
+once; other processes within MAX_AGE_SECONDS) or when import_nucc runs. A process that has read a newer
+directory version (changes.py: a public read reads it first) reads them again: a body served under an ETag
+is never older than the ETag says.
 """
 
 import time
 from dataclasses import dataclass
 
+from . import changes
 from .models import Board, CancerType, InsuranceCarrier, InsurancePlan, Physician, PhysicianSpecialty, Specialty
 
 MAX_AGE_SECONDS = 60
@@ -29,13 +32,14 @@ class ReferenceData:
         return [plan.id for plan in self.insurance_plans if value in (plan.carrier.slug, plan.search_value)]
 
 
-_loaded: tuple[float, ReferenceData] | None = None
+_loaded: tuple[float, int, ReferenceData] | None = None  # when, the newest version seen before, the data
 
 
 def reference_data() -> ReferenceData:
     global _loaded
     now = time.monotonic()
-    if _loaded is None or now - _loaded[0] > MAX_AGE_SECONDS:
+    seen = changes.latest_seen()
+    if _loaded is None or now - _loaded[0] > MAX_AGE_SECONDS or _loaded[1] < seen:
         data = ReferenceData(
             specialties=tuple(Specialty.objects.only("id", "code", "display_name", "category")),
             cancer_types=tuple(CancerType.objects.only("id", "slug", "name").order_by("name")),
@@ -44,8 +48,8 @@ def reference_data() -> ReferenceData:
                 InsurancePlan.objects.select_related("carrier").order_by(*InsurancePlan._meta.ordering)
             ),
         )
-        _loaded = (now, data)
-    return _loaded[1]
+        _loaded = (now, seen, data)
+    return _loaded[2]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.common.conditional import public_page
 from apps.common.paging import page_of
 from apps.common.throttling import ListingReportRateThrottle
 from apps.trials.models import InvestigatorMatch, practice_origin
@@ -34,12 +35,14 @@ MAX_SHOWN_UNKNOWN_PARAMETERS = 5
 
 
 @require_safe
+@public_page
 def home(request):
     filterset = PhysicianFilterSet(queryset=Physician.objects.none())
     return render(request, "directory/home.html", {"form": filterset.form})
 
 
 @require_safe
+@public_page
 def physician_list(request):
     search = PhysicianFilterSet(request.GET, queryset=Physician.objects.active())
     form = search.form
@@ -105,6 +108,7 @@ def physician_list(request):
 
 
 @require_safe
+@public_page
 def physician_detail(request, npi, slug=None):
     if not re.fullmatch(r"[0-9]{10}", npi):
         raise Http404("No physician has this NPI.")

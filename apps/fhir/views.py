@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.settings import api_settings
 
 from apps.common.api_views import cached_as_public
+from apps.common.conditional import conditional_read
 
 from . import reads, search
 from .capability import READABLE, capability_statement
@@ -43,7 +44,13 @@ def fhir_view(view):
                 return response
             negotiate(request)
             throttle(request)
-            return cached_as_public(request, fhir_response(view(request, *args, **kwargs)))
+            # A search's body depends on Prefer (handling=lenient) too; its format is always FHIR JSON.
+            response = conditional_read(
+                request,
+                lambda version: fhir_response(view(request, *args, **kwargs)),
+                request.headers.get("Prefer", ""),
+            )
+            return cached_as_public(request, response)
         except FhirError as error:
             response = error_response(error)
             if error.retry_after is not None:

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from apps.common.conditional import public_page
 from apps.common.paging import page_of
 
 from .forms import TrialSearchForm, TrialSitesForm, nct_id_error
@@ -13,6 +14,7 @@ TRIALS_PER_PAGE = 20
 
 
 @require_safe
+@public_page
 def trial_list(request):
     form = TrialSearchForm(request.GET or None)
     context = {"form": form, "searched": False, "notice": ""}
@@ -37,6 +39,7 @@ def trial_list(request):
 
 
 @require_safe
+@public_page
 def trial_detail(request, nct_id):
     error = nct_id_error(nct_id)
     if error:

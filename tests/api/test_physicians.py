@@ -368,17 +368,17 @@ def _many(count):
 def test_list_query_count_does_not_grow_with_the_page(api, django_assert_num_queries, params):
     # given 25 physicians, each with several locations, cancer types and certificates
     _many(25)
-    # when reading 1 result and then 25 (and the page after a cursor) / then one query: the page, each
-    # row with its locations and primary specialty (the first request also reads the specialty, cancer
-    # type, board and insurance plan tables, kept afterwards)
-    with django_assert_num_queries(5):
+    # when reading 1 result and then 25 (and the page after a cursor) / then two queries: the directory's
+    # version (ETag) and the page, each row with its locations and primary specialty (the first request also
+    # reads the specialty, cancer type, board and insurance plan tables, kept afterwards)
+    with django_assert_num_queries(6):
         assert get(api, page_size=1, **params).status_code == 200
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         response = get(api, page_size=25, **params)
         assert response.status_code == 200
     first = get(api, page_size=3, **params).json()
     if first["next"]:
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(2):
             assert api.get(first["next"]).status_code == 200
 
 
@@ -392,7 +392,7 @@ def test_detail_query_count_does_not_grow_with_the_record(api, django_assert_num
     for _ in range(3):
         AffiliationFactory(physician=big)
     for physician in (small, big):
-        with django_assert_num_queries(8):  # the physician, its six prefetches and its trials
+        with django_assert_num_queries(9):  # the version, the physician, its six prefetches and its trials
             assert api.get(f"{LIST}{physician.npi}/").status_code == 200
 
 

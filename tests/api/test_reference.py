@@ -60,5 +60,5 @@ def test_boards_list_code_name_and_kind(api):
 
 @pytest.mark.parametrize("path", ["/api/v1/specialties/", "/api/v1/cancer-types/", "/api/v1/boards/"])
 def test_reference_lists_run_one_query_per_page(api, path, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # + the directory's version (ETag)
         assert api.get(f"{path}?page_size=1000").status_code == 200

@@ -48,6 +48,7 @@ def test_a_gp_sees_their_full_name_my_referrals_and_sign_out_in_the_navigation()
     assert links(nav) == {
         "OncoDir": "/",
         "Find an oncologist": "/physicians/",
+        "Clinical trials": "/trials/",
         "My referrals": "/referrals/",
         "Shortlist": "/shortlists/",
     }
