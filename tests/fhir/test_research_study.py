@@ -351,8 +351,8 @@ def test_every_declared_parameter_is_accepted(fhir, load):
 def test_a_read_runs_a_fixed_number_of_queries(fhir, load, warm_reference, django_assert_num_queries, sites):
     doctor()
     load(led_by(1, "Ann Lee", sites=[site(), *(site(facility=f"Site {n}") for n in range(sites - 1))]))
-    # the study, its cancer types, its sites, its linked principal investigator
-    with django_assert_num_queries(4):
+    # the directory's version (ETag), the study, its cancer types, its sites, its linked principal investigator
+    with django_assert_num_queries(5):
         study_ = read(fhir, nct(1))
     assert len(study_["site"]) == sites and "principalInvestigator" in study_
 
@@ -362,8 +362,8 @@ def test_a_search_page_runs_a_fixed_number_of_queries(fhir, load, warm_reference
     doctor()
     load(*(led_by(n, "Ann Lee", sites=[site(), *(site(facility=f"Site {k}") for k in range(n % 4))])
            for n in range(1, studies + 1)))  # fmt: skip
-    # the page with its total, the page's cancer types, sites and principal investigators
-    with django_assert_num_queries(4):
+    # the version, the page with its total, the page's cancer types, sites and principal investigators
+    with django_assert_num_queries(5):
         bundle = search(fhir, status="active", condition="breast", _count=100)
     assert len(matches(bundle)) == studies
     assert all("principalInvestigator" in resource for resource in matches(bundle))
@@ -418,7 +418,7 @@ def test_near_and_radius_are_checked_by_the_trials_search_form(fhir, world, para
 
 def test_a_near_search_runs_a_fixed_number_of_queries(fhir, world, warm_reference, django_assert_num_queries):
     fhir.get(url("ResearchStudy", near="10001"))  # the ZIP codes' centroids, read once a process
-    # the page with its total, the page's cancer types, sites and principal investigators
-    with django_assert_num_queries(4):
+    # the version, the page with its total, the page's cancer types, sites and principal investigators
+    with django_assert_num_queries(5):
         bundle = search(fhir, near="10001", radius="500")
     assert ids(bundle) == [nct(1), nct(3), nct(2)]
