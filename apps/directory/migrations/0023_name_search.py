@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(migrations.RunSQL.noop, PREVIOUS),
-        RunSQLFile("directory", "directory_search_terms", "9388e8cd7a4b"),
+        RunSQLFile("directory", "directory_search_terms", "db440bf37eee"),
         RunSQLFile("directory", "directory_search_tsquery", "d8ec351f4127"),
         RunSQLFile("directory", "directory_search_weights", "6575cbc9f725"),
         RunSQLFile("directory", "directory_search_rank", "698bc3d44240"),

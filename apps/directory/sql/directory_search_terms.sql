@@ -10,6 +10,10 @@
 --   variants (0.5: "jonson" ~ "johnson"), an unknown one looser ones (0.4: two typos in a long
 --   word; one typo is found above, and 0.2 took 0.6 ms a word at 100,000 physicians where 0.4 takes 0.15).
 -- A one-letter word stands for itself (an initial: the tsquery takes words starting with it).
+-- A word is looked up with >= and <=, which the primary key's btree answers and pg_trgm's GIN index
+-- cannot: for `=` the planner may pick the GIN index (pg_trgm answers it too, by trigrams), 10 ms a word
+-- instead of a few microseconds after a bulk load (seed_demo's 3,000 physicians: its pending list is read
+-- for each word), which made a search take 20 s.
 -- Stop words, the word limit and the word length are apps/directory/search.py's, which applies them to the
 -- same words before calling this.
 CREATE OR REPLACE FUNCTION directory_search_terms(q text)
@@ -41,12 +45,13 @@ BEGIN
         UNION ALL
         SELECT left(word, i - 1) || c || substr(word, i + 1) FROM generate_series(1, length(word)) i, unnest(letters) c);
       PERFORM set_config('pg_trgm.similarity_threshold',
-        CASE WHEN EXISTS (SELECT 1 FROM directory_searchterm s WHERE s.term = word) THEN '0.5' ELSE '0.4' END, true);
+        CASE WHEN EXISTS (SELECT 1 FROM directory_searchterm s WHERE s.term >= word AND s.term <= word)
+             THEN '0.5' ELSE '0.4' END, true);
       RETURN QUERY
         SELECT word_position, word, c.term, max(c.closeness)::real FROM (
           SELECT s.term, 0.7 + 0.2 * similarity(s.term, word) AS closeness
-            FROM directory_searchterm s WHERE s.term = ANY (variants) AND s.term <> word
-             AND length(s.term) > 1  -- a middle initial is no typo of "sn"
+            FROM unnest(variants) v JOIN directory_searchterm s ON s.term >= v AND s.term <= v
+           WHERE s.term <> word AND length(s.term) > 1  -- a middle initial is no typo of "sn"
           UNION ALL
           (SELECT s.term, 0.6 + 0.1 * similarity(s.term, word) FROM directory_searchterm s
             WHERE length(word) >= 3 AND s.term LIKE word || '%' AND s.term <> word
