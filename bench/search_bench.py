@@ -4,6 +4,11 @@ queries in raw SQL through psycopg2, at 100,000 and 1,000,000 synthetic physicia
     .venv/bin/python bench/search_bench.py            # 100k and 1M (builds each database once, then reuses it)
     .venv/bin/python bench/search_bench.py --quick    # 100k only
     .venv/bin/python bench/search_bench.py --drop     # drop the benchmark databases afterwards
+    .venv/bin/python bench/search_bench.py --quick --prefix oncodir_bench_name   # other database names
+
+Then typo'd names: NAME_QUERIES "first last" queries with one typo (bench/name_typos.py, as the quality test
+makes them), timed through the view once each (p50/p95 over the queries: rare and common names alike), and
+how often the physician meant comes first, behind only namesakes, on the first page, or not at all.
 
 Data comes from `manage.py seed_demo --physicians N` into oncodir_bench_c_100k / oncodir_bench_c_1m on the
 server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432). The view is timed through Django's
@@ -25,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 TARGET_MS = 25.0  # the combined search, p95, at 1,000,000 physicians
+NAME_QUERIES = 300
 
 
 def server_url() -> str:
@@ -211,6 +217,7 @@ def measure(name: str, runs: int, warmup: int) -> None:
         with raw.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest}")
             plans.append((label, query, [row[0] for row in cursor.fetchall()]))
+    name_typos(physician_list, factory)
     connection.close()
     raw.close()
     for label, query, plan in plans:
@@ -223,12 +230,50 @@ def measure(name: str, runs: int, warmup: int) -> None:
         print("\n".join(plan))
 
 
+def name_typos(physician_list, factory) -> None:
+    """Typo'd "first last" searches: the view's time over NAME_QUERIES of them, and the quality figures."""
+    from urllib.parse import urlencode
+
+    from django.http import QueryDict
+
+    from apps.directory.filters import PhysicianFilterSet
+    from apps.directory.models import Physician
+    from bench.name_typos import PAGE, figures, name_queries
+
+    physicians = list(Physician.objects.active().values_list("id", "first_name", "last_name"))
+    queries = name_queries(physicians, NAME_QUERIES)
+
+    def results(text: str):
+        search = PhysicianFilterSet(QueryDict(urlencode({"q": text})), queryset=Physician.objects.active())
+        assert search.is_valid(), search.errors
+        return search.qs
+
+    quality = figures(
+        queries,
+        lambda text: list(results(text).values_list("id", flat=True)[:PAGE]),
+        lambda text, pk: results(text).filter(pk=pk).exists(),
+        {pk: (first, last) for pk, first, last in physicians},
+    )
+    times = []
+    for query in queries:  # the quality run above warmed the same queries up
+        started = time.perf_counter()
+        response = physician_list(factory.get(f"/physicians/?{urlencode({'q': query.text})}"))
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    print(
+        f"{'first + last, one typo':28} {len(queries):>7}q {statistics.median(times):>8.1f}ms"
+        f" {percentile(times, 0.95):>8.1f}ms  (view, over {len(queries)} different names)"
+    )
+    print(f"{'':28} -> {quality}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only the 100,000-physician database")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per search (default 50)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark databases at the end")
+    parser.add_argument("--prefix", default="oncodir_bench_c", help="database names: PREFIX_100k, PREFIX_1m")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: measure one database
     args = parser.parse_args()
     if args.measure:
@@ -236,7 +281,7 @@ def main() -> None:
         return
     sizes = ["100k"] if args.quick else ["100k", "1m"]
     for size in sizes:
-        name = f"oncodir_bench_c_{size}"
+        name = f"{args.prefix}_{size}"
         ensure_database(name, SIZES[size])
         subprocess.run(
             [sys.executable, __file__, "--measure", name, "--runs", str(args.runs), "--warmup", str(args.warmup)],
@@ -244,7 +289,7 @@ def main() -> None:
         )
     if args.drop:
         for size in sizes:
-            drop_database(f"oncodir_bench_c_{size}")
+            drop_database(f"{args.prefix}_{size}")
 
 
 if __name__ == "__main__":

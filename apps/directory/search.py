@@ -2,8 +2,11 @@
 
 The database does the heavy lifting (each function's current definition is in apps/directory/sql/):
 - `directory_normalize(text)`: lower case, accents removed (immutable_unaccent), punctuation to spaces.
-- `directory_search_tsquery(text)`: each typed word becomes "this word, or the real words it is close to
-  by trigram similarity, or words starting with it"; words are ANDed, so word order does not matter.
+- `directory_search_terms(text)`: the real words each typed word may stand for (itself, one typo away,
+  words it starts, close by trigram similarity), each with its closeness;
+- `directory_search_tsquery(text)`: each typed word becomes "this word or the real words it may stand
+  for"; words are ANDed, so word order does not matter;
+- `directory_search_rank(names, directory_search_weights(text))`: how close the name is to the typed words.
 - earthdistance's `ll_to_earth`, `earth_box` and `earth_distance` with a GiST index on practice locations.
 """
 
@@ -43,7 +46,7 @@ LISTING_DEFERRED_FIELDS = [
 ]
 
 # Words that say nothing about whom to find ("Dr Smith", "Smith MD"). These three constants are also
-# directory_search_tsquery's: apps/directory/sql renders them into it.
+# directory_search_terms's: apps/directory/sql renders them into it.
 STOP_WORDS = frozenset({"dr", "doctor", "md", "do", "phd", "the", "of", "and"})
 MAX_SEARCH_WORDS = 8
 MAX_WORD_LENGTH = 100
@@ -100,6 +103,20 @@ class MatchesSearch(Func):
         return f"{vector} @@ (SELECT directory_search_tsquery({text}))", (*vector_params, *text_params)
 
 
+class SearchRank(Func):
+    """`directory_search_rank(names, (SELECT directory_search_weights(text)))`: the weights are computed once
+    per statement (an InitPlan), as MatchesSearch's tsquery."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        names, names_params = compiler.compile(self.source_expressions[0])
+        text, text_params = compiler.compile(self.source_expressions[1])
+        sql = f"directory_search_rank({names}, (SELECT directory_search_weights({text})))"
+        return sql, (*names_params, *text_params)
+
+
 def apply_text_search(queryset, text: str):
     """Filter by the words of `text` and annotate `search_rank`; no words means no filter (rank 0)."""
     words = search_words(text)
@@ -109,12 +126,7 @@ def apply_text_search(queryset, text: str):
     return queryset.filter(MatchesSearch(F("search_vector"), query_text)).annotate(
         # Ranked by the name alone: "Smith" lists Dr Smith before the Smith Cancer Center's staff, and the
         # short name keeps the ranking cheap (places only decide whether a physician matches).
-        search_rank=Func(
-            Func(query_text, function="directory_normalize"),
-            F("search_names"),
-            function="word_similarity",
-            output_field=FloatField(),
-        )
+        search_rank=SearchRank(F("search_names"), query_text)
     )
 
 
