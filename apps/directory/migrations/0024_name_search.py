@@ -60,7 +60,7 @@ DROP FUNCTION IF EXISTS directory_search_terms(text);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0022_insurance_search_column")]
+    dependencies = [("directory", "0023_directory_version")]
 
     operations = [
         migrations.RunSQL(migrations.RunSQL.noop, PREVIOUS),
