@@ -148,6 +148,7 @@ def measure(name: str, runs: int, warmup: int) -> None:
 
     django.setup()
     import psycopg2
+    from django.contrib.auth.models import AnonymousUser
     from django.db import connection
     from django.http import QueryDict
     from django.test import RequestFactory
@@ -157,7 +158,15 @@ def measure(name: str, runs: int, warmup: int) -> None:
     from apps.directory.models import Physician
     from apps.directory.views import physician_list
 
-    factory = RequestFactory()
+    class AnonymousRequests(RequestFactory):
+        """A visitor who is not signed in: the public pages read request.user (conditional GET)."""
+
+        def get(self, *args, **kwargs):
+            request = super().get(*args, **kwargs)
+            request.user = AnonymousUser()
+            return request
+
+    factory = AnonymousRequests()
     from django.conf import settings
 
     # The same session settings as the app's connections (no JIT, no parallel plans by default).

@@ -275,6 +275,7 @@ import statistics, sys, time
 import django
 django.setup()
 from django.db import connection
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from apps.trials.views import trial_list
@@ -283,7 +284,9 @@ factory = RequestFactory()
 target = float(sys.argv[1])
 for query in sys.argv[2:]:
     def view(query=query):
-        response = trial_list(factory.get(f"/trials/?{query}"))
+        request = factory.get(f"/trials/?{query}")
+        request.user = AnonymousUser()  # a visitor not signed in: the page reads request.user (conditional GET)
+        response = trial_list(request)
         assert response.status_code == 200, response.status_code
         return response
     for _ in range(5):
