@@ -10,10 +10,9 @@ curator's decision (confirmed, rejected) is never changed by a later run: a reje
 """
 
 from django.db import connection, transaction
-from localflavor.us.us_states import US_STATES
 
 from .models import InvestigatorMatch
-from .rules import US_COUNTRY
+from .rules import STATE_CODE_SQL, STATE_CODES, STATE_NAMES, US_COUNTRY
 
 MATCHED_ROLES = ("PRINCIPAL_INVESTIGATOR", "SUB_INVESTIGATOR", "STUDY_CHAIR", "STUDY_DIRECTOR")
 NAME_CONFIDENCE = 0.5
@@ -22,10 +21,9 @@ AFFILIATION_CONFIDENCE = 0.2  # a hospital affiliation whose name resembles the 
 AUTO_LINK_CONFIDENCE = NAME_CONFIDENCE + PLACE_CONFIDENCE
 SIMILAR_NAME = 0.5  # trigram similarity of two institution names that count as the same place
 
-CANDIDATES = """
+CANDIDATES = f"""
 CREATE TEMP TABLE trials_candidate ON COMMIT DROP AS
-WITH states (code, name) AS (SELECT * FROM unnest(%(codes)s::text[], %(names)s::text[])),
-people AS (
+WITH people AS (
     SELECT i.trial_id, i.name, i.site_id, i.affiliation, trials_name_words(i.name) AS words
     FROM trials_investigator i
     WHERE i.role = ANY (%(roles)s)
@@ -48,9 +46,9 @@ places AS (
 named AS (
     SELECT pl.trial_id, pl.name, array_to_string(pl.words, ' ') AS name_key, pl.words[1] AS first_word,
            pl.words[cardinality(pl.words)] AS last_word, directory_normalize(pl.city) AS city,
-           coalesce(st.code, '') AS state, left(pl.zip_code, 5) AS zip, directory_normalize(pl.org) AS org
+           {STATE_CODE_SQL.format(codes="%(codes)s", names="%(names)s", state="pl.state")} AS state,
+           left(pl.zip_code, 5) AS zip, directory_normalize(pl.org) AS org
     FROM places pl
-    LEFT JOIN states st ON lower(st.name) = lower(pl.state) OR st.code = upper(pl.state)
     WHERE cardinality(pl.words) >= 2
 ),
 physicians AS MATERIALIZED (
@@ -89,7 +87,7 @@ SELECT trial_id, name_key, min(name) AS name, physician_id,
                  CASE WHEN bool_or(same_org) THEN 'affiliation' END) AS reasons
 FROM pairs
 GROUP BY trial_id, name_key, physician_id
-"""
+"""  # noqa: S608 - constant text (rules.STATE_CODE_SQL)
 
 UPSERT = """
 WITH counted AS (
@@ -116,8 +114,8 @@ WHERE m.status IN (%(auto_status)s, %(pending)s)
 def match_all() -> dict[str, int]:
     """Match every person of every study; returns how many pairs are linked and pending afterwards."""
     params = {
-        "codes": [code for code, _ in US_STATES],
-        "names": [str(name) for _, name in US_STATES],
+        "codes": STATE_CODES,
+        "names": STATE_NAMES,
         "roles": list(MATCHED_ROLES),
         "us": US_COUNTRY,
         "similar": SIMILAR_NAME,

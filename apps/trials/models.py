@@ -7,7 +7,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Case, Exists, F, Func, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import JSONObject
-from localflavor.us.us_states import US_STATES
 
 from apps.directory.models import CancerType, Physician, PracticeLocation
 from apps.directory.search import (
@@ -26,6 +25,9 @@ from .rules import (
     NCT_ID_PATTERN,
     RECRUITING,
     SITE_RECRUITING,
+    STATE_CODE_SQL,
+    STATE_CODES,
+    STATE_NAMES,
     STUDY_URL,
     US_COUNTRY,
 )
@@ -33,7 +35,6 @@ from .rules import (
 # How a study's phases read: ["PHASE1", "PHASE2"] is "Phase 1/2".
 PHASE_NAMES = {"EARLY_PHASE1": "Early phase 1", "PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
 SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
-STATE_CODES = ([code for code, _ in US_STATES], [str(name) for _, name in US_STATES])
 
 
 def status_words(status: str) -> str:
@@ -51,20 +52,17 @@ class NameKey(models.Func):
 
 
 class StateCode(Func):
-    """A site's state (a full name as published, in any case) as its postal code; anything else upper-cased.
-    One expression with the states as two array parameters: a CASE of 60 WHENs cost the ORM 20 ms to build
-    and compile for each query that used it (with_places)."""
+    """A site's state as its postal code (rules.STATE_CODE_SQL, as the matching reads it), one expression with
+    the states as two array parameters: a CASE of 60 WHENs cost the ORM 20 ms to build and compile for each
+    query that used it (with_places)."""
 
     arity = 1
     output_field = models.CharField()
 
     def as_sql(self, compiler, connection, **extra_context):
         state, params = compiler.compile(self.source_expressions[0])
-        sql = (
-            f"coalesce((SELECT s.code FROM unnest(%s::text[], %s::text[]) AS s(code, name)"  # noqa: S608 - ORM-compiled
-            f" WHERE upper(s.name) = upper({state}) LIMIT 1), upper({state}))"
-        )
-        return sql, (*STATE_CODES, *params, *params)
+        sql = STATE_CODE_SQL.format(codes="%s", names="%s", state=state)
+        return sql, (STATE_CODES, STATE_NAMES, *params, *params)
 
 
 def _distance_from(lat: float, lng: float):

@@ -5,6 +5,8 @@ The patterns are PostgreSQL regular expressions (ARE: \\m and \\M are word start
 against a study's conditions and derived MeSH terms in lower case.
 """
 
+from localflavor.us.us_states import US_STATES
+
 US_COUNTRY = "United States"
 INTERVENTIONAL = "INTERVENTIONAL"
 RECRUITING = "RECRUITING"
@@ -57,3 +59,14 @@ CANCER_TYPE_PATTERNS = {
     "testicular": r"testi(s|cular)|germ cell",
     "neuroendocrine": r"neuroendocrine|carcinoid|pheochromocytoma",
 }
+
+# A site's state as a US postal code: a state's full name as published (any case) gives its code; anything else
+# (a code already, a province abroad, nothing) is upper-cased, so it equals a practice's state only when it is one.
+# The matching (its SQL) and the pages (models.StateCode) both write it from this text: {state} is the site's
+# state column, {codes} and {names} the placeholders of STATE_CODES and STATE_NAMES.
+STATE_CODES = [code for code, _ in US_STATES]
+STATE_NAMES = [str(name) for _, name in US_STATES]
+STATE_CODE_SQL = (
+    "coalesce((SELECT s.code FROM unnest({codes}::text[], {names}::text[]) AS s(code, name)"
+    " WHERE upper(s.name) = upper({state}) LIMIT 1), upper({state}))"
+)
