@@ -431,7 +431,9 @@ def qualifications_prefetch() -> models.Prefetch:
 
 def _locations_prefetch() -> models.Prefetch:
     return models.Prefetch(
-        "locations", queryset=PracticeLocation.objects.order_by("-is_primary", "id"), to_attr="location_list"
+        "locations",
+        queryset=PracticeLocation.objects.all(),
+        to_attr="location_list",  # its Meta.ordering
     )
 
 
@@ -937,12 +939,18 @@ class _RowSubquery(RawSQL):
         return []
 
 
-# PhysicianQuerySet.as_result_rows: a result row's locations (ROW_FIELDS, primary first) as one JSON array,
+def _sql_order(table: str, ordering) -> str:
+    """A model's Meta.ordering (field names, "-" for descending) as SQL text."""
+    return ", ".join(f"{table}.{name.lstrip('-')}{' DESC' if name.startswith('-') else ''}" for name in ordering)
+
+
+# PhysicianQuerySet.as_result_rows: a result row's locations (ROW_FIELDS, in their Meta.ordering) as one JSON array,
 # and its primary specialty, computed for the rows of the page only (PostgreSQL evaluates them after LIMIT).
 LOCATION_ROWS_SQL = (
     "SELECT coalesce(jsonb_agg(jsonb_build_object("  # noqa: S608 (constant text: the model's own names)
     + ", ".join(f"'{name}', location.{name}" for name in PracticeLocation.ROW_FIELDS)
-    + f") ORDER BY location.is_primary DESC, location.id), '[]') FROM {PracticeLocation._meta.db_table} location"
+    + f") ORDER BY {_sql_order('location', PracticeLocation._meta.ordering)}), '[]')"
+    + f" FROM {PracticeLocation._meta.db_table} location"
     f' WHERE location.physician_id = "{Physician._meta.db_table}".id'
 )
 PRIMARY_SPECIALTY_SQL = (
