@@ -23,13 +23,13 @@ from typing import Any
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet, Window
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 
 from . import forms as search_forms
 from . import search as search_sql
-from .models import Physician, PlanType, SpecialtyCategory, insurance_value
+from .models import Physician, PlanType, PracticeLocation, SpecialtyCategory, insurance_value
 from .reading import Reading, read_query
 from .reference import ReferenceData, reference_data
 
@@ -109,14 +109,19 @@ def _specialty_choices(reference: ReferenceData) -> list[tuple[str, str]]:
     return [*SpecialtyCategory.choices, *((s.code, s.display_name) for s in reference.specialties)]
 
 
-def _near(queryset, value, search, *, measure=True):
+def _near(queryset, value, search, *, measure=True, miles=None):
     data = search.form.cleaned_data
     accepting, coarse = bool(data.get("accepting")), bool(data.get("q"))
+    miles = float(data["radius"]) if miles is None else miles
     if not measure:  # coarse map cells when a name is the selective filter (search.query_cells)
-        return queryset.in_cells_around(*search.form.origin, float(data["radius"]), accepting=accepting, coarse=coarse)
-    # With `insurance`, the distance is to a practice taking it: a nearer one that does not would mislead.
-    plans = search.reference.insurance_plan_ids(data["insurance"]) if data.get("insurance") else None
-    return queryset.near(*search.form.origin, float(data["radius"]), accepting=accepting, plans=plans, coarse=coarse)
+        return queryset.in_cells_around(*search.form.origin, miles, accepting=accepting, coarse=coarse)
+    return queryset.near(*search.form.origin, miles, accepting=accepting, plans=_near_plans(search), coarse=coarse)
+
+
+def _near_plans(search):
+    """With `insurance`, the distance is to a practice taking it: a nearer one that does not would mislead."""
+    data = search.form.cleaned_data
+    return search.reference.insurance_plan_ids(data["insurance"]) if data.get("insurance") else None
 
 
 def _insurance_menu(reference: ReferenceData) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
@@ -374,12 +379,50 @@ class PhysicianFilterSet:
         """Every active filter but the faceted ones: the results and the facets both start from it."""
         return self.filtered(self.queryset.all(), without=[p.name for p in FACETED])
 
+    def nearest_first(self, count: int) -> QuerySet:
+        """`qs` when it is sorted by distance, but measuring only the smallest circle around `near` that
+        holds its first `count` results (search.nearest_radius walks the locations nearest-first to find it),
+        so a page of a broad radius search costs the page, not every match in the circle. The first `count`
+        rows are qs's, in qs's order; the rest are left out."""
+        if self.effective_sort != "distance":
+            return self.qs
+        data = self.form.cleaned_data
+        others = self.filtered(self.queryset.all(), without=["near"]).order_by()
+        miles = search_sql.nearest_radius(
+            others,
+            *self.form.origin,
+            float(data["radius"]),
+            count,
+            accepting=bool(data.get("accepting")),
+            plans=_near_plans(self),
+        )
+        if miles is None:
+            return self.qs
+        return _near(others, data["near"], self, miles=miles).order_by(*SORTS["distance"].order, *TIE_BREAK)
+
     def filtered(self, queryset, *, without=(), narrow: bool = False):
         """Every active filter except those named in `without`; with `narrow`, each filter's cheap superset."""
         for parameter, value in self.active(without=without):
             apply = (narrow and parameter.narrow) or parameter.apply
             queryset = apply(queryset, value, self)
         return queryset
+
+    def count_up_to(self, cap: int) -> int:
+        """How many physicians `qs` finds, or cap + 1 when it finds more: the page of a search this broad says
+        "more than cap". Each candidate's filters are checked (near as "a qualifying location in the circle")
+        but nothing is measured or sorted, so PostgreSQL stops at the cap instead of finishing the search."""
+        matches = self.filtered(self.queryset.all(), narrow=True)
+        data = self.form.cleaned_data
+        if data.get("near"):
+            located = search_sql.located_near(
+                PracticeLocation.objects.filter(physician_id=OuterRef("pk")),
+                *self.form.origin,
+                float(data["radius"]),
+                accepting=bool(data.get("accepting")),
+                plans=_near_plans(self),
+            )
+            matches = matches.filter(Exists(located))
+        return matches.order_by().values("pk")[: cap + 1].count()
 
     # -- facets ---------------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import math
 import re
 from typing import NamedTuple
 
-from django.db.models import BooleanField, F, FloatField, Func, Min, Value
+from django.db.models import BooleanField, Exists, F, FloatField, Func, Min, OuterRef, Value
 
 METERS_PER_MILE = 1609.344
 
@@ -235,6 +235,75 @@ def apply_location_near(
     return locations.filter(*box, AtMost(EarthDistance(origin, point), meters), **conditions).annotate(
         distance_miles=EarthDistance(origin, point) / Value(METERS_PER_MILE)
     )
+
+
+class NearestFirst(Func):
+    """`earth_point <-> origin`: the straight-line distance the locations' GiST index walks outward in (KNN),
+    in the same order as earth_distance (the arc grows with the chord)."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    arity = 2
+    output_field = FloatField()
+
+
+# The nearest-first walk reads this many locations first, then eight times as many while the page is not
+# found, and gives up (the search then measures the whole circle) past the last size: at 1,000,000
+# physicians 512 locations are ~1 ms of index walk, and a walk that needs more than 32,768 means the matches
+# are rare in the circle, where measuring the few candidates is the cheaper plan.
+NEAREST_WALK_FIRST = 512
+NEAREST_WALK_LAST = 32_768
+
+
+def located_near(locations, lat: float, lng: float, miles: float, *, accepting=False, plans=None):
+    """The practice locations that put a physician inside apply_near's circle: within `miles`, accepting new
+    patients and taking one of `plans` if asked; with `distance_miles`. Locations reached through their
+    physician (no GiST box search)."""
+    located = locations.near(lat, lng, miles, accepting=accepting, by_physician=True)
+    return located if plans is None else located.taking_insurance(plans)
+
+
+def nearest_radius(physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None):
+    """The radius (miles, at most `miles`) of the smallest circle around (lat, lng) that holds the `count`
+    nearest of `physicians` that apply_near(miles, accepting, plans) would find, or None when that is the
+    whole circle or too far a walk to be worth it.
+
+    Walks the practice locations nearest-first through their GiST index (a few hundred locations for a page
+    of a broad search), keeps those that qualify as apply_near's do (PracticeLocationQuerySet.near and
+    taking_insurance) and belong to one of `physicians`, and takes each physician's nearest: the count-th
+    smallest is the radius. A physician's nearest location inside the walked disc is its nearest anywhere, so
+    the radius is exact; the search then measures only that small circle, in its own order."""
+    from .models import PracticeLocation  # models import this module
+
+    origin = LLToEarth(Value(float(lat)), Value(float(lng)))
+    walk = max(NEAREST_WALK_FIRST, 4 * count)
+    while walk <= NEAREST_WALK_LAST:
+        walked = PracticeLocation.objects.order_by(NearestFirst(LocationEarthPoint(F("latitude")), origin))
+        located = located_near(
+            PracticeLocation.objects.filter(pk__in=walked.values("pk")[:walk]),
+            lat,
+            lng,
+            miles,
+            accepting=accepting,
+            plans=plans,
+        )
+        nearest = (
+            located.filter(Exists(physicians.filter(pk=OuterRef("physician_id"))))
+            .values("physician_id")
+            .annotate(nearest=Min("distance_miles"))
+            .order_by("nearest")
+            .values_list("nearest", flat=True)
+        )
+        found = list(nearest[count - 1 : count])
+        if found:
+            # Read back through miles * METERS_PER_MILE, a radius can lose its last bit: a micro-inch more.
+            return found[0] * (1 + 1e-12) + 1e-9
+        farthest = walked.annotate(meters=EarthDistance(origin, LocationEarthPoint(F("latitude"))))
+        last = list(farthest.values_list("meters", flat=True)[walk - 1 : walk])
+        if not last or last[0] > miles * METERS_PER_MILE:
+            return None  # the walk covered the circle: it holds fewer than `count` matches
+        walk *= 8
+    return None
 
 
 def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):

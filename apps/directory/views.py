@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.common.conditional import public_page
-from apps.common.paging import page_of
+from apps.common.paging import capped_page_of, page_of
 from apps.common.throttling import ListingReportRateThrottle
 from apps.trials.models import InvestigatorMatch, practice_origin
 
@@ -61,13 +61,18 @@ def physician_list(request):
         if counted:  # the matches are known, in order: the page reads its rows by id
             page, page_notice = page_of(counted.ids, request.GET.get("page"), per_page=RESULTS_PER_PAGE)
             page.object_list = counted.physicians(page.object_list, search.queryset.for_listing())
-        else:
-            # Sorted by name, the page walks the name index and stops: counting apart is cheaper then.
+        elif search.effective_sort == "relevance":  # ranking every match counts them for free
             page, page_notice = page_of(
-                search.qs.for_listing(),
+                search.qs.for_listing(), request.GET.get("page"), per_page=RESULTS_PER_PAGE, count_with_page=True
+            )
+        else:
+            # Counted up to a cap, and the page reads its rows only: nearest-first by distance, down the name
+            # index by name.
+            page, page_notice = capped_page_of(
+                lambda count: search.nearest_first(count).for_listing(),
+                search.count_up_to,
                 request.GET.get("page"),
                 per_page=RESULTS_PER_PAGE,
-                count_with_page=search.effective_sort != "name",
             )
         results = list(page.object_list)
         if page_notice:

@@ -210,8 +210,8 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
     if broad:
         monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
     # then: the specialty, cancer type, board and insurance plan tables, the facets with the number of matches, the page's physicians
-    # and their locations; a broad search is counted by the page's query (count(*) OVER ()), or apart
-    # when sorted by name
+    # and their locations; a broad search is counted by the page's query (count(*) OVER ()) when ranked,
+    # else apart (up to a cap)
     sorted_by_name = "q=" not in query
     with django_assert_num_queries(9 if broad and sorted_by_name else 8):  # + the directory's version (ETag)
         response = client.get(f"{URL}{query}")

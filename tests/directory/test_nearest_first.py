@@ -1,0 +1,148 @@
+"""A broad radius search sorted by distance reads its page nearest-first (PhysicianFilterSet.nearest_first):
+its rows, order and distances must be exactly the full search's, page after page, whatever the filters; and
+a search too broad to count shows the planner's estimate as one ("About N")."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.http import QueryDict
+
+from apps.common import paging
+from apps.directory import search as search_sql
+from apps.directory.filters import PhysicianFilterSet
+from apps.directory.models import Physician
+
+pytestmark = pytest.mark.django_db
+
+PHYSICIANS = 2500
+PAGES = 5
+PER_PAGE = 20
+
+# Every per-location condition (accepting, insurance), a name, radii from a few miles to the whole map.
+SEARCHES = [
+    "near=10001&radius=100",
+    "specialty=medical-oncology&near=10001&radius=250",
+    "near=60601&radius=250&accepting=1",
+    "near=94103&radius=500&insurance=medicare",
+    "cancer=breast&near=02116&radius=500&telehealth=1",
+    "q=center&near=10001&radius=500&sort=distance",
+    "near=10001&radius=5",
+]
+
+
+@pytest.fixture
+def demo_directory():
+    with connection.cursor() as cursor:
+        # Inside the test's transaction the GIN indexes' pending lists would hold every physician (see
+        # test_name_search_quality); ANALYZE gives the planner the statistics the estimates read.
+        cursor.execute("SET LOCAL gin_pending_list_limit = 64")
+        call_command("seed_demo", "--physicians", str(PHYSICIANS), stdout=io.StringIO())
+        cursor.execute("ANALYZE")
+
+
+def _search(query: str) -> PhysicianFilterSet:
+    search = PhysicianFilterSet(QueryDict(query), queryset=Physician.objects.active())
+    assert search.is_valid(), search.errors
+    return search
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_nearest_first_pages_are_the_full_searchs(demo_directory, query):
+    # given a radius search sorted by distance over seed_demo's directory
+    search = _search(query)
+    full = list(search.qs.values_list("pk", "distance_miles")[: PAGES * PER_PAGE + 1])
+    assert len(full) > PER_PAGE or query.endswith("radius=5"), "the search must reach past its first page"
+    for page in range(1, PAGES + 1):
+        count = page * PER_PAGE + 1  # as the page asks: its rows and one more, to know there is a next page
+        # when the page is read nearest-first
+        nearest = list(search.nearest_first(count).values_list("pk", "distance_miles")[:count])
+        # then its rows, order and distances are the full search's
+        assert nearest == full[:count], (query, page)
+
+
+def test_nearest_first_measures_a_smaller_circle(demo_directory):
+    # given a broad search: hundreds of physicians within 500 miles of 10001
+    search = _search("near=10001&radius=500")
+    everyone = search.qs.count()
+    assert everyone > 200
+    # when its first page is read nearest-first
+    nearest = search.nearest_first(PER_PAGE + 1)
+    # then the circle it measures holds a few more than the page (ties at its edge), not everyone
+    assert PER_PAGE + 1 <= nearest.count() < everyone / 4
+
+
+def test_a_walk_that_finds_too_few_falls_back_to_the_whole_circle(demo_directory, monkeypatch):
+    # given a walk allowed to read only a few locations, too few to find a page of matches
+    monkeypatch.setattr(search_sql, "NEAREST_WALK_FIRST", 8)
+    monkeypatch.setattr(search_sql, "NEAREST_WALK_LAST", 64)
+    search = _search("specialty=pediatric-hematology-oncology&near=10001&radius=500")
+    # then the page is the full search's: the whole circle is measured
+    assert search.nearest_first(PER_PAGE + 1).query.sql_with_params() == search.qs.query.sql_with_params()
+    full = list(search.qs.values_list("pk", flat=True)[: PER_PAGE + 1])
+    assert list(search.nearest_first(PER_PAGE + 1).values_list("pk", flat=True)[: PER_PAGE + 1]) == full
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "specialty=medical-oncology", "insurance=medicare", "near=10001&radius=500", "near=10001&radius=300&accepting=1",
+     "near=94103&radius=500&insurance=medicare&cancer=breast", "q=center&near=10001&radius=500&sort=distance"],
+)  # fmt: skip
+def test_the_count_stops_at_its_cap(demo_directory, query):
+    # given a search, counted exactly
+    search = _search(query)
+    exact = search.qs.count()
+    assert exact > 20
+    # then counted up to a cap, it is exact up to the cap and one more beyond
+    assert search.count_up_to(exact) == exact
+    assert search.count_up_to(exact + 50) == exact
+    assert search.count_up_to(exact - 1) == exact
+    assert search.count_up_to(10) == 11
+
+
+def _heading(html: str) -> str:
+    return " ".join(re.search(r'<h2 id="results-title"[^>]*>(.*?)</h2>', html, re.S).group(1).split())
+
+
+def _results(html: str) -> list[str]:
+    return re.findall(r'<a href="(/physicians/\d{10}/[^"?]*)', html)
+
+
+def _page(client, query: str, page: int) -> str:
+    return client.get(f"/physicians/?{query}&page={page}").content.decode()
+
+
+@pytest.mark.parametrize("query", ["near=10001&radius=500", "specialty=medical-oncology&sort=name"])
+def test_a_broad_search_says_more_than_its_cap_and_pages_as_the_narrow_one(demo_directory, client, monkeypatch, query):
+    # given a search of more matches than the cap (50 here: 1,000 in production)
+    exact = _search(query).qs.count()
+    assert exact > 60
+    narrow = [_page(client, query, page) for page in (1, 2, 3)]
+    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)  # every search broad
+    monkeypatch.setattr(paging, "COUNT_CAP", 50)
+    broad = [_page(client, query, page) for page in (1, 2, 3)]
+    # then the narrow search counts, the broad one says "more than" the cap
+    assert _heading(narrow[0]).startswith(f"{exact:,} oncologists")
+    assert _heading(broad[0]).startswith("More than 50 oncologists")
+    assert "Page 2 of the first 3" in broad[1]
+    # and both list the same physicians on each page
+    assert [_results(html) for html in broad] == [_results(html) for html in narrow]
+    assert all(len(_results(html)) == PER_PAGE for html in broad[:2])
+    # past the pages offered: the last one, with a notice, and no next page
+    html = _page(client, query, 7)
+    assert "Only the first 50 results of a search this broad can be shown: showing page 3." in html
+    assert 'aria-current="page">Page 3 of the first 3' in html
+    assert 'rel="next"' not in html
+
+
+def test_a_broad_search_under_the_cap_counts_exactly(demo_directory, client, monkeypatch):
+    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
+    query = "near=10001&radius=300"
+    exact = _search(query).qs.count()
+    assert 20 < exact < 1_000
+    last = -(-exact // PER_PAGE)
+    assert _heading(_page(client, query, 1)).startswith(f"{exact} oncologists")
+    html = _page(client, query, last + 3)
+    assert f"Page {last} of {last}" in html and "showing the last one" in html
