@@ -110,12 +110,15 @@ def _specialty_choices(reference: ReferenceData) -> list[tuple[str, str]]:
 
 
 def _near(queryset, value, search, *, measure=True, miles=None):
+    """`near` within the form's radius, or `miles`: the small circle of nearest_first."""
     data = search.form.cleaned_data
-    accepting, coarse = bool(data.get("accepting")), bool(data.get("q"))
+    accepting, coarse, small = bool(data.get("accepting")), bool(data.get("q")), miles is not None
     miles = float(data["radius"]) if miles is None else miles
     if not measure:  # coarse map cells when a name is the selective filter (search.query_cells)
         return queryset.in_cells_around(*search.form.origin, miles, accepting=accepting, coarse=coarse)
-    return queryset.near(*search.form.origin, miles, accepting=accepting, plans=_near_plans(search), coarse=coarse)
+    return queryset.near(
+        *search.form.origin, miles, accepting=accepting, plans=_near_plans(search), coarse=coarse, small=small
+    )
 
 
 def _near_plans(search):
@@ -379,26 +382,38 @@ class PhysicianFilterSet:
         """Every active filter but the faceted ones: the results and the facets both start from it."""
         return self.filtered(self.queryset.all(), without=[p.name for p in FACETED])
 
-    def nearest_first(self, count: int) -> QuerySet:
-        """`qs` when it is sorted by distance, but measuring only the smallest circle around `near` that
-        holds its first `count` results (search.nearest_radius walks the locations nearest-first to find it),
-        so a page of a broad radius search costs the page, not every match in the circle. The first `count`
-        rows are qs's, in qs's order; the rest are left out."""
+    def nearest_distances(self, count: int) -> list[float] | None:
+        """The distances of the first `count` results of a search sorted by distance, found by walking the
+        locations nearest-first (search.nearest_distances): fewer when there are fewer (then all of them),
+        None when the walk gave up or the search is not sorted by distance."""
         if self.effective_sort != "distance":
-            return self.qs
+            return None
         data = self.form.cleaned_data
-        others = self.filtered(self.queryset.all(), without=["near"]).order_by()
-        miles = search_sql.nearest_radius(
-            others,
+        return search_sql.nearest_distances(
+            self._others_than_near,
             *self.form.origin,
             float(data["radius"]),
             count,
             accepting=bool(data.get("accepting")),
             plans=_near_plans(self),
         )
-        if miles is None:
+
+    def nearest_first(self, distances: list[float] | None) -> QuerySet:
+        """`qs` measuring only the circle around `near` out to the last of `distances` (nearest_distances'),
+        which holds the first len(distances) results: they are qs's, in qs's order, and a page of a broad
+        radius search costs the page, not every match in the circle. None or []: qs."""
+        if not distances:
             return self.qs
-        return _near(others, data["near"], self, miles=miles).order_by(*SORTS["distance"].order, *TIE_BREAK)
+        # A radius read back through miles * METERS_PER_MILE can lose its last bit: a micro-inch more.
+        miles = distances[-1] * (1 + 1e-12) + 1e-9
+        data = self.form.cleaned_data
+        return _near(self._others_than_near, data["near"], self, miles=miles).order_by(
+            *SORTS["distance"].order, *TIE_BREAK
+        )
+
+    @cached_property
+    def _others_than_near(self) -> QuerySet:
+        return self.filtered(self.queryset.all(), without=["near"]).order_by()
 
     def filtered(self, queryset, *, without=(), narrow: bool = False):
         """Every active filter except those named in `without`; with `narrow`, each filter's cheap superset."""

@@ -248,13 +248,16 @@ class PhysicianQuerySet(models.QuerySet):
         and word order. Annotates `search_rank` (higher is better); an empty text matches everything."""
         return search_sql.apply_text_search(self, text)
 
-    def near(self, lat: float, lng: float, miles: float, *, accepting: bool = False, plans=None, coarse: bool = False):
+    def near(self, lat: float, lng: float, miles: float, *, accepting=False, plans=None, coarse=False, small=False):
         """Physicians with a practice location within `miles` of (lat, lng), annotated with
         `distance_miles` of the nearest such location. With accepting=True only locations accepting
         new patients count, so "accepting near 10001" means accepting at a practice near 10001; with
         `plans` (insurance plan ids) only locations taking one of them.
-        coarse=True when another filter is the selective one (a name): see search.query_cells."""
-        return search_sql.apply_near(self, lat, lng, miles, accepting=accepting, plans=plans, coarse=coarse)
+        coarse=True when another filter is the selective one (a name): see search.query_cells; small=True
+        for a circle holding a few locations (search.apply_near)."""
+        return search_sql.apply_near(
+            self, lat, lng, miles, accepting=accepting, plans=plans, coarse=coarse, small=small
+        )
 
     def in_cells_around(self, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
         """A cheap superset of near(): physicians with a location in the map cells covering the circle."""

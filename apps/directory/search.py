@@ -190,12 +190,21 @@ class LocationEarthPoint(Func):
 
 
 def apply_near(
-    queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, plans=None, coarse: bool = False
+    queryset,
+    lat: float,
+    lng: float,
+    miles: float,
+    *,
+    accepting: bool = False,
+    plans=None,
+    coarse: bool = False,
+    small: bool = False,
 ):
     """Physicians with a location inside the circle (one accepting new patients, and taking one of `plans`, if
     asked), with `distance_miles` of the nearest one. The grid cells narrow the physicians through the GIN
     index of every other filter; the locations of those physicians are then measured with earth_distance on
-    their stored earth_point."""
+    their stored earth_point. small=True for a circle of a few locations (nearest_radius's): the locations'
+    GiST box finds them directly, where a map cell would hold thousands of physicians around a city."""
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
     meters = Value(float(miles) * METERS_PER_MILE)
     point = LocationEarthPoint(F("locations__latitude"), output_field=FloatField())
@@ -203,13 +212,14 @@ def apply_near(
     if plans is not None:
         # A location taking two of the plans is two joined rows: the Min() below is the same over both.
         conditions["locations__accepted_plans__plan_id__in"] = list(plans)
-    cells = query_cells(lat, lng, miles, coarse=coarse)
+    cells = None if small else query_cells(lat, lng, miles, coarse=coarse)
     # One filter() call, so the distance and the accepting conditions share one join, and the Min() below
     # (an annotation after the filter) aggregates over that same join.
     in_cells = [] if cells is None else [_in_cells(cells, accepting=accepting)]
     # With cells, the box is left out on purpose: PostgreSQL estimates a cube box search at a fixed 0.1% of
     # the locations (it is 3% around New York), so it would start from the box and check every location
-    # there against every other filter. Without cells (a circle reaching a pole), the GiST box search leads.
+    # there against every other filter. Without cells (a small circle, or one reaching a pole), the GiST box
+    # search leads.
     box = [] if cells is not None else [CubeContains(EarthBox(origin, meters), point)]
     return queryset.filter(
         *box,
@@ -247,11 +257,11 @@ class NearestFirst(Func):
     output_field = FloatField()
 
 
-# The nearest-first walk reads this many locations first, then eight times as many while the page is not
-# found, and gives up (the search then measures the whole circle) past the last size: at 1,000,000
-# physicians 512 locations are ~1 ms of index walk, and a walk that needs more than 32,768 means the matches
-# are rare in the circle, where measuring the few candidates is the cheaper plan.
-NEAREST_WALK_FIRST = 512
+# The nearest-first walk reads four locations per result wanted (at least NEAREST_WALK_FIRST), then farther
+# while the results are not found, and gives up (the search then measures the whole circle) past the last
+# size: a walked location costs ~15 us at 1,000,000 physicians, and a walk that needs more than 32,768 means
+# the matches are rare in the circle, where measuring the few candidates is the cheaper plan.
+NEAREST_WALK_FIRST = 64
 NEAREST_WALK_LAST = 32_768
 
 
@@ -263,16 +273,15 @@ def located_near(locations, lat: float, lng: float, miles: float, *, accepting=F
     return located if plans is None else located.taking_insurance(plans)
 
 
-def nearest_radius(physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None):
-    """The radius (miles, at most `miles`) of the smallest circle around (lat, lng) that holds the `count`
-    nearest of `physicians` that apply_near(miles, accepting, plans) would find, or None when that is the
-    whole circle or too far a walk to be worth it.
+def nearest_distances(physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None):
+    """The distances (miles, nearest first) of the `count` nearest of `physicians` that apply_near(miles,
+    accepting, plans) would find: a list of `count`; fewer when the circle holds fewer (then all of them); None
+    when the walk gave up (matches too rare in the circle to be worth it).
 
     Walks the practice locations nearest-first through their GiST index (a few hundred locations for a page
-    of a broad search), keeps those that qualify as apply_near's do (PracticeLocationQuerySet.near and
-    taking_insurance) and belong to one of `physicians`, and takes each physician's nearest: the count-th
-    smallest is the radius. A physician's nearest location inside the walked disc is its nearest anywhere, so
-    the radius is exact; the search then measures only that small circle, in its own order."""
+    of a broad search), keeps those that qualify as apply_near's do (located_near) and belong to one of
+    `physicians`, and takes each physician's nearest. A physician's nearest location inside the walked disc is
+    its nearest anywhere, so the distances are exact."""
     from .models import PracticeLocation  # models import this module
 
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
@@ -294,15 +303,15 @@ def nearest_radius(physicians, lat: float, lng: float, miles: float, count: int,
             .order_by("nearest")
             .values_list("nearest", flat=True)
         )
-        found = list(nearest[count - 1 : count])
-        if found:
-            # Read back through miles * METERS_PER_MILE, a radius can lose its last bit: a micro-inch more.
-            return found[0] * (1 + 1e-12) + 1e-9
+        found = list(nearest[:count])
+        if len(found) == count:
+            return found
         farthest = walked.annotate(meters=EarthDistance(origin, LocationEarthPoint(F("latitude"))))
         last = list(farthest.values_list("meters", flat=True)[walk - 1 : walk])
         if not last or last[0] > miles * METERS_PER_MILE:
-            return None  # the walk covered the circle: it holds fewer than `count` matches
-        walk *= 8
+            return found  # the walk covered the circle
+        # Walk as far again as the matches found so far say it takes, and a quarter more: 2 to 8 times as far.
+        walk = min(8 * walk, max(2 * walk, math.ceil(walk * count / max(len(found), 1) * 1.25)))
     return None
 
 

@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from apps.common import paging
 from apps.directory import search as search_sql
+from apps.directory import views
 from apps.directory.filters import PhysicianFilterSet
 from apps.directory.models import Physician
 
@@ -58,7 +59,8 @@ def test_nearest_first_pages_are_the_full_searchs(demo_directory, query):
     for page in range(1, PAGES + 1):
         count = page * PER_PAGE + 1  # as the page asks: its rows and one more, to know there is a next page
         # when the page is read nearest-first
-        nearest = list(search.nearest_first(count).values_list("pk", "distance_miles")[:count])
+        nearest = search.nearest_first(search.nearest_distances(count))
+        nearest = list(nearest.values_list("pk", "distance_miles")[:count])
         # then its rows, order and distances are the full search's
         assert nearest == full[:count], (query, page)
 
@@ -69,8 +71,10 @@ def test_nearest_first_measures_a_smaller_circle(demo_directory):
     everyone = search.qs.count()
     assert everyone > 200
     # when its first page is read nearest-first
-    nearest = search.nearest_first(PER_PAGE + 1)
+    distances = search.nearest_distances(PER_PAGE + 1)
+    nearest = search.nearest_first(distances)
     # then the circle it measures holds a few more than the page (ties at its edge), not everyone
+    assert len(distances) == PER_PAGE + 1 and distances == sorted(distances)
     assert PER_PAGE + 1 <= nearest.count() < everyone / 4
 
 
@@ -79,10 +83,18 @@ def test_a_walk_that_finds_too_few_falls_back_to_the_whole_circle(demo_directory
     monkeypatch.setattr(search_sql, "NEAREST_WALK_FIRST", 8)
     monkeypatch.setattr(search_sql, "NEAREST_WALK_LAST", 64)
     search = _search("specialty=pediatric-hematology-oncology&near=10001&radius=500")
-    # then the page is the full search's: the whole circle is measured
-    assert search.nearest_first(PER_PAGE + 1).query.sql_with_params() == search.qs.query.sql_with_params()
-    full = list(search.qs.values_list("pk", flat=True)[: PER_PAGE + 1])
-    assert list(search.nearest_first(PER_PAGE + 1).values_list("pk", flat=True)[: PER_PAGE + 1]) == full
+    # then the walk gives up, and the page is the full search's: the whole circle is measured
+    assert search.qs.count() > PER_PAGE + 1
+    assert search.nearest_distances(PER_PAGE + 1) is None
+    assert search.nearest_first(None).query.sql_with_params() == search.qs.query.sql_with_params()
+
+
+def test_a_walk_past_the_circle_finds_every_match(demo_directory):
+    # given a small circle: fewer matches than asked for
+    search = _search("near=10001&radius=5")
+    everyone = list(search.qs.values_list("distance_miles", flat=True))
+    # then the walk returns them all, nearest first
+    assert search.nearest_distances(len(everyone) + 10) == everyone
 
 
 @pytest.mark.parametrize(
@@ -114,35 +126,54 @@ def _page(client, query: str, page: int) -> str:
     return client.get(f"/physicians/?{query}&page={page}").content.decode()
 
 
-@pytest.mark.parametrize("query", ["near=10001&radius=500", "specialty=medical-oncology&sort=name"])
-def test_a_broad_search_says_more_than_its_cap_and_pages_as_the_narrow_one(demo_directory, client, monkeypatch, query):
-    # given a search of more matches than the cap (50 here: 1,000 in production)
+@pytest.mark.parametrize(
+    ("query", "cap", "broad"),
+    [
+        ("near=10001&radius=500", "NEAREST_COUNT_CAP", {}),  # the walk finds more than its cap
+        ("specialty=medical-oncology&sort=name", "COUNT_CAP", {"apps.directory.filters.FACET_MAX_MATCHES": 0}),
+    ],
+)
+def test_a_broad_search_says_more_than_its_cap_and_pages_as_the_narrow_one(
+    demo_directory, client, monkeypatch, query, cap, broad
+):
+    # given a search of more matches than the cap (30 here)
     exact = _search(query).qs.count()
     assert exact > 60
+    monkeypatch.setattr(views, "NEAREST_COUNT_CAP", 10**6)  # the walk never decides: counted
     narrow = [_page(client, query, page) for page in (1, 2, 3)]
-    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)  # every search broad
-    monkeypatch.setattr(paging, "COUNT_CAP", 50)
-    broad = [_page(client, query, page) for page in (1, 2, 3)]
+    monkeypatch.setattr(views, cap, 30)
+    for name, value in broad.items():
+        monkeypatch.setattr(name, value)
+    wide = [_page(client, query, page) for page in (1, 2, 3)]
     # then the narrow search counts, the broad one says "more than" the cap
     assert _heading(narrow[0]).startswith(f"{exact:,} oncologists")
-    assert _heading(broad[0]).startswith("More than 50 oncologists")
-    assert "Page 2 of the first 3" in broad[1]
+    assert _heading(wide[0]).startswith("More than 30 oncologists")
+    assert 'aria-current="page">Page 2</span>' in wide[1] and 'rel="next"' in wide[1]
     # and both list the same physicians on each page
-    assert [_results(html) for html in broad] == [_results(html) for html in narrow]
-    assert all(len(_results(html)) == PER_PAGE for html in broad[:2])
-    # past the pages offered: the last one, with a notice, and no next page
+    assert [_results(html) for html in wide] == [_results(html) for html in narrow]
+    assert all(len(_results(html)) == PER_PAGE for html in wide)
+    # past the pages offered: the last one offered, with a notice, and no next page
+    monkeypatch.setattr(paging, "MAX_PAGES", 2)
     html = _page(client, query, 7)
-    assert "Only the first 50 results of a search this broad can be shown: showing page 3." in html
-    assert 'aria-current="page">Page 3 of the first 3' in html
+    assert "Only the first 2 pages of a search this broad can be shown: showing page 2." in html
+    assert _results(html) == _results(narrow[1])
     assert 'rel="next"' not in html
 
 
-def test_a_broad_search_under_the_cap_counts_exactly(demo_directory, client, monkeypatch):
-    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
+def test_a_broad_search_past_its_end_shows_its_last_page(demo_directory, client, monkeypatch):
+    monkeypatch.setattr(views, "NEAREST_COUNT_CAP", 30)
     query = "near=10001&radius=300"
     exact = _search(query).qs.count()
-    assert 20 < exact < 1_000
+    assert 60 < exact < 1_000
     last = -(-exact // PER_PAGE)
-    assert _heading(_page(client, query, 1)).startswith(f"{exact} oncologists")
+    assert _heading(_page(client, query, 1)).startswith("More than 30 oncologists")
     html = _page(client, query, last + 3)
     assert f"Page {last} of {last}" in html and "showing the last one" in html
+
+
+def test_a_broad_search_under_the_count_cap_counts_exactly(demo_directory, client, monkeypatch):
+    monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
+    query = "specialty=medical-oncology&sort=name"
+    exact = _search(query).qs.count()
+    assert exact < views.COUNT_CAP
+    assert _heading(_page(client, query, 1)).startswith(f"{exact:,} oncologists")
