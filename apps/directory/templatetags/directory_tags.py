@@ -12,6 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from apps.directory import display
+from apps.directory.forms import PreparedChoices
 
 register = template.Library()
 
@@ -82,9 +83,12 @@ def select_options(field):
     Python: a template loop over the hundred-odd languages cost more than the rest of the form."""
     current = field.value()
     current = "" if current is None else str(current)
+    choices = field.field.widget.choices
     options = (
         f"{start} selected{end}" if value == current else start + end
-        for value, start, end in _escaped_options(_frozen(field.field.widget.choices))
+        for value, start, end in _escaped_options(
+            choices.choices if isinstance(choices, PreparedChoices) else _frozen(choices)
+        )
     )
     return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped in _escaped_options
 
