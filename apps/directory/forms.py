@@ -6,11 +6,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf.locale import LANG_INFO
-from django.utils.choices import flatten_choices
+from django.utils.choices import BaseChoiceIterator, flatten_choices, normalize_choices
 
 from .geo import zip_centroid, zip_place
 from .models import ListingProblem, ListingReport, Physician
-from .reference import reference_data
+from .reference import ReferenceData, reference_data
 
 DEFAULT_RADIUS_MILES = 25
 MAX_RADIUS_MILES = 500
@@ -196,6 +196,52 @@ class LookupChoiceField(forms.ChoiceField):
         super().validate(value)
 
 
+class PreparedChoices(BaseChoiceIterator):
+    """A field's choices normalized once and shared by the forms of every request while the reference tables
+    hold: Django normalizes a list each time one is assigned to a field or widget, and a callable's choices
+    each time they are read (the hundred-odd languages, for validation and again for the menu).
+    `choices`: (value, label) or (group, ((value, label), ...)), as tuples; `labels`: value -> label."""
+
+    def __init__(self, choices):
+        self.choices = tuple(
+            (value, tuple(map(tuple, label)) if isinstance(label, list | tuple) else label)
+            for value, label in normalize_choices(choices)
+        )
+        self.labels = dict(flatten_choices(self.choices))
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __deepcopy__(self, memo):
+        return self  # never changed once built
+
+
+# The search's choices and menus, built from the first form after reference_data() gives new tables:
+# (reference data, parameters, {name: (choices, menu)}). Building them per form was 1 ms of every search.
+_prepared: tuple[ReferenceData, tuple, dict[str, tuple[PreparedChoices, PreparedChoices]]] | None = None
+
+
+def _prepared_choices(form, reference: ReferenceData) -> dict[str, tuple[PreparedChoices, PreparedChoices]]:
+    """Each choice field's choices and its menu: the reference lookups (specialties, cancer types, ...) and the
+    fixed lists (languages, sort)."""
+    global _prepared
+    if _prepared is None or _prepared[0] is not reference or _prepared[1] is not form.parameters:
+        prepared = {}
+        for parameter in form.parameters:
+            field = form.fields[parameter.name]
+            if parameter.choices is not None:
+                any_choice = (("", f"Any {field.label.lower()}"),)
+                prepared[parameter.name] = (
+                    PreparedChoices([*any_choice, *parameter.choices(reference)]),
+                    PreparedChoices([*any_choice, *(parameter.menu or parameter.choices)(reference)]),
+                )
+            elif isinstance(field, forms.ChoiceField):
+                choices = PreparedChoices(field.choices)
+                prepared[parameter.name] = (choices, choices)
+        _prepared = (reference, form.parameters, prepared)
+    return _prepared[2]
+
+
 class SearchFormBase(forms.Form):
     """What every search form shares: NUL bytes reported (never echoed), the per-request lookup choices
     (specialties, cancer types) from the kept reference tables, so a search runs a fixed number of queries.
@@ -221,19 +267,14 @@ class SearchFormBase(forms.Form):
         self.specialties, self.cancer_types = reference.specialties, reference.cancer_types
         self.specialty_codes = {s.code: s for s in self.specialties}
         self.cancer_by_slug = {c.slug: c for c in self.cancer_types}
-        for parameter in self.parameters:
-            if parameter.choices is None:
-                continue
-            field = self.fields[parameter.name]
-            any_choice = (("", f"Any {field.label.lower()}"),)
-            field.choices = [*any_choice, *parameter.choices(reference)]
-            field.menu_choices = [*any_choice, *(parameter.menu or parameter.choices)(reference)]
+        for name, (choices, menu) in _prepared_choices(self, reference).items():
+            field = self.fields[name]
+            field.choices, field.menu_choices = choices, menu.choices
             # The menu (its options may be in groups), plus the value asked for when it is valid but not on
             # the menu (a NUCC code).
-            asked = self.data.get(self.add_prefix(parameter.name), "") if self.is_bound else ""
-            on_menu = dict(flatten_choices(field.menu_choices))
-            shown = dict(field.choices).get(asked) if asked not in on_menu else None
-            field.widget.choices = [*field.menu_choices, *([(asked, shown)] if shown else [])]
+            asked = self.data.get(self.add_prefix(name), "") if self.is_bound else ""
+            shown = choices.labels.get(asked) if asked not in menu.labels else None
+            field.widget.choices = [*menu, (asked, shown)] if shown else menu
 
     def set_widget_attributes(self):
         """Phone-friendly inputs: the right keyboard, autocomplete hints, no browser-side blocking (the
@@ -265,7 +306,7 @@ class SearchFormBase(forms.Form):
 
     # Derived values the filters and the templates use.
     def choice_label(self, name: str, value: str) -> str:
-        return dict(self.fields[name].choices).get(value, value)
+        return self.fields[name].choices.labels.get(value, value)
 
     def specialty_ids(self, value: str) -> list[int]:
         if value in self.specialty_codes:

@@ -6,6 +6,7 @@ from django.http import QueryDict
 from apps.directory.filters import PhysicianFilterSet
 from apps.directory.models import Physician
 from apps.directory.templatetags.directory_tags import input_widget, select_options
+from tests.factories import GPFactory, PhysicianFactory, PracticeLocationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +30,20 @@ def test_select_options_escape_and_select_the_current_value():
     assert languages.count(" selected") == 1
     assert '<option value="" selected>' not in select_options(form["language"])
     assert '<option value="" selected>Any specialty</option>' in select_options(form["specialty"])
+
+
+def test_result_item_escapes_what_it_shows_and_offers_a_gp_the_shortlist(client):
+    physician = PhysicianFactory(first_name="Ann", last_name="O'Neil <b>", telehealth=True)
+    PracticeLocationFactory(physician=physician, name='Smith & Sons "<Clinic>"', city="New York", zip_code="10001")
+    page = client.get("/physicians/?near=10001").content.decode()
+    assert "Smith &amp; Sons &quot;&lt;Clinic&gt;&quot;, New York, NY" in page
+    assert "O&#x27;Neil &lt;b&gt;" in page and "<b>" not in page
+    assert '<strong class="distance">0.0 miles</strong>' in page
+    assert f'href="/physicians/{physician.npi}/ann-oneil-b/?near=10001"' in page
+    assert "add-to-shortlist" not in page
+
+    client.force_login(GPFactory())
+    page = client.get("/physicians/?near=10001").content.decode()
+    assert f'<form class="add-to-shortlist" method="post" action="/shortlists/add/{physician.npi}/">' in page
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="' in page
+    assert '<input type="hidden" name="next" value="/physicians/?near=10001">' in page

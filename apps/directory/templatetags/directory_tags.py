@@ -4,10 +4,15 @@ from functools import lru_cache
 
 from django import template
 from django.forms.widgets import CheckboxInput, Input, Select
+from django.template.defaultfilters import floatformat, urlencode
+from django.template.defaulttags import CsrfTokenNode
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from apps.directory import display
+from apps.directory.forms import PreparedChoices
 
 register = template.Library()
 
@@ -23,15 +28,68 @@ def new_patients(accepting: bool | None, among=()):
     return format_html('<span class="badge{}">{}{}</span>', " ok" if accepting else "", text, where)
 
 
+@register.simple_tag(takes_context=True)
+def result_item(context, physician):
+    """One search result's <li>: `physician` from PhysicianFilterSet.qs.for_listing() and
+    views._describe_results(); `near` in the context is the searched ZIP. Python for the same reason as the
+    tags below: an {% include %} per result was a third of the page's Python time (0.25 ms a row)."""
+    npi = escape(physician.npi)
+    name = escape(physician.display_name)
+    near = context.get("near")
+    url = escape(physician.get_absolute_url() + (f"?near={urlencode(near)}" if near else ""))
+    html = [
+        f'<li class="result">\n  <article aria-labelledby="result-{npi}">\n'
+        f'    <h3 id="result-{npi}"><a href="{url}">{name}</a></h3>\n'
+    ]
+    if specialties := physician.specialty_list:
+        html.append(f'    <p class="specialty">{"; ".join(escape(s.display_name) for s in specialties)}</p>\n')
+    if location := physician.shown_location:
+        distance = getattr(physician, "distance_miles", None)
+        html.append('    <p class="location">\n      ')
+        if distance is not None:
+            html.append(f'<strong class="distance">{floatformat(distance, 1)} miles</strong> · ')
+        html.append(f"{escape(location.title)}, {escape(location.display_city)}, {escape(location.state)}")
+        if location.phone:
+            html.append(f' · <a href="{escape(location.tel_uri)}">{escape(location.display_phone)}</a>')
+        html.append('\n    </p>\n    <p class="badges">\n      ')
+        html.append(new_patients(location.accepting_new_patients, among=physician.location_list))
+        if physician.telehealth:
+            html.append(' <span class="badge">Telehealth</span>')
+        html.append("\n    </p>\n")
+    if cancers := physician.cancer_type_list:
+        names = ", ".join(escape(c.name) for c in cancers)
+        html.append(f'    <p class="cancers"><span class="muted">Treats:</span> {names}</p>\n')
+    user = context.get("user")
+    if user is not None and user.is_authenticated and user.is_gp:
+        html.append(
+            f'    <form class="add-to-shortlist" method="post" action="{escape(reverse("shortlists:add", args=[physician.npi]))}">'
+            f"{CsrfTokenNode().render(context)}"
+            f'<input type="hidden" name="next" value="{escape(context["request"].get_full_path())}">'
+            f'<button type="submit" class="secondary" aria-label="Add {name} to your shortlist">Add to shortlist</button>'
+            "</form>\n"
+        )
+    stale = physician.verification_is_stale
+    if physician.last_verified_on:
+        verified = f"Information last verified on {date_format(physician.last_verified_on, 'F j, Y')}"
+        verified += " (over a year ago)" if stale else ""
+    else:
+        verified = "Information not yet verified"
+    html.append(f'    <p class="verified{" stale" if stale else ""}">{verified}</p>\n  </article>\n</li>\n')
+    return mark_safe("".join(html))  # noqa: S308 - every value is escaped above or by the tags it calls
+
+
 @register.simple_tag
 def select_options(field):
     """The <option> elements of a ChoiceField BoundField's select, the current value selected. Written in
     Python: a template loop over the hundred-odd languages cost more than the rest of the form."""
     current = field.value()
     current = "" if current is None else str(current)
+    choices = field.field.widget.choices
     options = (
         f"{start} selected{end}" if value == current else start + end
-        for value, start, end in _escaped_options(_frozen(field.field.widget.choices))
+        for value, start, end in _escaped_options(
+            choices.choices if isinstance(choices, PreparedChoices) else _frozen(choices)
+        )
     )
     return mark_safe("".join(options))  # noqa: S308 - every value and label is escaped in _escaped_options
 
