@@ -15,6 +15,10 @@ server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432). The view is
 RequestFactory (the real view, template included, without the network); "raw SQL" is every statement the
 view sends (captured from one call), replayed with psycopg2 on its own connection: the database's share
 of the view's time. ratio = view / raw SQL. EXPLAIN (ANALYZE) is shown for the slowest statement.
+"NN" is, for a search by distance, the least work that could answer its first page (least_work_sql: a
+nearest-neighbour walk of the locations' GiST index), and view/NN the first page's view time over it. The
+last lines say which of issue 18's targets (TARGET_P95_MS, NAME_TARGET_P95_MS, NEAREST_TARGET_RATIO) each
+search meets.
 """
 
 import argparse

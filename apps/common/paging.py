@@ -49,17 +49,18 @@ def requested_page(number: str | None) -> tuple[int, str]:
 
 
 def capped_page_of(
-    results: Callable[[int | None], QuerySet], found: int, cap: int, number: str | None, *, per_page: int
+    results: Callable[[int], QuerySet], found: int, cap: int, number: str | None, *, per_page: int
 ) -> tuple[Page, str]:
     """The requested page of a search counted up to `cap`: `found` matches, or more than `cap` when `found`
-    exceeds it. `results(n)` is a queryset whose first n rows are the search's (None: all of them).
+    exceeds it. `results(n)` is a queryset whose first n rows are the search's.
 
     Counted, it pages as page_of does. Past the cap, the page has `more_than` (the cap) and a next page
     when a row follows it, up to MAX_PAGES; a page past the end is counted (up to MAX_PAGES pages) to show
     the last one."""
-    if found <= cap:
-        return page_of(results(None), number, per_page=per_page, count=found)
     wanted, notice = requested_page(number)
+    if found <= cap:  # counted: the page asked for, or the last one
+        last = max(1, -(-found // per_page))
+        return page_of(results(min(wanted, last) * per_page), number, per_page=per_page, count=found)
     if wanted > MAX_PAGES:
         wanted = MAX_PAGES
         notice = (

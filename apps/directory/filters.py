@@ -382,10 +382,9 @@ class PhysicianFilterSet:
         """Every active filter but the faceted ones: the results and the facets both start from it."""
         return self.filtered(self.queryset.all(), without=[p.name for p in FACETED])
 
-    def nearest_distances(self, count: int) -> list[float] | None:
-        """The distances of the first `count` results of a search sorted by distance, found by walking the
-        locations nearest-first (search.nearest_distances): fewer when there are fewer (then all of them),
-        None when the walk gave up or the search is not sorted by distance."""
+    def nearest_distances(self, count: int, *, once: bool = False) -> search_sql.Nearest:
+        """The distances of the first `count` results (or fewer) of a search sorted by distance, found by
+        walking the locations nearest-first: search.nearest_distances. None unless sorted by distance."""
         if self.effective_sort != "distance":
             return None
         data = self.form.cleaned_data
@@ -396,20 +395,30 @@ class PhysicianFilterSet:
             count,
             accepting=bool(data.get("accepting")),
             plans=_near_plans(self),
+            once=once,
         )
 
-    def nearest_first(self, distances: list[float] | None) -> QuerySet:
+    def nearest_first(self, distances: list[float]) -> QuerySet:
         """`qs` measuring only the circle around `near` out to the last of `distances` (nearest_distances'),
         which holds the first len(distances) results: they are qs's, in qs's order, and a page of a broad
-        radius search costs the page, not every match in the circle. None or []: qs."""
-        if not distances:
-            return self.qs
+        radius search costs the page, not every match in the circle."""
         # A radius read back through miles * METERS_PER_MILE can lose its last bit: a micro-inch more.
         miles = distances[-1] * (1 + 1e-12) + 1e-9
         data = self.form.cleaned_data
         return _near(self._others_than_near, data["near"], self, miles=miles).order_by(
             *SORTS["distance"].order, *TIE_BREAK
         )
+
+    def first_results(self, count: int, nearest: search_sql.Nearest | None = None) -> QuerySet:
+        """A queryset whose first `count` rows are qs's: sorted by distance, nearest_first of the walk's
+        distances (`nearest`, when it went far enough, else walked now); qs itself when the walk gave up."""
+        if self.effective_sort != "distance":
+            return self.qs
+        if nearest is None or len(nearest.distances) < count and not nearest.complete:
+            nearest = self.nearest_distances(count)
+        if (len(nearest.distances) >= count or nearest.complete) and nearest.distances:
+            return self.nearest_first(nearest.distances[:count])
+        return self.qs
 
     @cached_property
     def _others_than_near(self) -> QuerySet:

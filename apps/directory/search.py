@@ -273,19 +273,27 @@ def located_near(locations, lat: float, lng: float, miles: float, *, accepting=F
     return located if plans is None else located.taking_insurance(plans)
 
 
-def nearest_distances(physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None):
-    """The distances (miles, nearest first) of the `count` nearest of `physicians` that apply_near(miles,
-    accepting, plans) would find: a list of `count`; fewer when the circle holds fewer (then all of them); None
-    when the walk gave up (matches too rare in the circle to be worth it).
+class Nearest(NamedTuple):
+    distances: list[float]  # miles: the first results, nearest first
+    complete: bool  # True: they are all of the results (the walk went past the circle)
+
+
+def nearest_distances(
+    physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None, once=False
+) -> Nearest:
+    """The distances (miles, nearest first) of up to `count` nearest of `physicians` that apply_near(miles,
+    accepting, plans) would find: `count` of them, or fewer when the circle holds fewer (complete) or the walk
+    gave up (matches too rare near the point to be worth it; with `once`, after its first stretch).
 
     Walks the practice locations nearest-first through their GiST index (a few hundred locations for a page
     of a broad search), keeps those that qualify as apply_near's do (located_near) and belong to one of
     `physicians`, and takes each physician's nearest. A physician's nearest location inside the walked disc is
-    its nearest anywhere, so the distances are exact."""
+    its nearest anywhere, and one found nothing in it is farther than all found: so the distances are exactly
+    the first results', however far the walk went."""
     from .models import PracticeLocation  # models import this module
 
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
-    walk = max(NEAREST_WALK_FIRST, 4 * count)
+    walk, found = max(NEAREST_WALK_FIRST, 4 * count), []
     while walk <= NEAREST_WALK_LAST:
         walked = PracticeLocation.objects.order_by(NearestFirst(LocationEarthPoint(F("latitude")), origin))
         located = located_near(
@@ -305,14 +313,16 @@ def nearest_distances(physicians, lat: float, lng: float, miles: float, count: i
         )
         found = list(nearest[:count])
         if len(found) == count:
-            return found
+            return Nearest(found, complete=False)
         farthest = walked.annotate(meters=EarthDistance(origin, LocationEarthPoint(F("latitude"))))
         last = list(farthest.values_list("meters", flat=True)[walk - 1 : walk])
         if not last or last[0] > miles * METERS_PER_MILE:
-            return found  # the walk covered the circle
+            return Nearest(found, complete=True)  # the walk covered the circle
+        if once:
+            break
         # Walk as far again as the matches found so far say it takes, and a quarter more: 2 to 8 times as far.
         walk = min(8 * walk, max(2 * walk, math.ceil(walk * count / max(len(found), 1) * 1.25)))
-    return None
+    return Nearest(found, complete=False)
 
 
 def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):

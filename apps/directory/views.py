@@ -217,17 +217,27 @@ def _results_page(search: PhysicianFilterSet, number: str | None):
     """The page of results asked for, its notice, and the search's Counted (None for a search too broad to
     count: no facet counts then).
 
-    Sorted by distance, the locations are walked nearest-first for the page (and one more result) or for
-    more than NEAREST_COUNT_CAP results: finding that many, the search is broad, and the page is read from
-    the small circle they lie in. Otherwise a narrow search is counted with its facets in one query
-    (search.counted), a ranked one counts with its page, and the rest are counted up to COUNT_CAP."""
+    Sorted by distance, a first stretch of the locations walked nearest-first (a few hundred) finds the
+    page's results and up to NEAREST_COUNT_CAP + 1: finding them all, the search is broad ("more than 100");
+    walking past the circle, every match is known and counted exactly with its facets (search.counted);
+    else it is counted up to NEAREST_COUNT_CAP and the walk goes on as far as the page. The page is then read
+    from the small circle its results lie in. Not sorted by distance, a narrow search is counted with its
+    facets, a ranked one counts with its page, and the rest are counted up to COUNT_CAP."""
     wanted = min(requested_page(number)[0], MAX_PAGES)
-    distances = None
+    need = wanted * RESULTS_PER_PAGE + 1  # the page's results and one more: is there a next page?
     if search.effective_sort == "distance":
-        distances = search.nearest_distances(max(wanted * RESULTS_PER_PAGE + 1, NEAREST_COUNT_CAP + 1))
-    if distances is not None and len(distances) > NEAREST_COUNT_CAP:
-        results = lambda count: search.nearest_first(distances[:count]).for_listing()  # noqa: E731
-        return *capped_page_of(results, len(distances), NEAREST_COUNT_CAP, number, per_page=RESULTS_PER_PAGE), None
+        nearest = search.nearest_distances(max(need, NEAREST_COUNT_CAP + 1), once=True)
+        if not nearest.complete:
+            found = len(nearest.distances)
+            found = found if found > NEAREST_COUNT_CAP else search.count_up_to(NEAREST_COUNT_CAP)
+            page, notice = capped_page_of(
+                lambda count: search.first_results(count, nearest).for_listing(),
+                found,
+                NEAREST_COUNT_CAP,
+                number,
+                per_page=RESULTS_PER_PAGE,
+            )
+            return page, notice, None
     counted = search.counted()
     if counted:  # the matches are known, in order: the page reads its rows by id
         page, notice = page_of(counted.ids, number, per_page=RESULTS_PER_PAGE)
@@ -235,7 +245,7 @@ def _results_page(search: PhysicianFilterSet, number: str | None):
         return page, notice, counted
     if search.effective_sort == "relevance":  # ranking every match counts them for free
         return *page_of(search.qs.for_listing(), number, per_page=RESULTS_PER_PAGE, count_with_page=True), None
-    results = lambda count: search.qs.for_listing()  # noqa: E731 - read down the name index, or the whole circle
+    results = lambda count: search.qs.for_listing()  # noqa: E731 - read down the name index
     return *capped_page_of(results, search.count_up_to(COUNT_CAP), COUNT_CAP, number, per_page=RESULTS_PER_PAGE), None
 
 

@@ -59,8 +59,7 @@ def test_nearest_first_pages_are_the_full_searchs(demo_directory, query):
     for page in range(1, PAGES + 1):
         count = page * PER_PAGE + 1  # as the page asks: its rows and one more, to know there is a next page
         # when the page is read nearest-first
-        nearest = search.nearest_first(search.nearest_distances(count))
-        nearest = list(nearest.values_list("pk", "distance_miles")[:count])
+        nearest = list(search.first_results(count).values_list("pk", "distance_miles")[:count])
         # then its rows, order and distances are the full search's
         assert nearest == full[:count], (query, page)
 
@@ -71,7 +70,7 @@ def test_nearest_first_measures_a_smaller_circle(demo_directory):
     everyone = search.qs.count()
     assert everyone > 200
     # when its first page is read nearest-first
-    distances = search.nearest_distances(PER_PAGE + 1)
+    distances = search.nearest_distances(PER_PAGE + 1).distances
     nearest = search.nearest_first(distances)
     # then the circle it measures holds a few more than the page (ties at its edge), not everyone
     assert len(distances) == PER_PAGE + 1 and distances == sorted(distances)
@@ -85,16 +84,20 @@ def test_a_walk_that_finds_too_few_falls_back_to_the_whole_circle(demo_directory
     search = _search("specialty=pediatric-hematology-oncology&near=10001&radius=500")
     # then the walk gives up, and the page is the full search's: the whole circle is measured
     assert search.qs.count() > PER_PAGE + 1
-    assert search.nearest_distances(PER_PAGE + 1) is None
-    assert search.nearest_first(None).query.sql_with_params() == search.qs.query.sql_with_params()
+    nearest = search.nearest_distances(PER_PAGE + 1)
+    assert len(nearest.distances) < PER_PAGE + 1 and not nearest.complete
+    assert search.first_results(PER_PAGE + 1).query.sql_with_params() == search.qs.query.sql_with_params()
+    # and what it found so far are the first results, exactly
+    full = list(search.qs.values_list("distance_miles", flat=True)[: len(nearest.distances)])
+    assert nearest.distances == full
 
 
 def test_a_walk_past_the_circle_finds_every_match(demo_directory):
     # given a small circle: fewer matches than asked for
     search = _search("near=10001&radius=5")
     everyone = list(search.qs.values_list("distance_miles", flat=True))
-    # then the walk returns them all, nearest first
-    assert search.nearest_distances(len(everyone) + 10) == everyone
+    # then the walk returns them all, nearest first, and says it has
+    assert search.nearest_distances(len(everyone) + 10) == (everyone, True)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +142,7 @@ def test_a_broad_search_says_more_than_its_cap_and_pages_as_the_narrow_one(
     # given a search of more matches than the cap (30 here)
     exact = _search(query).qs.count()
     assert exact > 60
-    monkeypatch.setattr(views, "NEAREST_COUNT_CAP", 10**6)  # the walk never decides: counted
+    monkeypatch.setattr(views, "NEAREST_COUNT_CAP", 10**6)  # counted exactly: up to a million
     narrow = [_page(client, query, page) for page in (1, 2, 3)]
     monkeypatch.setattr(views, cap, 30)
     for name, value in broad.items():

@@ -80,8 +80,7 @@ class PhysicianViewSet(PublicReadOnlyAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.request.query_params.get(self.paginator.cursor_query_param):
             return search.qs.as_result_rows()
         # The first page of a search by distance: read from the small circle its nearest results lie in.
-        nearest = search.nearest_distances(self.paginator.get_page_size(self.request) + 1)
-        return search.nearest_first(nearest).as_result_rows()
+        return search.first_results(self.paginator.get_page_size(self.request) + 1).as_result_rows()
 
     def retrieve(self, request, *args, **kwargs):
         return self._from_server_cache(request, super().retrieve, *args, **kwargs)
