@@ -217,36 +217,33 @@ def _results_page(search: PhysicianFilterSet, number: str | None):
     """The page of results asked for, its notice, and the search's Counted (None for a search too broad to
     count: no facet counts then).
 
-    Sorted by distance, a first stretch of the locations walked nearest-first (a few hundred) finds the
-    page's results and up to NEAREST_COUNT_CAP + 1: finding them all, the search is broad ("more than 100");
-    walking past the circle, every match is known and counted exactly with its facets (search.counted);
-    else it is counted up to NEAREST_COUNT_CAP and the walk goes on as far as the page. The page is then read
-    from the small circle its results lie in. Not sorted by distance, a narrow search is counted with its
-    facets, a ranked one counts with its page, and the rest are counted up to COUNT_CAP."""
+    - Sorted by distance, a first stretch of the locations walked nearest-first (a few hundred) finds the
+      page's results and up to NEAREST_COUNT_CAP + 1: finding them all, the search is broad ("more than
+      100"); walking past the circle, every match is known; else it is counted up to NEAREST_COUNT_CAP.
+      Up to that, search.counted adds the facets (when it finds the search narrow).
+      The page is read from the small circle its results lie in (first_results).
+    - Sorted by name, it is counted up to COUNT_CAP (a bitmap of the filters' indexes, stopping there), and
+      up to that with its facets (search.counted).
+    - Ranked, a narrow search is counted with its facets, a broad one with its page (ranking every match
+      counts them for free)."""
     wanted = min(requested_page(number)[0], MAX_PAGES)
     need = wanted * RESULTS_PER_PAGE + 1  # the page's results and one more: is there a next page?
+    found, cap, nearest = None, COUNT_CAP, None
     if search.effective_sort == "distance":
-        nearest = search.nearest_distances(max(need, NEAREST_COUNT_CAP + 1), once=True)
-        if not nearest.complete:
-            found = len(nearest.distances)
-            found = found if found > NEAREST_COUNT_CAP else search.count_up_to(NEAREST_COUNT_CAP)
-            page, notice = capped_page_of(
-                lambda count: search.first_results(count, nearest).for_listing(),
-                found,
-                NEAREST_COUNT_CAP,
-                number,
-                per_page=RESULTS_PER_PAGE,
-            )
-            return page, notice, None
-    counted = search.counted()
+        nearest, cap = search.nearest_distances(max(need, NEAREST_COUNT_CAP + 1), once=True), NEAREST_COUNT_CAP
+        walked_far = nearest.complete or len(nearest.distances) > cap
+        found = len(nearest.distances) if walked_far else search.count_up_to(cap)
+    elif search.effective_sort == "name":
+        found = search.count_up_to(cap)
+    counted = search.counted() if found is None or found <= cap else None
     if counted:  # the matches are known, in order: the page reads its rows by id
         page, notice = page_of(counted.ids, number, per_page=RESULTS_PER_PAGE)
         page.object_list = counted.physicians(page.object_list, search.queryset.for_listing())
         return page, notice, counted
-    if search.effective_sort == "relevance":  # ranking every match counts them for free
+    if search.effective_sort == "relevance":
         return *page_of(search.qs.for_listing(), number, per_page=RESULTS_PER_PAGE, count_with_page=True), None
-    results = lambda count: search.qs.for_listing()  # noqa: E731 - read down the name index
-    return *capped_page_of(results, search.count_up_to(COUNT_CAP), COUNT_CAP, number, per_page=RESULTS_PER_PAGE), None
+    results = lambda count: search.first_results(count, nearest).for_listing()  # noqa: E731
+    return *capped_page_of(results, found, cap, number, per_page=RESULTS_PER_PAGE), None
 
 
 def _trials_link(form) -> dict:

@@ -210,10 +210,10 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
     if broad:
         monkeypatch.setattr("apps.directory.filters.FACET_MAX_MATCHES", 0)
     # then: the specialty, cancer type, board and insurance plan tables, the facets with the number of matches, the page's physicians
-    # and their locations; a broad search is counted by the page's query (count(*) OVER ()) when ranked,
-    # else apart (up to a cap)
+    # and their locations; sorted by name, first a count up to its cap (1,000); a broad search is counted by
+    # the page's query (count(*) OVER ()) when ranked
     sorted_by_name = "q=" not in query
-    with django_assert_num_queries(9 if broad and sorted_by_name else 8):  # + the directory's version (ETag)
+    with django_assert_num_queries(9 if sorted_by_name else 8):  # + the directory's version (ETag)
         response = client.get(f"{URL}{query}")
     assert response.status_code == 200
     shown = len(result_names(response))
@@ -221,6 +221,35 @@ def test_the_results_page_runs_a_fixed_number_of_queries(
         assert shown == (5 if count == 25 else 2)
     else:
         assert shown == min(count, 20)
+
+
+@pytest.mark.parametrize(
+    ("patch", "queries"),
+    [
+        # the walk passes the circle's 100 locations (walk + its farthest), then counted with the facets
+        ({}, 10),
+        # the walk finds more than the cap: no count, the page read from the small circle
+        ({"apps.directory.views.NEAREST_COUNT_CAP": 10}, 8),
+        # the walk gives up at once: counted up to the cap (25), so counted again with the facets
+        ({"apps.directory.views.NEAREST_COUNT_CAP": 30, "apps.directory.search.NEAREST_WALK_LAST": 64}, 9),
+        # the same with a cap under the count: no facets, the page read from the whole circle
+        ({"apps.directory.views.NEAREST_COUNT_CAP": 20, "apps.directory.search.NEAREST_WALK_LAST": 64}, 8),
+    ],
+    ids=["walked-past-the-circle", "broad", "walk-gave-up", "walk-gave-up-broad"],
+)
+def test_a_search_by_distance_runs_a_fixed_number_of_queries(
+    client, django_assert_num_queries, monkeypatch, patch, queries
+):
+    # given 25 physicians with 4 locations each at 10001
+    _physicians(25, 4)
+    for name, value in patch.items():
+        monkeypatch.setattr(name, value)
+    # then: the directory's version, the specialty, cancer type, board and insurance plan tables, the walk's
+    # queries, the count, the page's physicians and their locations
+    with django_assert_num_queries(queries):
+        response = client.get(f"{URL}?near=10001&radius=50")
+    assert response.status_code == 200
+    assert len(result_names(response)) == 20
 
 
 @pytest.mark.parametrize(
