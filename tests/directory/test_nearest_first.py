@@ -31,6 +31,10 @@ SEARCHES = [
     "cancer=breast&near=02116&radius=500&telehealth=1",
     "q=center&near=10001&radius=500&sort=distance",
     "near=10001&radius=5",
+    # the benchmark's radius searches (bench/search_bench.py), wider: 2,500 physicians are sparse
+    "specialty=medical-oncology&near=10001&radius=100",
+    "specialty=medical-oncology&near=10001&radius=250&insurance=aetna:hmo",
+    "cancer=breast&accepting=1&near=60601&radius=500",
 ]
 
 
