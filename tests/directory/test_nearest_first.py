@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.http import QueryDict
 
 from apps.common import paging
@@ -38,14 +38,24 @@ SEARCHES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    """seed_demo's directory, made once for the module in a transaction rolled back after its last test (each
+    test runs in a savepoint inside it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with connection.cursor() as cursor:
+            # Inside a transaction the GIN indexes' pending lists would hold every physician (see
+            # test_name_search_quality).
+            cursor.execute("SET LOCAL gin_pending_list_limit = 64")
+            call_command("seed_demo", "--physicians", str(PHYSICIANS), stdout=io.StringIO())
+            cursor.execute("ANALYZE")
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo_directory():
-    with connection.cursor() as cursor:
-        # Inside the test's transaction the GIN indexes' pending lists would hold every physician (see
-        # test_name_search_quality); ANALYZE gives the planner the statistics the estimates read.
-        cursor.execute("SET LOCAL gin_pending_list_limit = 64")
-        call_command("seed_demo", "--physicians", str(PHYSICIANS), stdout=io.StringIO())
-        cursor.execute("ANALYZE")
+def demo_directory(_seeded, db):
+    return None
 
 
 def _search(query: str) -> PhysicianFilterSet:
