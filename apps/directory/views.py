@@ -233,6 +233,7 @@ def _results_page(search: PhysicianFilterSet, number: str | None):
         nearest, cap = search.nearest_distances(max(need, NEAREST_COUNT_CAP + 1), once=True), NEAREST_COUNT_CAP
         walked_far = nearest.complete or len(nearest.distances) > cap
         found = len(nearest.distances) if walked_far else search.count_up_to(cap)
+        cap = max(cap, found) if nearest.complete else cap  # every match found: the count is exact
     elif search.effective_sort == "name":
         found = search.count_up_to(cap)
     counted = search.counted() if found is None or found <= cap else None

@@ -194,3 +194,16 @@ def test_a_broad_search_under_the_count_cap_counts_exactly(demo_directory, clien
     exact = _search(query).qs.count()
     assert exact < views.COUNT_CAP
     assert _heading(_page(client, query, 1)).startswith(f"{exact:,} oncologists")
+
+
+def test_a_walk_past_the_circle_counts_exactly_over_the_cap(demo_directory, client, monkeypatch):
+    # given a search whose walk passes its circle having found more results than the cap (10 here)
+    monkeypatch.setattr(views, "NEAREST_COUNT_CAP", 10)
+    query = "near=10001&radius=100"
+    exact = _search(query).qs.count()
+    last = -(-exact // PER_PAGE)
+    assert 100 < exact <= last * PER_PAGE  # the walk asks for the last page and one more: past the circle
+    # then the page knows every match: it counts them exactly, with no "more than"
+    html = _page(client, query, last)
+    assert _heading(html).startswith(f"{exact} oncologists")
+    assert f"Page {last} of {last}" in html
