@@ -375,7 +375,12 @@ class PhysicianFilterSet:
         for parameter, value in self.active():
             if parameter.facet:
                 queryset = parameter.apply(queryset, value, self)
-        return queryset.order_by(*SORTS[self.effective_sort].order, *TIE_BREAK)
+        return queryset.order_by(*self._order)
+
+    @property
+    def _order(self) -> list[str]:
+        """The results' one order (qs, nearest_first, counted's row numbers): the sort in effect, then TIE_BREAK."""
+        return [*SORTS[self.effective_sort].order, *TIE_BREAK]
 
     @cached_property
     def _unfaceted(self) -> QuerySet:
@@ -405,9 +410,7 @@ class PhysicianFilterSet:
         # A radius read back through miles * METERS_PER_MILE can lose its last bit: a micro-inch more.
         miles = distances[-1] * (1 + 1e-12) + 1e-9
         data = self.form.cleaned_data
-        return _near(self._others_than_near, data["near"], self, miles=miles).order_by(
-            *SORTS["distance"].order, *TIE_BREAK
-        )
+        return _near(self._others_than_near, data["near"], self, miles=miles).order_by(*self._order)
 
     def first_results(self, count: int, nearest: search_sql.Nearest | None = None) -> QuerySet:
         """A queryset whose first `count` rows are qs's: sorted by distance, nearest_first of the walk's
@@ -469,7 +472,7 @@ class PhysicianFilterSet:
                  if p.facet}  # fmt: skip
         # The matches in the order of the results (the one sort, as a row number), with their distances: the
         # page then reads its 20 rows by id instead of running the search a second time.
-        position = Window(RowNumber(), order_by=[*SORTS[self.effective_sort].order, *TIE_BREAK])
+        position = Window(RowNumber(), order_by=self._order)
         measured = "distance_miles" in self._unfaceted.query.annotations
         base = (
             self._unfaceted.annotate(**flags, position=position)
