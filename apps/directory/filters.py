@@ -387,7 +387,9 @@ class PhysicianFilterSet:
         """Every active filter but the faceted ones: the results and the facets both start from it."""
         return self.filtered(self.queryset.all(), without=[p.name for p in FACETED])
 
-    def nearest_distances(self, count: int, *, once: bool = False) -> search_sql.Nearest:
+    def nearest_distances(
+        self, count: int, *, once: bool = False, resume: search_sql.Nearest | None = None
+    ) -> search_sql.Nearest:
         """The distances of the first `count` results (or fewer) of a search sorted by distance, found by
         walking the locations nearest-first: search.nearest_distances. None unless sorted by distance."""
         if self.effective_sort != "distance":
@@ -401,6 +403,7 @@ class PhysicianFilterSet:
             accepting=bool(data.get("accepting")),
             plans=_near_plans(self),
             once=once,
+            resume=resume,
         )
 
     def nearest_first(self, distances: list[float]) -> QuerySet:
@@ -414,11 +417,12 @@ class PhysicianFilterSet:
 
     def first_results(self, count: int, nearest: search_sql.Nearest | None = None) -> QuerySet:
         """A queryset whose first `count` rows are qs's: sorted by distance, nearest_first of the walk's
-        distances (`nearest`, when it went far enough, else walked now); qs itself when the walk gave up."""
+        distances (`nearest`, when it went far enough, else walked on from it now); qs itself when the walk gave
+        up."""
         if self.effective_sort != "distance":
             return self.qs
         if nearest is None or len(nearest.distances) < count and not nearest.complete:
-            nearest = self.nearest_distances(count)
+            nearest = self.nearest_distances(count, resume=nearest)
         if (len(nearest.distances) >= count or nearest.complete) and nearest.distances:
             return self.nearest_first(nearest.distances[:count])
         return self.qs

@@ -276,14 +276,30 @@ def located_near(locations, lat: float, lng: float, miles: float, *, accepting=F
 class Nearest(NamedTuple):
     distances: list[float]  # miles: the first results, nearest first
     complete: bool  # True: they are all of the results (the walk went past the circle)
+    walked: int = 0  # the locations its last stretch walked: a walk for more results resumes from there
+
+
+def _next_stretch(walk: int, count: int, found: int) -> int:
+    """Walk as far again as the matches found so far say it takes, and a quarter more: 2 to 8 times as far."""
+    return min(8 * walk, max(2 * walk, math.ceil(walk * count / max(found, 1) * 1.25)))
 
 
 def nearest_distances(
-    physicians, lat: float, lng: float, miles: float, count: int, *, accepting=False, plans=None, once=False
+    physicians,
+    lat: float,
+    lng: float,
+    miles: float,
+    count: int,
+    *,
+    accepting=False,
+    plans=None,
+    once=False,
+    resume: Nearest | None = None,
 ) -> Nearest:
     """The distances (miles, nearest first) of up to `count` nearest of `physicians` that apply_near(miles,
     accepting, plans) would find: `count` of them, or fewer when the circle holds fewer (complete) or the walk
-    gave up (matches too rare near the point to be worth it; with `once`, after its first stretch).
+    gave up (matches too rare near the point to be worth it; with `once`, after its first stretch). `resume`:
+    an earlier walk of the same search that found too few: this one starts with the stretch after its last.
 
     Walks the practice locations nearest-first through their GiST index (a few hundred locations for a page
     of a broad search), keeps those that qualify as apply_near's do (located_near) and belong to one of
@@ -294,6 +310,8 @@ def nearest_distances(
 
     origin = LLToEarth(Value(float(lat)), Value(float(lng)))
     walk, found = max(NEAREST_WALK_FIRST, 4 * count), []
+    if resume is not None:
+        walk = _next_stretch(resume.walked, count, len(resume.distances))
     while walk <= NEAREST_WALK_LAST:
         walked = PracticeLocation.objects.order_by(NearestFirst(LocationEarthPoint(F("latitude")), origin))
         located = located_near(
@@ -313,16 +331,15 @@ def nearest_distances(
         )
         found = list(nearest[:count])
         if len(found) == count:
-            return Nearest(found, complete=False)
+            return Nearest(found, complete=False, walked=walk)
         farthest = walked.annotate(meters=EarthDistance(origin, LocationEarthPoint(F("latitude"))))
         last = list(farthest.values_list("meters", flat=True)[walk - 1 : walk])
         if not last or last[0] > miles * METERS_PER_MILE:
-            return Nearest(found, complete=True)  # the walk covered the circle
-        if once:
-            break
-        # Walk as far again as the matches found so far say it takes, and a quarter more: 2 to 8 times as far.
-        walk = min(8 * walk, max(2 * walk, math.ceil(walk * count / max(len(found), 1) * 1.25)))
-    return Nearest(found, complete=False)
+            return Nearest(found, complete=True, walked=walk)  # the walk covered the circle
+        if once or _next_stretch(walk, count, len(found)) > NEAREST_WALK_LAST:
+            return Nearest(found, complete=False, walked=walk)
+        walk = _next_stretch(walk, count, len(found))
+    return Nearest(found, complete=False, walked=walk)
 
 
 def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from apps.common import paging
 from apps.directory import search as search_sql
@@ -111,7 +112,26 @@ def test_a_walk_past_the_circle_finds_every_match(demo_directory):
     search = _search("near=10001&radius=5")
     everyone = list(search.qs.values_list("distance_miles", flat=True))
     # then the walk returns them all, nearest first, and says it has
-    assert search.nearest_distances(len(everyone) + 10) == (everyone, True)
+    nearest = search.nearest_distances(len(everyone) + 10)
+    assert (nearest.distances, nearest.complete) == (everyone, True)
+
+
+@pytest.mark.parametrize("query", ["specialty=medical-oncology&near=10001&radius=250&insurance=aetna:hmo",
+                                   "specialty=pediatric-hematology-oncology&near=10001&radius=500"])  # fmt: skip
+def test_a_resumed_walk_goes_on_from_the_last_stretch(demo_directory, query):
+    # given a first stretch that found fewer results than a page needs
+    search = _search(query)
+    first = search.nearest_distances(PER_PAGE * 3, once=True)
+    assert len(first.distances) < PER_PAGE * 3 and not first.complete and first.walked == 4 * PER_PAGE * 3
+    # when the walk resumes from it
+    with CaptureQueriesContext(connection) as resuming:
+        resumed = search.nearest_distances(PER_PAGE * 3, resume=first)
+    with CaptureQueriesContext(connection) as restarting:
+        restarted = search.nearest_distances(PER_PAGE * 3)
+    # then it walks on from the first stretch (not walking it again), to the same distances as a walk from the start
+    assert resumed.walked > first.walked and len(resuming) < len(restarting)
+    assert resumed.distances == restarted.distances
+    assert resumed.distances == list(search.qs.values_list("distance_miles", flat=True)[: PER_PAGE * 3])
 
 
 @pytest.mark.parametrize(
