@@ -526,7 +526,7 @@ class Physician(TimeStampedModel):
     # "breast oncologists accepting patients, certified, speaking Spanish, near 10001" by joining five
     # tables is too slow at a million physicians: with them, every filter is one indexed column.
     search_names = models.TextField(
-        db_default="", editable=False, help_text="Unaccented lower-case full name: trigram ranking."
+        db_default="", editable=False, help_text="Unaccented lower-case full name: what directory_search_rank ranks."
     )
     location_text = models.TextField(
         db_default="", editable=False, help_text="Unaccented practice names and cities (from locations)."
