@@ -339,8 +339,6 @@ def capture(handler) -> dict:
     reference = reference_data()
     return {
         "dsn": f"{SERVER}/{DATABASE}",
-        # The site's session settings (jit off, parallel workers), so both run the statement alike.
-        "options": settings.DATABASES["default"]["OPTIONS"].get("options", ""),
         "secret_key": settings.SECRET_KEY,
         "time_zone": settings.TIME_ZONE,
         "cursor_salt": CURSOR_SALT,

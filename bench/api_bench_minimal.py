@@ -28,7 +28,7 @@ _connection = None
 
 
 def state() -> dict:
-    """What api_bench.py captured: {"dsn", "options", "secret_key", "time_zone", "cursor_salt", "specialties",
+    """What api_bench.py captured: {"dsn", "secret_key", "time_zone", "cursor_salt", "specialties",
     "cancer_types", "searches": {path: {"statements", "page_size", "fingerprint", "keys"}}}."""
     global _state
     if _state is None:
@@ -40,7 +40,7 @@ def state() -> dict:
 def cursor():
     global _connection
     if _connection is None or _connection.closed:
-        _connection = psycopg2.connect(state()["dsn"], options=state()["options"])
+        _connection = psycopg2.connect(state()["dsn"])
         _connection.autocommit = True
     return _connection.cursor()
 

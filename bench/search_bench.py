@@ -202,10 +202,8 @@ def measure(name: str, runs: int, warmup: int) -> None:
             return request
 
     factory = AnonymousRequests()
-    from django.conf import settings
-
-    # The same session settings as the app's connections (no JIT, no parallel plans by default).
-    raw = psycopg2.connect(database_url(name), options=settings.DATABASES["default"]["OPTIONS"]["options"])
+    # The same session settings as the app's connections: the database's own (no JIT, no parallel plans).
+    raw = psycopg2.connect(database_url(name))
     raw.autocommit = True
     with raw.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM directory_physician")

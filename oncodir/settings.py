@@ -112,14 +112,12 @@ else:
     from oncodir.database import embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR)}
-# Many short searches at once. JIT compilation pays off for long analytical queries; for ours its compile
-# time is pure latency (combined search p95 118 -> 91 ms at 1,000,000 physicians with it off). A parallel
-# plan starts worker processes that cost more than they save at the directory's size, and takes cores from
-# the other requests (API bench, 100,000 physicians: specialty + ZIP 42 -> 87 requests/s without).
-DATABASE_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", default=0)
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-    f"-c jit=off -c max_parallel_workers_per_gather={DATABASE_PARALLEL_WORKERS}"
-)
+# jit, parallel workers and the time zone are the database's own session defaults
+# (apps/common/migrations/0001_database_session_defaults.py), so they hold through a pooler too.
+# Behind a transaction-pooling PgBouncer (DATABASE_POOLED) consecutive transactions may run on different
+# server sessions: a server-side cursor (QuerySet.iterator) would be lost between its fetches.
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
