@@ -22,7 +22,7 @@ run: $(STAMP)
 
 # The whole test suite, against real PostgreSQL.
 test: $(STAMP)
-	scripts/ensure_chromium.sh
+	scripts/ensure_test_packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
