@@ -336,10 +336,11 @@ def nearest_distances(
         last = list(farthest.values_list("meters", flat=True)[walk - 1 : walk])
         if not last or last[0] > miles * METERS_PER_MILE:
             return Nearest(found, complete=True, walked=walk)  # the walk covered the circle
-        if once or _next_stretch(walk, count, len(found)) > NEAREST_WALK_LAST:
+        farther = _next_stretch(walk, count, len(found))
+        if once or farther > NEAREST_WALK_LAST:
             return Nearest(found, complete=False, walked=walk)
-        walk = _next_stretch(walk, count, len(found))
-    return Nearest(found, complete=False, walked=walk)
+        walk = farther
+    return Nearest([], complete=False, walked=walk)  # no stretch left to walk (resumed from one that gave up)
 
 
 def apply_cells(queryset, lat: float, lng: float, miles: float, *, accepting: bool = False, coarse: bool = False):
