@@ -106,12 +106,15 @@ TEMPLATES = [
 ]
 
 # PostgreSQL only: DATABASE_URL, or the embedded server when it is unset.
+# DATABASE_CLIENT_BIN_DIR: where backup_database and restore_database find pg_dump and pg_restore (None: PATH).
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASE_CLIENT_BIN_DIR = None
 else:
-    from oncodir.database import embedded_database
+    from oncodir.database import embedded_bin_dir, embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR)}
+    DATABASE_CLIENT_BIN_DIR = embedded_bin_dir()  # the server's own version: PATH's may be older
 # Many short searches at once. JIT compilation pays off for long analytical queries; for ours its compile
 # time is pure latency (combined search p95 118 -> 91 ms at 1,000,000 physicians with it off). A parallel
 # plan starts worker processes that cost more than they save at the directory's size, and takes cores from
