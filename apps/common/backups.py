@@ -44,6 +44,8 @@ NOT_EMPTY = "The database {name} has tables already ({tables}): restore only int
 FILES_EXIST = "{count} attachment file(s) are in {folder} already ({first}, ...): a restore overwrites nothing."
 DAMAGED = "{name} is not the file the backup wrote (its SHA-256 differs from the manifest's): the copy is damaged."
 NO_MANIFEST = "No backup manifest (manifest-*.json) in {path}."
+NOT_A_MANIFEST = "{path} is not a manifest of backup_database (format {format})."
+PART_MISSING = "{name} is missing: a backup is its manifest and the two files named in it, in one folder."
 NOT_AN_ATTACHMENT = "{tar} holds {member!r}, which is not an attachment's file."
 CLIENT_MISSING = "{tool} was not found in {where}."
 CLIENT_TOO_OLD = "{tool} {found} ({path}) is older than {what} ({needed}): put {tool} {needed} or newer first on PATH."
@@ -223,8 +225,12 @@ def backup_restore(*, source: Path, database_url: str, role: str = "", app_role:
     started = time.monotonic()
     manifest_path = find_manifest(source)
     manifest = json.loads(manifest_path.read_text())
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise BackupError(NOT_A_MANIFEST.format(path=manifest_path, format=MANIFEST_FORMAT))
     files = {key: manifest_path.parent / entry["name"] for key, entry in manifest["files"].items()}
     for key, path in files.items():
+        if not path.is_file():
+            raise BackupError(PART_MISSING.format(name=path))
         if sha256_of(path) != manifest["files"][key]["sha256"]:
             raise BackupError(DAMAGED.format(name=path))
     pg_restore, _ = client("pg_restore", needed=manifest["pg_dump_version"], what="the pg_dump that wrote the backup")
