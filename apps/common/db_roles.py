@@ -22,12 +22,17 @@ def restrict_app_role(*, using: str = "default", **kwargs) -> list[str]:
     if not role:
         return []
     with connections[using].cursor() as cursor:
-        cursor.execute(APPEND_ONLY_TABLES)
-        tables = [name for (name,) in cursor.fetchall()]
-        for table in tables:
-            cursor.execute(
-                sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}; GRANT SELECT, INSERT ON {} TO {}").format(
-                    sql.Identifier(table), sql.Identifier(role), sql.Identifier(table), sql.Identifier(role)
-                )
+        return restrict_role(cursor, role)
+
+
+def restrict_role(cursor, role: str) -> list[str]:
+    """The same on the database of `cursor` (Django's or psycopg2's: a restore has no Django connection)."""
+    cursor.execute(APPEND_ONLY_TABLES)
+    tables = [name for (name,) in cursor.fetchall()]
+    for table in tables:
+        cursor.execute(
+            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}; GRANT SELECT, INSERT ON {} TO {}").format(
+                sql.Identifier(table), sql.Identifier(role), sql.Identifier(table), sql.Identifier(role)
             )
+        )
     return tables

@@ -498,9 +498,14 @@ class Attachment(models.Model):
     def get_absolute_url(self):
         return reverse("referrals:attachment-download", kwargs={"pk": self.referral_id, "attachment_pk": self.pk})
 
+    @staticmethod
+    def storage_root():
+        """The folder of every attachment's file (`storage_name`); backups copy it and restores refill it."""
+        return settings.PRIVATE_MEDIA_ROOT / "referrals"
+
     @property
     def path(self):
-        return settings.PRIVATE_MEDIA_ROOT / "referrals" / self.storage_name
+        return self.storage_root() / self.storage_name
 
     @property
     def download_name(self) -> str:

@@ -602,7 +602,7 @@ def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
     if size > settings.REFERRAL_ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": FILE_TOO_LARGE})
     attachment_id = uuid.uuid4()
-    directory = settings.PRIVATE_MEDIA_ROOT / "referrals"
+    directory = Attachment.storage_root()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     received = directory / f"{attachment_id}.upload"
     stored = None
