@@ -172,6 +172,7 @@ def backup_create(*, output: Path) -> Done:
                 pg_dump, pg_dump_version = client("pg_dump", needed=server, what=f"the server {source.name}")
                 counts = count_rows(cursor)
                 stored = _stored_files(cursor)
+                database_settings = _database_settings(cursor)
                 _run(
                     [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password", f"--file={dump}",
                      f"--dbname={source.dsn}"],
@@ -187,6 +188,7 @@ def backup_create(*, output: Path) -> Done:
             "server_version": server,
             "pg_dump_version": pg_dump_version,
             "counts": counts,
+            "database_settings": database_settings,
             "files": {"dump": _file_entry(dump), "attachments": _file_entry(tar)},
         }
         manifest.write_text(json.dumps(body, indent=2) + "\n")
@@ -195,6 +197,28 @@ def backup_create(*, output: Path) -> Done:
             path.unlink(missing_ok=True)
         raise
     return Done(manifest, counts, time.monotonic() - started)
+
+
+def _database_settings(cursor) -> list[str]:
+    """The database's own session defaults ("name=value": ALTER DATABASE ... SET, such as migration
+    common 0001's), which pg_dump leaves out of a dump of one database."""
+    cursor.execute(
+        "SELECT coalesce(setconfig, '{}') FROM pg_db_role_setting"
+        " WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    found = cursor.fetchone()
+    return list(found[0]) if found else []
+
+
+def _set_database_settings(connection, database_settings: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for setting in database_settings:
+            name, value = setting.split("=", 1)
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(connection.info.dbname), sql.Identifier(name), sql.Literal(value)
+                )
+            )
 
 
 def _tar_attachments(tar: Path, stored) -> None:
@@ -241,6 +265,7 @@ def backup_restore(*, source: Path, database_url: str, role: str = "", app_role:
         _check_empty(connection, target)
         members = _attachment_members(files["attachments"])
         _restore_dump(pg_restore, files["dump"], target, role)
+        _set_database_settings(connection, manifest["database_settings"])
         if app_role:  # the grants migrate leaves (roles.psql's defaults gave the rest as the tables were made)
             with connection.cursor() as cursor:
                 restrict_role(cursor, app_role)

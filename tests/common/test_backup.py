@@ -130,6 +130,8 @@ def test_a_restore_finds_every_referral_event_access_log_row_and_attachment(back
     )
     restored = tmp_path / "restored" / "referrals"
     assert {path.name: path.read_bytes() for path in restored.iterdir()} == files
+    # and the database's own session defaults (not in a dump of one database) are set on the new one
+    assert read("SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')") == {("off", "0")}
     # and the restored tables are the new owner's, the audit trail append-only for the new app role
     assert query(empty_database, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'") == {
         (empty_database.owner.name,)
