@@ -1,6 +1,6 @@
 """/healthz/live answers while the process serves; /healthz/ready (and /healthz, docker-compose.yml's health check)
 only while the database and the cache answer, naming what is down. The outages are real: a cache on a closed
-port, and a production-like gunicorn (two workers, HTTPS redirects) whose database is on one."""
+port, and a production-like gunicorn (two workers, JSON logs, HTTPS redirects) whose database is on one."""
 
 import json
 import os
@@ -76,8 +76,8 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture
 def server_without_database(tmp_path):
-    """gunicorn with production settings (DEBUG off: HTTPS redirects), two workers, and a DATABASE_URL on a
-    closed port. Yields (base URL, its stderr file)."""
+    """gunicorn with production settings (DEBUG off: JSON logs, HTTPS redirects), two workers, and a DATABASE_URL
+    on a closed port. Yields (base URL, its stderr file)."""
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
     environment |= {
@@ -117,10 +117,17 @@ def test_ready_answers_503_naming_the_database_when_it_does_not_answer(server_wi
     base, stderr = server_without_database
 
     live = fetch(f"{base}/healthz/live")
-    ready = fetch(f"{base}/healthz/ready")
+    ready = fetch(f"{base}/healthz/ready", **{"X-Request-ID": "probe-1"})
     legacy = fetch(f"{base}/healthz")
 
     assert live[0] == 200  # served over plain HTTP: no redirect to HTTPS for the probes
     assert (ready[0], json.loads(ready[2])) == (503, {"status": "unavailable", "database": "down", "cache": "up"})
+    assert ready[1]["X-Request-ID"] == "probe-1"
     assert legacy[0] == 503
     assert fetch(f"{base}/physicians/?q=x")[0] == 301  # every other page still goes to HTTPS
+
+    # production logs: one JSON object a line, the readiness failure under the probe's request id
+    records = [json.loads(line) for line in stderr.read_text().splitlines() if line.startswith("{")]
+    failure = next(r for r in records if r["logger"] == "apps.common.health")
+    assert failure["request_id"] == "probe-1" and "database" in failure["message"]
+    assert any(r.get("path") == "/healthz/ready" and r.get("status") == 503 for r in records)
