@@ -14,5 +14,6 @@ RUN useradd --create-home oncodir && mkdir -p /app/var/private && chown -R oncod
 USER oncodir
 EXPOSE 8000
 # No gunicorn access log: its lines hold the query string (a search can name a patient's condition). The app
-# logs each request without it (oncodir.requests).
+# logs each request without it (oncodir.requests); gunicorn.conf.py readies the metrics' directory.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/oncodir-metrics
 CMD ["gunicorn", "oncodir.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -68,7 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every request gets its id and log line, the ones redirected to HTTPS too.
+    # First: every request gets its id, log line and metrics, the ones redirected to HTTPS too.
     "apps.common.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -291,13 +291,18 @@ PERMISSIONS_POLICY = (
 )
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    # A container's health check speaks plain HTTP to the app itself.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
+    # A container's health check and a scraper on the private network speak plain HTTP to the app itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# /metrics (apps/common/metrics.py): for these addresses (or networks, e.g. 10.0.0.0/8) when the request did not
+# come through the proxy, and for anyone sending "Authorization: Bearer METRICS_TOKEN" when it is set.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Every line to the console, with the request's id (apps/common/logs.py): one JSON object a line in production,
 # plain text for a developer.

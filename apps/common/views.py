@@ -1,9 +1,10 @@
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.common.health import readiness
+from apps.common.metrics import exposition, may_read_metrics
 
 
 @never_cache
@@ -21,6 +22,16 @@ def healthz_ready(request):
     body = {"status": "ok" if all(results.values()) else "unavailable"}
     body |= {name: "up" if answered else "down" for name, answered in results.items()}
     return JsonResponse(body, status=200 if all(results.values()) else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """The Prometheus metrics; a 404 to anyone not allowed to read them (apps/common/metrics.py)."""
+    if not may_read_metrics(request):
+        raise Http404
+    body, content_type = exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 def csrf_failure(request, reason=""):

@@ -76,8 +76,9 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture
 def server_without_database(tmp_path):
-    """gunicorn with production settings (DEBUG off: JSON logs, HTTPS redirects), two workers, and a DATABASE_URL
-    on a closed port. Yields (base URL, its stderr file)."""
+    """gunicorn with production settings (DEBUG off: JSON logs, HTTPS redirects), two workers sharing their
+    metrics through PROMETHEUS_MULTIPROC_DIR, and a DATABASE_URL on a closed port. Yields (base URL, its stderr
+    file)."""
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
     environment |= {
@@ -87,6 +88,7 @@ def server_without_database(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{CLOSED_PORT}/oncodir",
         "CACHE_URL": "locmemcache://",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
     stderr = tmp_path / "stderr.log"
     with stderr.open("w") as log:
@@ -131,3 +133,20 @@ def test_ready_answers_503_naming_the_database_when_it_does_not_answer(server_wi
     failure = next(r for r in records if r["logger"] == "apps.common.health")
     assert failure["request_id"] == "probe-1" and "database" in failure["message"]
     assert any(r.get("path") == "/healthz/ready" and r.get("status") == 503 for r in records)
+
+
+@pytest.mark.slow
+def test_the_metrics_add_up_every_workers_requests(server_without_database):
+    base, _ = server_without_database
+
+    for _ in range(10):
+        fetch(f"{base}/healthz/live")
+    status, _, body = fetch(f"{base}/metrics")
+
+    assert status == 200
+    counted = [
+        line for line in body.decode().splitlines()
+        if line.startswith("oncodir_http_requests_total{") and 'view="healthz-live"' in line
+    ]  # fmt: skip
+    # the fixture's own readiness polls count too: at least the 10 sent here, whichever worker served them
+    assert len(counted) == 1 and float(counted[0].split()[-1]) >= 10
