@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (see the README for eve
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -301,7 +302,11 @@ if not DEBUG:
 
 # /metrics (apps/common/metrics.py): for these addresses (or networks, e.g. 10.0.0.0/8) when the request did not
 # come through the proxy, and for anyone sending "Authorization: Bearer METRICS_TOKEN" when it is set.
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Read as networks now, so a mistyped entry stops the start instead of making /metrics a 500.
+METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(allowed, strict=False))
+    for allowed in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+]
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Every line to the console, with the request's id (apps/common/logs.py): one JSON object a line in production,
