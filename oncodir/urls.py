@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.common.views import healthz
+from apps.common.views import healthz_live, healthz_ready, metrics
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz_ready, name="healthz"),  # docker-compose.yml's health check before /healthz/ready
+    path("healthz/live", healthz_live, name="healthz-live"),
+    path("healthz/ready", healthz_ready, name="healthz-ready"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("oncodir.api_urls")),
     path("fhir/", include("apps.fhir.urls")),
