@@ -129,6 +129,23 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
 # each migrate the owner leaves it INSERT and SELECT only on the audit trail (apps/common/db_roles.py).
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+# Read replicas (streaming standbys of default): only the public directory's anonymous reads use them, and a
+# client that just wrote reads the primary for DATABASE_REPLICA_PIN_SECONDS (apps/common/replicas.py).
+# Test mirrors of default: the test runner creates no database for them.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+_replica_urls = env.list("DATABASE_REPLICA_URLS", default=[])  # not a setting: the debug page would show them
+for _number, _url in enumerate(_replica_urls):
+    DATABASES[f"replica_{_number}"] = env.db_url_config(_url) | {
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLED,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    # An unreachable replica is skipped for the primary: give up on it soon (a URL's ?connect_timeout= wins).
+    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+if _replica_urls:
+    DATABASE_ROUTERS = ["apps.common.replicas.ReplicaRouter"]
+    MIDDLEWARE = ["apps.common.replicas.PinToPrimaryMiddleware", *MIDDLEWARE]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,7 +11,8 @@ One rule for all of them:
   type, FHIR's Prefer header, a page's cookies);
 - Last-Modified is when the version last changed (to the second, as HTTP dates go: two changes within the
   second a client read in are told apart by the ETag, and If-None-Match wins over If-Modified-Since);
-- only a 200 (or the 304 that stands for it) carries them.
+- only a 200 (or the 304 that stands for it) carries them;
+- it is the read a replica may serve (apps/common/replicas.py), its version read from the same database.
 Weak ETags: two bodies under one ETag mean the same (a page's CSRF token is masked anew each time).
 """
 
@@ -22,6 +23,7 @@ from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.utils.crypto import salted_hmac
 from django.utils.http import http_date
 
+from apps.common.replicas import public_read
 from apps.directory.changes import DirectoryVersion, directory_version
 
 
@@ -39,13 +41,15 @@ def conditional_read(request, read, *variant: str):
     it needs it); the version is read first, so the body is at least as new as its validators."""
     if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
         return read(None)
-    version = directory_version()
-    etag, last_modified = validators(request, version, *variant)
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = read(version)
-        if response.status_code != 200:
-            return response
+    # The read a replica may serve (apps/common/replicas.py): the version and the body from one database.
+    with public_read(request):
+        version = directory_version()
+        etag, last_modified = validators(request, version, *variant)
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = read(version)
+            if response.status_code != 200:
+                return response
     response.headers.setdefault("ETag", etag)
     response.headers.setdefault("Last-Modified", http_date(last_modified))
     return response

@@ -10,7 +10,9 @@ then at least as new as its validator, never older.
 import datetime
 from typing import NamedTuple
 
-from django.db import connection, connections
+from django.db import connections
+
+from apps.common.replicas import reading_from
 
 QUERY = "SELECT number, changed_at FROM directory_version"
 
@@ -23,9 +25,10 @@ class DirectoryVersion(NamedTuple):
 
 
 def directory_version() -> DirectoryVersion:
-    """The directory's committed version, as of now."""
+    """The directory's committed version, as of now, on the database this request reads (a replica's is the
+    version it has replayed: what it can serve)."""
     global _latest_seen
-    with connection.cursor() as cursor:
+    with connections[reading_from()].cursor() as cursor:
         cursor.execute(QUERY)
         version = DirectoryVersion(*cursor.fetchone())
     _latest_seen = max(_latest_seen, version.number)

@@ -22,10 +22,12 @@ from itertools import groupby
 from typing import Any
 
 from django import forms
-from django.db import connection
+from django.db import connections
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
+
+from apps.common.replicas import reading_from
 
 from . import forms as search_forms
 from . import search as search_sql
@@ -512,7 +514,7 @@ class PhysicianFilterSet:
         matches = " AND ".join(f"b.{flag}" for flag in flags) or "true"
         distances = f"(SELECT array_agg(b.distance_miles ORDER BY b.position) FROM base b WHERE {matches})"  # noqa: S608 - flag names only
         distances = distances if measured else "NULL"
-        with connection.cursor() as cursor:
+        with connections[reading_from()].cursor() as cursor:
             # Only the ORM-compiled SQL and the parameters carry user input.
             cursor.execute(
                 f"""

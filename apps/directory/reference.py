@@ -11,6 +11,8 @@ is never older than the ETag says.
 import time
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
+
 from . import changes
 from .models import Board, CancerType, InsuranceCarrier, InsurancePlan, Physician, PhysicianSpecialty, Specialty
 
@@ -40,12 +42,15 @@ def reference_data() -> ReferenceData:
     now = time.monotonic()
     seen = changes.latest_seen()
     if _loaded is None or now - _loaded[0] > MAX_AGE_SECONDS or _loaded[1] < seen:
+        # From the primary, never a replica (apps/common/replicas.py): `seen` may come from a database that is
+        # further ahead than the replica this request reads, and what is kept must be at least that new.
+        primary = DEFAULT_DB_ALIAS
         data = ReferenceData(
-            specialties=tuple(Specialty.objects.only("id", "code", "display_name", "category")),
-            cancer_types=tuple(CancerType.objects.only("id", "slug", "name").order_by("name")),
-            boards=tuple(Board.objects.only("id", "code", "name").order_by("code")),
+            specialties=tuple(Specialty.objects.using(primary).only("id", "code", "display_name", "category")),
+            cancer_types=tuple(CancerType.objects.using(primary).only("id", "slug", "name").order_by("name")),
+            boards=tuple(Board.objects.using(primary).only("id", "code", "name").order_by("code")),
             insurance_plans=tuple(
-                InsurancePlan.objects.select_related("carrier").order_by(*InsurancePlan._meta.ordering)
+                InsurancePlan.objects.using(primary).select_related("carrier").order_by(*InsurancePlan._meta.ordering)
             ),
         )
         _loaded = (now, seen, data)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
+from apps.common.replicas import reading_from
 from apps.directory.filters import PhysicianFilterSet, PhysicianSearchForm
 from apps.directory.forms import DEFAULT_RADIUS_MILES, RadiusField
 from apps.directory.models import Affiliation, Institution, PracticeLocation, qualifications_prefetch
@@ -258,7 +259,7 @@ def _role_page(physicians, kinds: dict, offset: int, limit: int) -> tuple[list[t
     if not parts:
         return [], 0, {}
     roles = " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
+    with connections[reading_from()].cursor() as cursor:
         cursor.execute(
             f"""SELECT r.kind, r.id, r.distance, count(*) OVER ()
                   FROM ({roles}) r JOIN ({ranked_sql}) m ON m.id = r.physician_id
@@ -335,7 +336,7 @@ def organizations(request: SearchRequest) -> Page:
     keys, total = [], 0
     if parts:
         union = " UNION ALL ".join(parts)
-        with connection.cursor() as cursor:
+        with connections[reading_from()].cursor() as cursor:
             cursor.execute(
                 f"SELECT kind, id, count(*) OVER () FROM ({union}) o ORDER BY kind, name, id LIMIT %s OFFSET %s",  # noqa: S608
                 [*params, request.count, request.offset],

@@ -35,7 +35,11 @@ def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_deploy_check_reports_no_issue_with_production_settings(production):
+@pytest.mark.parametrize("replicas", [False, True], ids=["primary-only", "with-read-replicas"])
+def test_the_deploy_check_reports_no_issue_with_production_settings(production, replicas):
+    # read replicas add database aliases, a router and a middleware (apps/common/replicas.py)
+    if replicas:
+        production |= {"DATABASE_REPLICA_URLS": f"{production['DATABASE_URL']},{production['DATABASE_URL']}"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", **production)
 
     assert result.returncode == 0, result.stdout + result.stderr
