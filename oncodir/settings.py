@@ -145,7 +145,9 @@ for _number, _url in enumerate(_replica_urls):
     DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if _replica_urls:
     DATABASE_ROUTERS = ["apps.common.replicas.ReplicaRouter"]
-    MIDDLEWARE = ["apps.common.replicas.PinToPrimaryMiddleware", *MIDDLEWARE]
+    # Right after the request's id and log line, before anything may read the database.
+    MIDDLEWARE.insert(MIDDLEWARE.index("apps.common.middleware.RequestObservabilityMiddleware") + 1,
+                      "apps.common.replicas.PinToPrimaryMiddleware")  # fmt: skip
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,9 +3,10 @@ response headers every response (or every API response) needs."""
 
 import logging
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
 
@@ -62,7 +63,9 @@ class RequestObservabilityMiddleware:
         with request_id_bound(request_id_for(request.headers.get(HEADER))) as request_id:
             db_seconds = [0.0]
             started = time.perf_counter()
-            with connection.execute_wrapper(_timed(db_seconds)):
+            with ExitStack() as timing:
+                for database in connections.all():  # the replicas' too (apps/common/replicas.py)
+                    timing.enter_context(database.execute_wrapper(_timed(db_seconds)))
                 response = self.get_response(request)
             seconds = time.perf_counter() - started
             response[HEADER] = request_id
