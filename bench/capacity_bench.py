@@ -13,7 +13,8 @@ bench/api_bench_urls.py. Each request is computed: the clients send no If-None-M
 
 Round 1, ONE sync worker, CONNECTIONS connections (enough to keep one worker busy): each endpoint in turn, its
 requests per second, p50 and p95, and the worker's VmRSS after its run, its growth over the first requests and
-warm-up (what the endpoint loads once: "1st use") and during the measured run ("in run"). Round 2, the
+warm-up (what the endpoint loads once: "1st use") and during the measured run ("in run"), and the share of the
+app's time on those requests spent waiting on the database (its /metrics histograms: "DB %"). Round 2, the
 main endpoints again with one worker per core, to show how it scales. Every run is bounded in time.
 """
 
@@ -62,6 +63,7 @@ class Measured:
     rss_mb: float  # the worker's VmRSS after the run (the largest worker's, with several)
     first_use_mb: float  # growth over the first requests and the warm-up: what the endpoint loads once
     growth_mb: float  # growth during the measured run: what it keeps adding
+    db_share: float  # of the time the app spent on these requests, waiting on the database
 
 
 def fixtures() -> dict[str, str]:
@@ -125,6 +127,22 @@ def check(endpoint: Endpoint) -> None:
         raise SystemExit(f"{endpoint.label}: {endpoint.path} answered {response.status} (the app's log: {LOG})")
 
 
+def served_seconds() -> tuple[float, float]:
+    """From /metrics (loopback may read it): the seconds every request took, and their database share."""
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    try:
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+    finally:
+        connection.close()
+    totals = {"oncodir_http_request_duration_seconds_sum": 0.0, "oncodir_http_request_db_seconds_sum": 0.0}
+    for line in text.splitlines():
+        name, _, value = line.partition("{")
+        if name in totals:
+            totals[name] += float(value.rsplit(" ", 1)[1])
+    return tuple(totals.values())
+
+
 def workers_of(master: subprocess.Popen) -> list[int]:
     """The gunicorn master's children: its workers."""
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
@@ -167,17 +185,20 @@ def measure(
 ) -> Measured:
     pids = workers_of(process)
     fresh = {pid: rss_mb(pid) for pid in pids}
+    served, database = served_seconds()
     check(endpoint)
     load(endpoint.label, endpoint.path, warmup, connections, PORT, endpoint.headers)
     before = {pid: rss_mb(pid) for pid in pids}
     result = load(endpoint.label, endpoint.path, seconds, connections, PORT, endpoint.headers)
     after = {pid: rss_mb(pid) for pid in pids}
+    served_after, database_after = served_seconds()
     return Measured(
         endpoint,
         result,
         max(after.values()),
         max(before[pid] - fresh[pid] for pid in pids),
         max(after[pid] - before[pid] for pid in pids),
+        (database_after - database) / (served_after - served),
     )
 
 
@@ -235,22 +256,22 @@ def main(argv: list[str]) -> int:
     )
     print(
         f"{'endpoint':34} {'req/s':>7} {'x trivial':>9} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7} "
-        f"{'1st use':>8} {'in run':>7}"
+        f"{'1st use':>8} {'in run':>7} {'DB %':>5}"
     )
     for row in rows:
         r = row.result
         print(
             f"{row.endpoint.label:34} {r.rps:7.0f} {r.rps / baseline:9.2f} {r.p50_ms:7.1f} {r.p95_ms:7.1f} "
-            f"{row.rss_mb:7.0f} {row.first_use_mb:+8.1f} {row.growth_mb:+7.1f}"
+            f"{row.rss_mb:7.0f} {row.first_use_mb:+8.1f} {row.growth_mb:+7.1f} {row.db_share:5.0%}"
         )
     single_rps = {row.endpoint.label: row.result.rps for row in rows}
     print(f"\n{args.workers} workers, {CONNECTIONS * args.workers} connections")
-    print(f"{'endpoint':34} {'req/s':>7} {'x 1 worker':>10} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7}")
+    print(f"{'endpoint':34} {'req/s':>7} {'x 1 worker':>10} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7} {'DB %':>5}")
     for row in main_rows:
         r = row.result
         print(
             f"{row.endpoint.label:34} {r.rps:7.0f} {r.rps / single_rps[row.endpoint.label]:10.2f} {r.p50_ms:7.1f} "
-            f"{r.p95_ms:7.1f} {row.rss_mb:7.0f}"
+            f"{r.p95_ms:7.1f} {row.rss_mb:7.0f} {row.db_share:5.0%}"
         )
     failed = [row.result for row in [*rows, *main_rows] if row.result.errors]
     if failed:
