@@ -43,6 +43,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ TARGET_EXTRA_MS = 3.0  # in process: the API's p50 over its statements' p50
 
 WRK_P95_SCRIPT = """
 done = function(summary, latency, requests)
+  io.write(string.format("P50_US %d\\n", latency:percentile(50)))
   io.write(string.format("P95_US %d\\n", latency:percentile(95)))
   io.write(string.format("ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout))
@@ -79,6 +81,7 @@ class Result:
     rps: float
     p95_ms: float
     errors: int
+    p50_ms: float = float("nan")
 
 
 def env_for(database: str) -> dict[str, str]:
@@ -142,8 +145,15 @@ def first_physician_pk() -> int:
 
 
 def start_gunicorn(
-    workers: int, server_cache_seconds: int = 0, *, app: str = "oncodir.wsgi:application", port: int = PORT, **env: str
+    workers: int,
+    server_cache_seconds: int = 0,
+    *,
+    app: str = "oncodir.wsgi:application",
+    port: int = PORT,
+    output: IO | None = None,
+    **env: str,
 ) -> subprocess.Popen:
+    """gunicorn on loopback; `output` takes its stdout and stderr (the app's log lines), the terminal by default."""
     env = {**env_for(DATABASE), "API_PUBLIC_SERVER_CACHE_SECONDS": str(server_cache_seconds), **env}
     process = subprocess.Popen(
         [
@@ -162,6 +172,8 @@ def start_gunicorn(
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
     deadline = time.monotonic() + 30
@@ -196,7 +208,9 @@ def fetch(path: str, port: int = PORT) -> bytes:
     return body
 
 
-def run_wrk(label: str, path: str, seconds: int, connections: int, port: int = PORT) -> Result:
+def run_wrk(
+    label: str, path: str, seconds: int, connections: int, port: int = PORT, headers: dict[str, str] | None = None
+) -> Result:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_P95_SCRIPT)
     try:
@@ -210,6 +224,7 @@ def run_wrk(label: str, path: str, seconds: int, connections: int, port: int = P
                 "10s",
                 "-s",
                 script.name,
+                *(f"-H{name}: {value}" for name, value in (headers or {}).items()),
                 f"http://{HOST}:{port}{path}",
             ],
             capture_output=True,
@@ -220,14 +235,17 @@ def run_wrk(label: str, path: str, seconds: int, connections: int, port: int = P
     finally:
         os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50_ms = int(re.search(r"P50_US (\d+)", output).group(1)) / 1000
     p95_ms = int(re.search(r"P95_US (\d+)", output).group(1)) / 1000
     errors = int(re.search(r"ERRORS (\d+)", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors += int(non_2xx.group(1)) if non_2xx else 0
-    return Result(label, path, rps, p95_ms, errors)
+    return Result(label, path, rps, p95_ms, errors, p50_ms)
 
 
-def run_python(label: str, path: str, seconds: int, connections: int, port: int = PORT) -> Result:
+def run_python(
+    label: str, path: str, seconds: int, connections: int, port: int = PORT, headers: dict[str, str] | None = None
+) -> Result:
     """Bounded fallback when wrk is missing: `connections` threads, each one keep-alive connection."""
     latencies: list[float] = []
     errors = [0]
@@ -240,7 +258,7 @@ def run_python(label: str, path: str, seconds: int, connections: int, port: int 
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers or {})
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -263,7 +281,8 @@ def run_python(label: str, path: str, seconds: int, connections: int, port: int 
         thread.join(timeout=seconds + 30)
     elapsed = time.perf_counter() - began
     p95 = statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) >= 20 else float("nan")
-    return Result(label, path, len(latencies) / elapsed, p95, errors[0])
+    p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
+    return Result(label, path, len(latencies) / elapsed, p95, errors[0], p50)
 
 
 # --- in process: the API's statements, the minimal app beside it ------------------------------------------
