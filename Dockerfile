@@ -10,6 +10,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput
+# The ZIP places every worker reads (apps/directory/geo.py), extracted once into the image.
+RUN python -c "from apps.directory import geo; geo.extract()"
 RUN useradd --create-home oncodir && mkdir -p /app/var/private && chown -R oncodir /app/var
 USER oncodir
 EXPOSE 8000

@@ -17,12 +17,13 @@ class RegistryConfig(AppConfig):
 
 
 def _extract_zip_centroids(**kwargs):
-    """Setting up (migrate) extracts the ZIP centroids imports read, once per `zipcodes` version: the
-    extraction takes seconds and 150 MB, which the first import would otherwise pay. A server that cannot
-    write it (a read-only var/) still migrates: an import tries again and reports the error."""
-    from apps.registry import centroids
+    """Setting up (migrate) extracts the ZIP places that searches and imports read (apps/directory/geo.py),
+    once per `zipcodes` version: the extraction takes seconds and 150 MB, which the first search or import
+    would otherwise pay. A server that cannot write it (a read-only var/) still migrates: a search or an
+    import tries again and reports the error."""
+    from apps.directory import geo
 
     try:
-        centroids.extract()
+        geo.extract()
     except (OSError, subprocess.CalledProcessError) as error:
-        logger.warning("ZIP centroids not extracted (%s): the first NPPES import will try again.", error)
+        logger.warning("ZIP centroids not extracted (%s): the first search or NPPES import will try again.", error)

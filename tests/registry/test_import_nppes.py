@@ -3,6 +3,9 @@
 import csv
 import datetime
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -577,37 +580,50 @@ def test_progress_bar_shows_rows_per_second(tmp_path, capsys):
     assert "rows/s" in err
 
 
-def test_import_centroids_are_the_directory_centroids():
-    from apps.directory import geo
-    from apps.registry import centroids
+def test_the_centroids_are_read_without_loading_the_zipcodes_package_in_the_process():
+    # The package keeps its whole table in the process that loads it (about 140 MB a web worker).
+    script = (
+        "import sys; from apps.directory import geo; "
+        "print(geo.zip_centroid('10065'), geo.zip_place('10065'), geo.zip_centroid_text('06105-1217'), "
+        "geo.zip_centroid('00000'), 'zipcodes' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120, check=True
+    )
+    import zipcodes
 
-    for zip_code in ["06105-1217", "10065", "02115", "99501", "00901", "96813"]:
-        assert centroids.zip_centroid(zip_code) == geo.zip_centroid(zip_code)
-    assert centroids.zip_centroid("00000") is None
+    expected = zipcodes.matching("10065")[0]
+    hartford = zipcodes.matching("06105")[0]
+    assert done.stdout.split(") ", 3)[:2] == [
+        f"({float(expected['lat'])}, {float(expected['long'])}",
+        f"('{expected['city']}', '{expected['state']}'",
+    ]
+    assert done.stdout.rstrip().endswith(f"('{float(hartford['lat'])}', '{float(hartford['long'])}') None False")
 
 
 def test_migrate_extracts_the_centroids_an_import_reads(tmp_path, monkeypatch):
     from django.core.management import call_command
 
-    from apps.registry import centroids
+    from apps.directory import geo
 
     # Given a machine where no centroids were extracted yet
-    monkeypatch.setattr(centroids, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(geo, "CACHE_DIR", tmp_path / "cache")
     # When it is set up / then the file the imports read is there, with every ZIP's centroid
     call_command("migrate", verbosity=0)
     (extracted,) = (tmp_path / "cache").iterdir()
-    assert extracted == centroids.extract()
+    assert extracted == geo.extract()
     assert len(extracted.read_text().splitlines()) > 40_000
 
 
 def test_migrate_still_succeeds_where_the_centroids_cannot_be_written(tmp_path, monkeypatch, caplog):
     from django.core.management import call_command
 
-    from apps.registry import centroids
+    from apps.directory import geo
 
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    monkeypatch.setattr(centroids, "CACHE_DIR", blocked / "cache")
+    monkeypatch.setattr(geo, "CACHE_DIR", blocked / "cache")
     call_command("migrate", verbosity=0)
     assert "ZIP centroids not extracted" in caplog.text
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.directory.geo import zip_centroid
 from apps.directory.models import AcceptedPlan, Physician, PracticeLocation
-from apps.registry.centroids import zip_centroid
 from apps.registry.models import SecondaryLocation
 from apps.registry.pipeline.diff import PhysicianLocations, diff_locations
 from apps.registry.pipeline.parse import REJECT_LOCATION_ABROAD, REJECT_LOCATION_ADDRESS, REJECT_LOCATION_ZIP

@@ -8,9 +8,9 @@ of a changed one in one call at the end (refresh_search_columns).
 import json
 from dataclasses import dataclass
 
+from apps.directory.geo import zip_centroid_text
 from apps.directory.models import AcceptedPlan, Physician, PracticeLocation
 
-from ..centroids import zip_centroid_text
 from ..models import KeptEdit, SecondaryLocation
 from . import state
 from .diff import LOCATION_FIELDS, PHYSICIAN_FIELDS, TRACKED_FIELDS, LocationPlan, Plan

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import psycopg2
 from django.db import transaction
 
-from apps.registry import centroids
+from apps.directory.geo import zip_places
 
 from ..rules import CANCER, CANCER_TYPE_PATTERNS, INTERVENTIONAL, RECRUITING, US_COUNTRY
 
@@ -191,12 +191,12 @@ class BatchResult:
 
 
 def prepare(cursor) -> None:
-    """This session's staging tables, and the ZIP centroids the registry reads (apps.registry.centroids)."""
+    """This session's staging tables, and the ZIP centroids the directory reads (apps.directory.geo)."""
     cursor.execute(SESSION_TABLES)
     cursor.execute("SELECT EXISTS (SELECT 1 FROM trials_zip_centroid)")
     if not cursor.fetchone()[0]:
-        with centroids.extract().open() as table:
-            cursor.copy_expert("COPY trials_zip_centroid (zip, latitude, longitude) FROM STDIN", table)
+        table = "".join(f"{zip_code}\t{lat}\t{lng}\n" for zip_code, (lat, lng, _, _) in zip_places().items())
+        cursor.copy_expert("COPY trials_zip_centroid (zip, latitude, longitude) FROM STDIN", io.StringIO(table))
 
 
 def write_batch(cursor, documents: list[tuple[str, bytes]]) -> BatchResult:
