@@ -175,10 +175,10 @@ class Postgres:
 
 
 def data_key(physicians: int) -> str:
-    """The template cluster's name: the data size and everything that shapes the data (migrations, SQL, seeds)."""
+    """The template cluster's name: the data size and the code that seeds it. A migration added since it was built
+    is applied to each run's copy (`migrate`, before the run): it does not need a new template."""
     digest = hashlib.sha256(str(physicians).encode())
-    files = [*ROOT.glob("apps/*/migrations/*.py"), *ROOT.glob("apps/*/sql/*.sql"), *ROOT.glob("apps/*/demo.py")]
-    files += [*ROOT.glob("apps/demo/**/*.py"), ROOT / "requirements.txt"]
+    files = [*ROOT.glob("apps/*/demo.py"), *ROOT.glob("apps/demo/**/*.py")]
     for path in sorted(files):
         digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
     return f"oncodir-load-data-{physicians}-{digest.hexdigest()[:12]}"
@@ -1043,10 +1043,12 @@ def verdicts(result: dict, args) -> list[dict]:
         during = fault["responses_during"]
         not_503 = {s: r["count"] for s, r in during.items() if s != "503"}
         slow = max((r["max_ms"] for s, r in during.items() if s == "503"), default=0)
+        p95 = max((r["p95_ms"] for s, r in during.items() if s == "503"), default=0)
         out.append({
             "line": "while PostgreSQL is down: fast 503s",
-            "ok": "503" in during and not not_503 and slow < 2000,
-            "detail": f"statuses {({s: r['count'] for s, r in during.items()})}, slowest 503 {slow:.0f} ms",
+            "ok": "503" in during and not not_503 and p95 < 1000,
+            "detail": f"statuses {({s: r['count'] for s, r in during.items()})}, 503s' p95 {p95:.0f} ms, slowest "
+            f"{slow:.0f} ms",
         })  # fmt: skip
         late = {
             n: r["last_failure_s"]
