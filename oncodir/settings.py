@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_q",
     "apps.common",
     "apps.accounts",
     "apps.directory",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "apps.shortlists",
     "apps.trials",
     "apps.fhir",
+    "apps.notifications",
     "apps.demo",
 ]
 
@@ -209,6 +211,28 @@ SESSION_IDLE_SECONDS = 15 * 60
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OncoDir <no-reply@oncodir.localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)  # a mail server that hangs fails the attempt
+# Emails go through the outbox (apps/notifications): a failed attempt is tried again after this many seconds,
+# doubling each time up to an hour, and given up (the admin can retry it) after this many attempts (~15 hours).
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=20)
+
+# Background jobs (apps/common/jobs.py): django-q2 with its queue in this database, so `make run` needs no other
+# server. `manage.py qcluster` runs the workers. A task a killed worker held is handed out again after "retry"
+# seconds, which must exceed "timeout" (the longest a task may run: an NPPES import); an email does not wait that
+# long, the outbox's sweep (every minute) sends it. A task that raised is not run again ("ack_failures").
+Q_CLUSTER = {
+    "name": "oncodir",
+    "orm": "default",
+    "workers": env.int("JOB_WORKERS", default=2),
+    "timeout": env.int("JOB_TIMEOUT_SECONDS", default=3600),
+    "retry": env.int("JOB_RETRY_SECONDS", default=env.int("JOB_TIMEOUT_SECONDS", default=3600) + 60),
+    "ack_failures": True,
+    "max_attempts": 3,
+    "poll": 1,  # seconds between looks at an empty queue: one small query per second per cluster
+    "catch_up": False,  # after downtime a schedule runs once, not once per missed turn
+    "label": "Jobs",
+}
 
 # Rate-limit counters (and the public API's server cache) live here: production needs one cache every worker
 # and host shares (Redis: CACHE_URL=redis://...), which `check --deploy` insists on (apps/common/checks.py).

@@ -11,3 +11,5 @@ DEMO_DATA = True
 # The test client's login() authenticates without a request, which django-axes refuses; the throttling's own
 # tests (tests/security/test_login_throttling.py) switch it on.
 AXES_ENABLED = False
+# Jobs run inline, in the test's process, when they are enqueued (a worker's own tests start `qcluster`).
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405

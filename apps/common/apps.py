@@ -7,8 +7,13 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the deploy checks)
+        from . import (
+            checks,  # noqa: F401 (registers the deploy checks)
+            jobs,
+            metrics,
+        )
         from .db_roles import restrict_app_role
 
         # Once per migrate (sent for each app; this one's is enough), after every migration ran.
         post_migrate.connect(restrict_app_role, sender=self, dispatch_uid="restrict_app_role")
+        metrics.SCRAPE_COLLECTORS.append(jobs.QueueCollector())

@@ -1,12 +1,13 @@
 """Whether this process can serve: the readiness checks, declared once. `/healthz/ready` (and `/healthz`, which
-docker-compose.yml's health check reads) runs every one; add a dependency here (the job queue, later) and the
-probe checks it."""
+docker-compose.yml's health check reads) runs every one; add a dependency here and the probe checks it."""
 
 import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
+
+from .jobs import queue_answers
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def cache_answers() -> None:
 READINESS_CHECKS: dict[str, Callable[[], None]] = {
     "database": database_answers,
     "cache": cache_answers,
+    "queue": queue_answers,
 }
 
 

@@ -23,6 +23,8 @@ REQUEST_SECONDS = Histogram(
 REQUEST_DB_SECONDS = Histogram(
     "oncodir_http_request_db_seconds", "Time a request spent waiting on the database.", ["view"]
 )
+# Each attempt at sending an email from the outbox: sent, failed (to be tried again), gave_up.
+NOTIFICATIONS = Counter("oncodir_notification_attempts_total", "Attempts at sending an email.", ["outcome"])
 UNRESOLVED_VIEW = "<unresolved>"  # answered before URL routing (a redirect to HTTPS, a static file) or a 404
 
 # Values read when Prometheus scrapes (the job queue's depth and failures, counted from its table): append a

@@ -1,5 +1,6 @@
-"""Curation writes: what a curator does to many physicians at once from the admin, an oncologist's own listing,
-the insurance plans a practice takes, and the visitors' reports of wrong listings that curators work through.
+"""Curation writes: what a curator does to many physicians at once from the admin, an oncologist's own listing
+(and the reminder to check it), the insurance plans a practice takes, and the visitors' reports of wrong listings
+that curators work through.
 
 Each function is atomic, locks the rows it changes, touches only the physicians whose state changes, and
 records one history row per changed physician with the acting user.
@@ -8,10 +9,16 @@ records one history row per changed physician with the acting user.
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
+
+from apps.accounts.models import User
+from apps.notifications.models import Notification
+from apps.notifications.services import notifications_queue_once
 
 from .models import AcceptedPlan, InsurancePlan, ListingReport, ListingReportStatus, Physician, PracticeLocation
 
@@ -189,3 +196,33 @@ def listing_reports_close(*, reports: Iterable[ListingReport], by, status: str, 
         default_date=now,
     )
     return len(closing)
+
+
+# An oncologist is reminded to check their listing once it has gone this long without being verified.
+LISTING_VERIFICATION_DAYS = 365
+
+
+def listing_verification_reminders_queue() -> int:
+    """The scheduled reminder (daily): each oncologist with an account whose listing has not been verified for
+    LISTING_VERIFICATION_DAYS is asked to check it on /my-listing/ (which verifies it); once per verification
+    date. How many were queued."""
+    accounts = User.objects.filter(
+        is_active=True, physician__in=Physician.objects.active().stale(LISTING_VERIFICATION_DAYS)
+    ).select_related("physician")
+    what = "please check your listing"
+    body = (
+        "Your OncoDir listing has not been checked for over a year. Patients and referring GPs rely on it: please "
+        f"check your specialties, locations and whether you accept new patients at {settings.SITE_URL}"
+        f"{reverse('directory:my-listing')}. Saving that page marks your listing as verified."
+    )
+    return notifications_queue_once(
+        [
+            Notification(
+                key=f"listing-unverified:{account.physician_id}:{account.physician.last_verified_on or 'never'}",
+                subject=f"OncoDir: {what}",
+                body=body,
+                recipients=[account.email],
+            )
+            for account in accounts
+        ]
+    )

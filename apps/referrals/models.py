@@ -177,6 +177,13 @@ class ReferralQuerySet(models.QuerySet):
     def overdue(self, now=None):
         return self.filter(status__in=AWAITING_RESPONSE_STATUSES, response_due_at__lt=now or timezone.now())
 
+    def response_due_within(self, notice: datetime.timedelta, now=None):
+        """Awaiting the oncologist's answer, due within `notice` from now and not yet overdue."""
+        now = now or timezone.now()
+        return self.filter(
+            status__in=AWAITING_RESPONSE_STATUSES, response_due_at__gte=now, response_due_at__lt=now + notice
+        )
+
     def with_overdue_flag(self):
         """Annotate `overdue` (bool) so lists can put overdue referrals first in SQL."""
         return self.annotate(

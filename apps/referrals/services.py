@@ -1,7 +1,8 @@
 """Every write to a referral: creation, the state machine, messages and attachments.
 
 Each transition is atomic, locks the referral row (select_for_update), checks the version the caller saw,
-records a ReferralEvent, and emails the other party after the commit, without any clinical detail.
+records a ReferralEvent, and queues the other party's email in the same transaction (apps/notifications: sent by a
+worker once it commits), without any clinical detail.
 A caller who may never do an action gets ReferralPermissionDenied (HTTP 403); a caller who may, but not
 now (wrong state, stale version), gets ReferralConflict (HTTP 409). Bad input raises ValidationError (400).
 """
@@ -20,12 +21,13 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Role, User
 from apps.directory.models import Physician
+from apps.notifications.models import Notification
+from apps.notifications.services import notification_queue, notifications_queue_once
 
 from . import forms
 from .api import serializers
@@ -166,18 +168,6 @@ def _recipients(referral: Referral, actor: User) -> list[str]:
     return [referral.referring_gp.email, *_oncologist_emails(referral)]
 
 
-def _send_notification(*, reference: str, url: str, what: str, recipients: list[str]) -> None:
-    if not recipients:
-        return
-    body = (
-        f"Referral {reference}: {what}.\n\n"
-        f"Open it in OncoDir to see the details: {settings.SITE_URL}{url}\n\n"
-        "For the patient's privacy this email contains no clinical information."
-    )
-    EmailMessage(subject=f"OncoDir referral {reference}: {what}", body=body, to=recipients).send()
-    logger.info("Referral notification sent for %s (%s)", reference, what)
-
-
 _notifications_enabled = contextvars.ContextVar("referral_notifications_enabled", default=True)
 
 
@@ -191,17 +181,60 @@ def notifications_suppressed() -> Iterator[None]:
         _notifications_enabled.reset(token)
 
 
-def _notify_on_commit(referral: Referral, actor: User, what: str) -> None:
+def _email_body(referral: Referral, what: str) -> str:
+    return (
+        f"Referral {referral.reference}: {what}.\n\n"
+        f"Open it in OncoDir to see the details: {settings.SITE_URL}{referral.get_absolute_url()}\n\n"
+        "For the patient's privacy this email contains no clinical information."
+    )
+
+
+def _notify(referral: Referral, actor: User, what: str) -> None:
+    """Queue the other party's email in this transaction (the outbox): sent once it commits, never if it does not."""
     if not _notifications_enabled.get():
         return
-    transaction.on_commit(
-        partial(
-            _send_notification,
-            reference=referral.reference,
-            url=referral.get_absolute_url(),
-            what=what,
-            recipients=_recipients(referral, actor),
+    notification_queue(
+        subject=f"OncoDir referral {referral.reference}: {what}",
+        body=_email_body(referral, what),
+        recipients=_recipients(referral, actor),
+    )
+
+
+# A reminder goes this long before a referral's answer is due, and again once it is overdue.
+REMINDER_NOTICE = datetime.timedelta(days=1)
+
+
+def referral_reminders_queue(*, now: datetime.datetime | None = None) -> int:
+    """The scheduled reminders (hourly): the oncologist when an answer is due within REMINDER_NOTICE, the oncologist
+    and the GP once it is overdue. Each goes once per answer-by time (a restarted clock gets its own). How many."""
+    now = now or timezone.now()
+    due_soon = Referral.objects.response_due_within(REMINDER_NOTICE, now=now).select_related("referring_gp")
+    overdue = Referral.objects.overdue(now).select_related("referring_gp")
+    referrals = [*due_soon, *overdue]
+    oncologists = dict(
+        User.objects.filter(physician_id__in={r.oncologist_id for r in referrals}, is_active=True).values_list(
+            "physician_id", "email"
         )
+    )
+
+    def reminder(referral: Referral, kind: str, what: str, recipients: list[str]) -> Notification:
+        return Notification(
+            key=f"referral-{kind}:{referral.pk}:{referral.response_due_at.isoformat()}",
+            subject=f"OncoDir referral {referral.reference}: {what}",
+            body=_email_body(referral, what),
+            recipients=[r for r in recipients if r],
+        )
+
+    return notifications_queue_once(
+        [
+            *(reminder(r, "due-soon", "an answer is due soon", [oncologists.get(r.oncologist_id)]) for r in due_soon),
+            *(
+                reminder(
+                    r, "overdue", "the answer is overdue", [oncologists.get(r.oncologist_id), r.referring_gp.email]
+                )
+                for r in overdue
+            ),
+        ]
     )
 
 
@@ -242,7 +275,7 @@ def _transition(
             to_status=locked.status,
             reason=reason,
         )
-        _notify_on_commit(locked, by, transition.action.label.lower())
+        _notify(locked, by, transition.action.label.lower())
     return locked
 
 
@@ -570,7 +603,7 @@ def message_create(*, referral: Referral, by: User, body: str) -> Message:
         message = Message(referral=locked, author=by, body=body)
         message.full_clean()
         message.save()
-        _notify_on_commit(locked, by, "new message")
+        _notify(locked, by, "new message")
     return message
 
 
@@ -632,7 +665,7 @@ def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
             attachment.full_clean()
             attachment.save()
             if locked.status != Status.DRAFT:
-                _notify_on_commit(locked, by, "new attachment")
+                _notify(locked, by, "new attachment")
     except BaseException:
         _remove_files([received, *([stored] if stored else [])])
         raise
