@@ -895,6 +895,13 @@ def main(argv: list[str]) -> int:
             ready_probe=[{"t": t - started, **row} for t, row in probe.rows],
             load_samples=[(t - started, row["loadavg"]) for t, row in memory.rows],
         )
+        if fault.get("message_id"):  # kill-worker: what the sink saw of the email being sent when it was killed
+            fault["sink_events"] = [
+                f"{e['event']} at {e['time'] - fault['down']:+.1f} s (client port {e['peer_port']})"
+                for e in sink_events(stack)
+                if e["message_id"] == fault["message_id"]
+            ]
+            fault["outbox_attempts"] = [r["attempts"] for r in outbox or [] if r["message_id"] == fault["message_id"]]
         if fault and "up" in fault:
             result["fault_report"] = fault_report(args.fault, fault, requests, probe.rows, started)
         report(result, args)
@@ -992,7 +999,7 @@ def report(result: dict, args) -> None:
 
     if fault:
         print(f"\nfault {fault['kind']} at {fault['down_at_s'] / 60:.1f} min, {fault['outage_s']:.1f} s until back")
-        for key in ("killed_pid", "killed_cmdline", "message_id", "skipped"):
+        for key in ("killed_pid", "killed_cmdline", "message_id", "sink_events", "outbox_attempts", "skipped"):
             if key in fault:
                 print(f"  {key}: {fault[key]}")
         print("  responses while it was down (by status):")
@@ -1070,7 +1077,11 @@ def verdicts(result: dict, args) -> list[dict]:
         delivered = result["emails"].get("distinct_message_ids", 0)
         out.append({
             "line": "worker killed mid-send: the job runs again, the email goes once",
-            "ok": bool(killed) and result["emails"]["ok"] and killed not in result["emails"].get("missing", [killed]),
+            "ok": bool(killed)
+            and result["emails"]["ok"]
+            and killed not in result["emails"].get("missing", [killed])
+            and any(e.startswith("aborted") for e in fault.get("sink_events", []))
+            and sum(e.startswith("delivered") for e in fault.get("sink_events", [])) == 1,
             "detail": f"killed while sending {killed or (fault or {}).get('skipped', 'nothing')}; {delivered} "
                       f"distinct Message-IDs delivered",
         })  # fmt: skip

@@ -53,7 +53,11 @@ class Sink:
         self.write("data", envelope, session)
         seconds = self.delay()
         if seconds:
-            await asyncio.sleep(seconds)
+            try:
+                await asyncio.sleep(seconds)
+            except asyncio.CancelledError:  # aiosmtpd cancels the handler when the client's connection drops
+                self.write("aborted", envelope, session, waited=seconds)
+                raise
         transport = server.transport
         if transport is None or transport.is_closing():
             self.write("aborted", envelope, session, waited=seconds)
