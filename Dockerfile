@@ -12,7 +12,7 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgre
     python manage.py collectstatic --noinput
 # The ZIP places every worker reads (apps/directory/geo.py), extracted once into the image.
 RUN python -c "from apps.directory import geo; geo.extract()"
-RUN useradd --create-home oncodir && mkdir -p /app/var/private && chown -R oncodir /app/var
+RUN useradd --create-home oncodir && mkdir -p /app/var/private /app/var/imports/inbox && chown -R oncodir /app/var
 USER oncodir
 EXPOSE 8000
 # No gunicorn access log: its lines hold the query string (a search can name a patient's condition). The app

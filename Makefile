@@ -14,11 +14,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Serve the app at http://127.0.0.1:8000 with demo data (embedded PostgreSQL unless DATABASE_URL is set).
+# Serve the app at http://127.0.0.1:8000 with demo data (embedded PostgreSQL unless DATABASE_URL is set), and
+# the job workers beside it (emails, reminders, imports); both stop with Ctrl-C.
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py qcluster & workers=$$!; trap 'kill $$workers 2>/dev/null' EXIT; \
+		$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole test suite, against real PostgreSQL.
 test: $(STAMP)

@@ -201,6 +201,9 @@ STORAGES = {
 }
 # Private files (referral attachments) live outside any public URL.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+# Registry files (NPPES, NUCC, ClinicalTrials.gov) the admin imports: put here, or uploaded there from the admin.
+# The web nodes and the job workers must all see it (one shared volume).
+IMPORT_INBOX = Path(env("IMPORT_INBOX", default=str(BASE_DIR / "var" / "imports" / "inbox")))
 
 # Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
 # every signed-in session (all of them can reach patient data: apps/accounts/middleware.py).

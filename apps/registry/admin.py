@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
+from .forms import ImportStartForm
 from .models import ImportRun, KeptEdit
-from .services import kept_edits_apply_registry, kept_edits_resolve
+from .services import import_enqueue, inbox_receive, kept_edits_apply_registry, kept_edits_resolve
 
 
 @admin.register(ImportRun)
@@ -32,10 +37,37 @@ class ImportRunAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
-        return False  # runs are recorded by the import commands only
+        return False  # runs are recorded by the imports themselves
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def may_start(self, request) -> bool:
+        return request.user.has_perm("registry.add_importrun")
+
+    def get_urls(self):
+        start = path("start/", self.admin_site.admin_view(self.start_view), name="registry_importrun_start")
+        return [start, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "may_start": self.may_start(request)})
+
+    def start_view(self, request):
+        """Start an import on a worker; its run then shows in the list, its counts growing batch by batch."""
+        if not self.may_start(request):
+            raise PermissionDenied
+        form = ImportStartForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            name = data["name"] or inbox_receive(data["upload"])
+            import_enqueue(source=data["source"], name=name, dry_run=data["dry_run"])
+            self.message_user(
+                request, f"The import of {name} is queued: it shows here when a worker starts it.", messages.SUCCESS
+            )
+            return redirect(reverse("admin:registry_importrun_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form}
+        context["title"] = "Start an import"
+        return TemplateResponse(request, "admin/registry/importrun/start.html", context)
 
 
 @admin.register(KeptEdit)

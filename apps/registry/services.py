@@ -3,6 +3,7 @@ into Specialty (apps.registry.nucc), and the review of curator edits an import k
 the admin call these functions; each import runs alone (an advisory lock) and is recorded as an ImportRun."""
 
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.common.jobs import enqueue
 from apps.directory import reference
 from apps.directory.models import Physician, Specialty
 
@@ -197,3 +199,43 @@ def kept_edits_apply_registry(*, edits, by) -> int:
 
 
 TEXT_FIELDS = frozenset({"first_name", "middle_name", "last_name", "name_suffix", "credentials"})
+
+
+# -- imports started from the admin, run by a worker -----------------------------------------------
+
+# What the admin can start, and the service a worker runs for it (dotted: the worker imports it).
+IMPORT_JOBS = {
+    "nppes": ("NPPES data file (full or weekly, CSV or zip)", "apps.registry.services.nppes_import"),
+    "nucc": ("NUCC taxonomy (CSV)", "apps.registry.services.nucc_import"),
+    "trials": ("ClinicalTrials.gov studies (zip, JSON file or directory)", "apps.trials.services.trials_import"),
+}
+
+
+def inbox_files() -> list[str]:
+    """The names in IMPORT_INBOX, where registry files are put for the admin to import (newest first)."""
+    inbox = Path(settings.IMPORT_INBOX)
+    if not inbox.is_dir():
+        return []
+    entries = [entry for entry in inbox.iterdir() if not entry.name.startswith(".")]
+    return [entry.name for entry in sorted(entries, key=lambda entry: entry.stat().st_mtime, reverse=True)]
+
+
+def inbox_receive(upload) -> str:
+    """Keep an uploaded file in the inbox under a name of its own; that name."""
+    inbox = Path(settings.IMPORT_INBOX)
+    inbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+    base = Path(upload.name).name.replace(" ", "_") or "upload"
+    name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}-{base}"
+    with open(inbox / name, "xb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return name
+
+
+def import_enqueue(*, source: str, name: str, dry_run: bool = False) -> str:
+    """Start the import of inbox file `name` as `source` (a key of IMPORT_JOBS) on a worker; the task's id.
+    Its ImportRun appears when a worker starts it and counts its rows as it goes."""
+    if name not in inbox_files():
+        raise RegistryImportError(f"{name} is not in the import inbox.")
+    options = {"dry_run": dry_run} if source == "nppes" else {}
+    return enqueue(IMPORT_JOBS[source][1], path=str(Path(settings.IMPORT_INBOX) / name), **options)
