@@ -748,6 +748,8 @@ def memory_table(samples: list, started: float, finished: float) -> tuple[list[d
                 "rss_before_mb": before["VmRSS"] / 1024,
                 "rss_after_mb": after["VmRSS"] / 1024,
                 "judged": "RSS without shared memory" if postgres else "RSS",
+                "judged_before_mb": own(before) / 1024,
+                "judged_after_mb": own(after) / 1024,
                 "growth": (own(after) - own(before)) / max(own(before), 1),
             }
         )
@@ -812,6 +814,7 @@ def main(argv: list[str]) -> int:
         manage(stack.env, "migrate", "--noinput")  # nothing to do unless the template predates a migration
         manage(stack.env, "collectstatic", "--noinput")  # DEBUG off: pages name the hashed copies
         data = fixtures(stack.env, gps, oncologists, files["fixtures.json"])
+        pg.psql("CHECKPOINT")  # the copy's first checkpoint before the load, as on a server that has run a while
         physicians = pg.psql("SELECT count(*) FROM directory_physician").strip()
         db_size = pg.psql(f"SELECT pg_size_pretty(pg_database_size('{DATABASE}'))").strip()
         result["data"] = {
@@ -986,12 +989,16 @@ def report(result: dict, args) -> None:
     memory = result["memory"]
     print(f"\nmemory: RSS at {memory['baseline_at_s'] / 60:.1f} min and at the end (growth judged on RSS; PostgreSQL "
           "processes on RSS without the shared buffers they touched)")  # fmt: skip
-    print(f"{'process':28} {'pid':>7} {'MB then':>8} {'MB end':>8} {'growth':>7}")
+    print(f"{'process':28} {'pid':>7} {'MB then':>8} {'MB end':>8} {'judged MB':>13} {'growth':>7}")
     for row in memory["rows"]:
+        judged = f"{row['judged_before_mb']:.1f}->{row['judged_after_mb']:.1f}"
         print(
             f"{row['label'][:28]:28} {row['pid']:7} {row['rss_before_mb']:8.1f} {row['rss_after_mb']:8.1f} "
-            f"{row['growth']:+7.1%}"
+            f"{judged:>13} {row['growth']:+7.1%}"
         )
+    print(
+        "(PostgreSQL backends end and start again with DATABASE_CONN_MAX_AGE, 60 s: none lives from minute 2 to the end)"
+    )
 
     emails, referrals = result["emails"], result["referrals"]
     print(f"\nemails: {json.dumps({k: v for k, v in emails.items() if k != 'ok'})}")
