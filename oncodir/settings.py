@@ -212,8 +212,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OncoDir <no-reply@oncodi
 
 # Rate-limit counters (and the public API's server cache) live here: production needs one cache every worker
 # and host shares (Redis: CACHE_URL=redis://...), which `check --deploy` insists on (apps/common/checks.py).
+# A redis:// cache serves from each process's memory while Redis does not answer (apps/common/cache.py): the client
+# gives up after CACHE_REDIS_TIMEOUT seconds (connect, and each reply), and a process that saw Redis fail tries it
+# again CACHE_REDIS_RETRY_SECONDS later. Options in CACHE_URL's query (?socket_timeout=...) win.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="oncodir")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "apps.common.cache.RedisWithLocalFallbackCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_REDIS_TIMEOUT", default=0.25),
+        "socket_timeout": env.float("CACHE_REDIS_TIMEOUT", default=0.25),
+        "breaker_seconds": env.float("CACHE_REDIS_RETRY_SECONDS", default=5.0),
+    } | CACHES["default"].get("OPTIONS", {})
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
