@@ -126,6 +126,10 @@ DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# While the database is unreachable a request fails (a 503) within DATABASE_CONNECT_TIMEOUT seconds instead of
+# waiting for the operating system's TCP timeout (a URL's ?connect_timeout= wins).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
 # each migrate the owner leaves it INSERT and SELECT only on the audit trail (apps/common/db_roles.py).
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
@@ -141,8 +145,8 @@ for _number, _url in enumerate(_replica_urls):
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
     }
-    # An unreachable replica is skipped for the primary: give up on it soon (a URL's ?connect_timeout= wins).
-    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # An unreachable replica is skipped for the primary: give up on it as soon (a URL's ?connect_timeout= wins).
+    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 if _replica_urls:
     DATABASE_ROUTERS = ["apps.common.replicas.ReplicaRouter"]
     # Right after the request's id and log line, before anything may read the database.
