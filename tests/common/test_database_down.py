@@ -22,11 +22,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from django.db import InterfaceError, OperationalError
+from django.test import RequestFactory
 
 from apps.common.exceptions import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS
+from apps.common.views import server_error
 from tests.common.test_replicas import _free_port, _server_binaries
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "oncodir_outage"
@@ -204,6 +205,7 @@ def request(url: str, *, body: dict | None = None, **headers: str) -> tuple[int,
         return error.code, dict(error.headers), error.read(), time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_database_restart_503_while_down_then_recovers_without_restarting_the_app(app):
     cluster, base, seed, log = app
     token = {"Authorization": f"Token {seed['token']}"}
@@ -268,6 +270,7 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
     print(f"503 in at most {max(s for *_, s in answers):.3f} s; recovered {recovered_in:.2f} s after the restart")
 
 
+@pytest.mark.slow
 def test_a_database_that_accepts_but_never_answers_fails_within_the_connect_timeout():
     # given a database address that accepts connections and never answers (a hung server, a half-open proxy)
     with socket.socket() as silent:
@@ -284,3 +287,34 @@ def test_a_database_that_accepts_but_never_answers_fails_within_the_connect_time
     error, seconds = json.loads(done.stdout.strip().splitlines()[-1])
     assert error == "OperationalError"
     assert 2 <= seconds < 4
+
+
+def _handled(path: str, error: Exception):
+    """handler500's answer to `error`, called as Django calls it: while the exception is being handled."""
+    try:
+        raise error
+    except Exception:
+        return server_error(RequestFactory().get(path))
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "status", "content_type"),
+    [
+        ("/physicians/", OperationalError("connection refused"), 503, "text/html"),
+        ("/api/v1/physicians/", InterfaceError("connection already closed"), 503, "application/json"),
+        ("/fhir/Practitioner", OperationalError("server closed the connection"), 503, "application/fhir+json"),
+        ("/physicians/", ValueError("a bug"), 500, "text/html"),
+        ("/api/v1/physicians/", KeyError("a bug"), 500, "text/html"),
+    ],
+    ids=["page", "api", "fhir", "a-bug-on-a-page", "a-bug-in-the-api"],
+)
+def test_only_a_database_that_cannot_serve_is_a_503(path, error, status, content_type):
+    response = _handled(path, error)
+
+    assert (response.status_code, response["Content-Type"].split(";")[0]) == (status, content_type)
+    assert response.has_header("Retry-After") == (status == 503)
+    if content_type == "application/fhir+json":
+        assert json.loads(response.content) == {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "transient", "diagnostics": UNAVAILABLE_MESSAGE}],
+        }
