@@ -1,6 +1,7 @@
 """PostgreSQL restarted under a running app: while it is down every request that needs it answers 503 at once,
-with Retry-After (the 503 page, the API's error shape), readiness says the database is down, a referral sent
-then is refused and not half written; once it is back the same app (not restarted) answers within 10 s.
+with Retry-After (the 503 page, the API's error shape), readiness says the database is down, a referral cut off
+halfway by the stop or sent while it is down is reported as failed and leaves nothing; once it is back the same
+app (not restarted) answers within 10 s.
 
 Real servers: a PostgreSQL cluster of the test's own (run as the `postgres` OS user when this process is root:
 PostgreSQL refuses to run as root), migrated, and gunicorn with production settings (DEBUG off, two workers,
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -63,6 +65,12 @@ try:
 except Exception as error:
     failure = error.__class__.__name__
 print(json.dumps([failure, time.monotonic() - started]))
+"""
+# A transaction that has inserted a referral (it holds its table's row-exclusive lock) and waits for a lock.
+HALF_WRITTEN = """
+SELECT count(*) FROM pg_locks held JOIN pg_stat_activity waiting USING (pid)
+WHERE waiting.wait_event_type = 'Lock' AND waiting.query LIKE 'INSERT INTO "referrals_referralevent"%'
+  AND held.relation = 'referrals_referral'::regclass AND held.mode = 'RowExclusiveLock' AND held.granted
 """
 REFERRAL = {
     "patient_first_name": "Ada",
@@ -128,9 +136,13 @@ class Cluster:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def count(self, sql: str) -> int:
-        with psycopg2.connect(self.url()) as link, link.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()[0]
+        link = psycopg2.connect(self.url())
+        try:
+            with link.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchone()[0]
+        finally:
+            link.close()
 
 
 def _environment(database_url: str) -> dict:
@@ -221,9 +233,23 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
     for _ in range(3):
         assert [request(url, **headers)[0] for url, headers in reads] == [200] * len(reads)
     referral = REFERRAL | {"oncologist_npi": seed["npi"]}
+    # and a referral being written: its row inserted, its transaction waiting to write the referral's event
+    blocker = psycopg2.connect(cluster.url())
+    blocker.cursor().execute("LOCK TABLE referrals_referralevent IN SHARE MODE")  # lets reads, holds inserts
+    midway = {}
+    writer = threading.Thread(
+        target=lambda: midway.update(answer=request(f"{base}/api/v1/referrals/", body=referral, **token))
+    )
+    writer.start()
+    deadline = time.monotonic() + 20
+    while not cluster.count(HALF_WRITTEN):
+        assert time.monotonic() < deadline and writer.is_alive(), midway
+        time.sleep(0.05)
 
-    # when the database stops
+    # when the database stops (a restart's first half: every session ended, the half-written one's too)
     cluster.stop()
+    blocker.close()
+    writer.join(timeout=30)
     answers = [request(url, **headers) for url, headers in reads]
     sent = request(f"{base}/api/v1/referrals/", body=referral, **token)
     ready, live = request(f"{base}/healthz/ready"), request(f"{base}/healthz/live")
@@ -243,6 +269,8 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
             assert headers["Content-Type"].startswith("text/html")
             assert "<h1>OncoDir is briefly unavailable</h1>" in body.decode()
             assert "Sign in" in body.decode()  # the header drawn without the session: no database needed
+    # and the referral cut off halfway is reported as failed
+    assert midway["answer"][0] == 503 and json.loads(midway["answer"][2])["errors"][0]["code"] == UNAVAILABLE_CODE
     # and the referral sent meanwhile is refused as unavailable, as fast
     assert (sent[0], json.loads(sent[2])["errors"][0]["code"]) == (503, UNAVAILABLE_CODE) and sent[3] < FAST
     # and readiness says the database is down, liveness that the process serves
@@ -262,8 +290,9 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
     for _ in range(3):
         assert [request(url, **headers)[0] for url, headers in reads] == [200] * len(reads)
     assert request(f"{base}/healthz/ready")[0] == 200
-    # and nothing of the refused referral was written: the one referral is the one sent again now
+    # and nothing of either refused referral was written: the one referral is the one sent again now
     assert cluster.count("SELECT count(*) FROM referrals_referral") == 0
+    assert cluster.count("SELECT count(*) FROM referrals_referralevent") == 0
     resent = request(f"{base}/api/v1/referrals/", body=referral, **token)
     assert resent[0] == 201, resent[2]
     assert cluster.count("SELECT count(*) FROM referrals_referral WHERE patient_last_name = 'Outage'") == 1
