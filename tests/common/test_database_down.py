@@ -228,6 +228,8 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
         (f"{base}/api/v1/physicians/?q=Zimmermann", {}),  # a public API read
         (f"{base}/referrals/", signed_in),  # a signed-in page: the session is read by a middleware
         (f"{base}/api/v1/referrals/", token),  # an authenticated API read
+        (f"{base}/fhir/Practitioner?name=Zimmermann", {}),  # a public FHIR search
+        (f"{base}/fhir/ServiceRequest", token),  # a FHIR read of referrals
     ]
     # given the app serving, both workers holding a database connection (CONN_MAX_AGE)
     for _ in range(3):
@@ -261,7 +263,10 @@ def test_database_restart_503_while_down_then_recovers_without_restarting_the_ap
     assert max(seconds for *_, seconds in answers) < FAST, [seconds for *_, seconds in answers]
     for (url, _), (_, headers, body, _) in zip(reads, answers, strict=True):
         assert "no-store" in headers["Cache-Control"]
-        if "/api/" in url:
+        if "/fhir/" in url:
+            assert headers["Content-Type"].startswith("application/fhir+json")
+            assert json.loads(body)["issue"][0]["code"] == "transient"
+        elif "/api/" in url:
             assert json.loads(body) == {
                 "errors": [{"field": None, "code": UNAVAILABLE_CODE, "message": UNAVAILABLE_MESSAGE}]
             }
