@@ -203,11 +203,46 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Private files (referral attachments) live outside any public URL.
+# Referral attachments: private, never given a URL (apps/referrals/storage.py); only the download view, which
+# checks who asks and writes the access log, serves them. ATTACHMENT_STORAGE=filesystem (the default) keeps them
+# under PRIVATE_MEDIA_ROOT/referrals (one web node, or a volume all share); =s3 in a private bucket of an
+# S3-compatible service that every web node reads, set by django-storages' own variable names
+# (docs/operations.md, "Attachment storage").
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 # Registry files (NPPES, NUCC, ClinicalTrials.gov) the admin imports: put here, or uploaded there from the admin.
 # The web nodes and the job workers must all see it (one shared volume).
 IMPORT_INBOX = Path(env("IMPORT_INBOX", default=str(BASE_DIR / "var" / "imports" / "inbox")))
+ATTACHMENT_STORAGE = env("ATTACHMENT_STORAGE", default="filesystem")
+# django-storages' S3 settings taken from the environment when set, and the OPTIONS they become.
+ATTACHMENT_S3_VARIABLES = {
+    "AWS_S3_ENDPOINT_URL": "endpoint_url",
+    "AWS_S3_REGION_NAME": "region_name",
+    "AWS_S3_ADDRESSING_STYLE": "addressing_style",
+    "AWS_S3_SIGNATURE_VERSION": "signature_version",
+    "AWS_LOCATION": "location",
+    "AWS_S3_ACCESS_KEY_ID": "access_key",
+    "AWS_S3_SECRET_ACCESS_KEY": "secret_key",
+    "AWS_SESSION_TOKEN": "security_token",
+    "AWS_DEFAULT_ACL": "default_acl",  # unset: no ACL sent, the bucket's own (private; ACLs may be disabled)
+}
+if ATTACHMENT_STORAGE == "filesystem":
+    STORAGES["attachments"] = {
+        "BACKEND": "apps.referrals.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"directory_permissions_mode": 0o700, "file_permissions_mode": 0o600},
+    }
+elif ATTACHMENT_STORAGE == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "apps.referrals.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "file_overwrite": False,
+            # A download larger than this is buffered in a temporary file, not in memory.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2_621_440),
+            **{option: env(name) for name, option in ATTACHMENT_S3_VARIABLES.items() if name in env},
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"ATTACHMENT_STORAGE is filesystem or s3, not {ATTACHMENT_STORAGE!r}.")
 
 # Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
 # every signed-in session (all of them can reach patient data: apps/accounts/middleware.py).
