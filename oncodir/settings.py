@@ -209,9 +209,6 @@ STORAGES = {
 # S3-compatible service that every web node reads, set by django-storages' own variable names
 # (docs/operations.md, "Attachment storage").
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
-# Registry files (NPPES, NUCC, ClinicalTrials.gov) the admin imports: put here, or uploaded there from the admin.
-# The web nodes and the job workers must all see it (one shared volume).
-IMPORT_INBOX = Path(env("IMPORT_INBOX", default=str(BASE_DIR / "var" / "imports" / "inbox")))
 ATTACHMENT_STORAGE = env("ATTACHMENT_STORAGE", default="filesystem")
 # django-storages' S3 settings taken from the environment when set, and the OPTIONS they become.
 ATTACHMENT_S3_VARIABLES = {
@@ -243,6 +240,9 @@ elif ATTACHMENT_STORAGE == "s3":
     }
 else:
     raise ImproperlyConfigured(f"ATTACHMENT_STORAGE is filesystem or s3, not {ATTACHMENT_STORAGE!r}.")
+# Registry files (NPPES, NUCC, ClinicalTrials.gov) the admin imports: put here, or uploaded there from the admin.
+# The web nodes and the job workers must all see it (one shared volume).
+IMPORT_INBOX = Path(env("IMPORT_INBOX", default=str(BASE_DIR / "var" / "imports" / "inbox")))
 
 # Referrals: response targets in business days per priority, attachment size limit, and the idle expiry of
 # every signed-in session (all of them can reach patient data: apps/accounts/middleware.py).
