@@ -128,6 +128,10 @@ DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# While the database is unreachable a request fails (a 503) within DATABASE_CONNECT_TIMEOUT seconds instead of
+# waiting for the operating system's TCP timeout (a URL's ?connect_timeout= wins).
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # The role the running app connects as, when migrate runs as the database owner (docker-compose.yml): after
 # each migrate the owner leaves it INSERT and SELECT only on the audit trail (apps/common/db_roles.py).
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
@@ -143,8 +147,8 @@ for _number, _url in enumerate(_replica_urls):
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
     }
-    # An unreachable replica is skipped for the primary: give up on it soon (a URL's ?connect_timeout= wins).
-    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # An unreachable replica is skipped for the primary: give up on it as soon (a URL's ?connect_timeout= wins).
+    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 if _replica_urls:
     DATABASE_ROUTERS = ["apps.common.replicas.ReplicaRouter"]
     # Right after the request's id and log line, before anything may read the database.
@@ -199,8 +203,43 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Private files (referral attachments) live outside any public URL.
+# Referral attachments: private, never given a URL (apps/referrals/storage.py); only the download view, which
+# checks who asks and writes the access log, serves them. ATTACHMENT_STORAGE=filesystem (the default) keeps them
+# under PRIVATE_MEDIA_ROOT/referrals (one web node, or a volume all share); =s3 in a private bucket of an
+# S3-compatible service that every web node reads, set by django-storages' own variable names
+# (docs/operations.md, "Attachment storage").
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+ATTACHMENT_STORAGE = env("ATTACHMENT_STORAGE", default="filesystem")
+# django-storages' S3 settings taken from the environment when set, and the OPTIONS they become.
+ATTACHMENT_S3_VARIABLES = {
+    "AWS_S3_ENDPOINT_URL": "endpoint_url",
+    "AWS_S3_REGION_NAME": "region_name",
+    "AWS_S3_ADDRESSING_STYLE": "addressing_style",
+    "AWS_S3_SIGNATURE_VERSION": "signature_version",
+    "AWS_LOCATION": "location",
+    "AWS_S3_ACCESS_KEY_ID": "access_key",
+    "AWS_S3_SECRET_ACCESS_KEY": "secret_key",
+    "AWS_SESSION_TOKEN": "security_token",
+    "AWS_DEFAULT_ACL": "default_acl",  # unset: no ACL sent, the bucket's own (private; ACLs may be disabled)
+}
+if ATTACHMENT_STORAGE == "filesystem":
+    STORAGES["attachments"] = {
+        "BACKEND": "apps.referrals.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"directory_permissions_mode": 0o700, "file_permissions_mode": 0o600},
+    }
+elif ATTACHMENT_STORAGE == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "apps.referrals.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "file_overwrite": False,
+            # A download larger than this is buffered in a temporary file, not in memory.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2_621_440),
+            **{option: env(name) for name, option in ATTACHMENT_S3_VARIABLES.items() if name in env},
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"ATTACHMENT_STORAGE is filesystem or s3, not {ATTACHMENT_STORAGE!r}.")
 # Registry files (NPPES, NUCC, ClinicalTrials.gov) the admin imports: put here, or uploaded there from the admin.
 # The web nodes and the job workers must all see it (one shared volume).
 IMPORT_INBOX = Path(env("IMPORT_INBOX", default=str(BASE_DIR / "var" / "imports" / "inbox")))
@@ -239,8 +278,18 @@ Q_CLUSTER = {
 
 # Rate-limit counters (and the public API's server cache) live here: production needs one cache every worker
 # and host shares (Redis: CACHE_URL=redis://...), which `check --deploy` insists on (apps/common/checks.py).
+# A redis:// cache serves from each process's memory while Redis does not answer (apps/common/cache.py): the client
+# gives up after CACHE_REDIS_TIMEOUT seconds (connect, and each reply), and a process that saw Redis fail tries it
+# again CACHE_REDIS_RETRY_SECONDS later. Options in CACHE_URL's query (?socket_timeout=...) win.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="oncodir")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "apps.common.cache.RedisWithLocalFallbackCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_REDIS_TIMEOUT", default=0.25),
+        "socket_timeout": env.float("CACHE_REDIS_TIMEOUT", default=0.25),
+        "breaker_seconds": env.float("CACHE_REDIS_RETRY_SECONDS", default=5.0),
+    } | CACHES["default"].get("OPTIONS", {})
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from apps.common.views import healthz_live, healthz_ready, metrics
 
+# A 500 that is the database being unavailable is a 503 to retry (apps/common/views.server_error).
+handler500 = "apps.common.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz_ready, name="healthz"),  # docker-compose.yml's health check before /healthz/ready
     path("healthz/live", healthz_live, name="healthz-live"),

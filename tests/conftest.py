@@ -4,6 +4,9 @@ from django.test import TransactionTestCase, override_settings
 
 from tests.databases import RoleSplit, become, connected_as, name_of_test_database
 
+# The S3-compatible server and buckets of the attachment storage tests.
+pytest_plugins = ["tests.s3"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(

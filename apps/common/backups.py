@@ -1,6 +1,7 @@
-"""Backups of a small site: the database as pg_dump's custom format, the referral attachments' files as a tar,
-and a manifest (row counts, the files' SHA-256) that a restore checks itself against. docs/operations.md
-("Backups") says when to use them and what a large site runs instead.
+"""Backups of a small site: the database as pg_dump's custom format, the referral attachments' files as a tar
+(when they are on the filesystem: a bucket keeps its own versions and replicas), and a manifest (row counts, the
+files' SHA-256, where the attachments are) that a restore checks itself against. docs/operations.md ("Backups",
+"Attachment storage") says when to use them and what a large site runs instead.
 """
 
 import hashlib
@@ -18,6 +19,8 @@ from pathlib import Path
 import environ
 import psycopg2
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from psycopg2 import sql
 from psycopg2.extensions import ISOLATION_LEVEL_REPEATABLE_READ, make_dsn
@@ -37,15 +40,21 @@ COUNTED = {
 # The connection settings libpq takes from Django's OPTIONS (not `options`: the app's own session settings).
 LIBPQ_OPTIONS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "passfile", "service")
 CHUNK = 1024 * 1024
-# A backup's three files, <kind>-<UTC time><ext>.
+# A backup's files, <kind>-<UTC time><ext> (no tar when the attachments are in a bucket).
 _NAMES = (("oncodir", ".dump"), ("attachments", ".tar"), ("manifest", ".json"))
+# The manifest's `attachment_storage`: the kinds of settings.ATTACHMENT_STORAGE (a manifest without it: filesystem).
+FILESYSTEM, S3 = "filesystem", "s3"
 
 NOT_EMPTY = "The database {name} has tables already ({tables}): restore only into a new, empty database."
 FILES_EXIST = "{count} attachment file(s) are in {folder} already ({first}, ...): a restore overwrites nothing."
+OTHER_STORAGE = (
+    "The backup's attachments are on storage {backup}, this site's on {here}: restore with the same "
+    "ATTACHMENT_STORAGE (docs/operations.md, Attachment storage)."
+)
 DAMAGED = "{name} is not the file the backup wrote (its SHA-256 differs from the manifest's): the copy is damaged."
 NO_MANIFEST = "No backup manifest (manifest-*.json) in {path}."
 NOT_A_MANIFEST = "{path} is not a manifest of backup_database (format {format})."
-PART_MISSING = "{name} is missing: a backup is its manifest and the two files named in it, in one folder."
+PART_MISSING = "{name} is missing: a backup is its manifest and the files named in it, in one folder."
 NOT_AN_ATTACHMENT = "{tar} holds {member!r}, which is not an attachment's file."
 CLIENT_MISSING = "{tool} was not found in {where}."
 CLIENT_TOO_OLD = "{tool} {found} ({path}) is older than {what} ({needed}): put {tool} {needed} or newer first on PATH."
@@ -138,6 +147,17 @@ def _stored_files(cursor) -> list[tuple[str, str, str]]:
     return cursor.fetchall()
 
 
+def _storage_kind(storage) -> str:
+    return FILESYSTEM if isinstance(storage, FileSystemStorage) else S3
+
+
+def _where(storage, name: str = "") -> str:
+    """Where a file (or, without a name, every file) of the attachments' storage is, as an operator looks."""
+    if _storage_kind(storage) == FILESYSTEM:
+        return storage.path(name)
+    return f"{name or 'objects'} in the bucket {storage.bucket_name}"
+
+
 def _file_entry(path: Path) -> dict:
     return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
 
@@ -150,14 +170,18 @@ class Done:
 
 
 def backup_create(*, output: Path) -> Done:
-    """Write oncodir-<time>.dump, attachments-<time>.tar and manifest-<time>.json into `output`."""
+    """Write oncodir-<time>.dump, attachments-<time>.tar (attachments on the filesystem only) and
+    manifest-<time>.json into `output`."""
     started = time.monotonic()
     output.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     dump, tar, manifest = (output / f"{kind}-{stamp}{ext}" for kind, ext in _NAMES)
+    storage = Attachment.storage()
+    storage_kind = _storage_kind(storage)
+    tar = tar if storage_kind == FILESYSTEM else None
     created = []
     try:
-        for path in (dump, tar, manifest):
+        for path in (dump, tar, manifest) if tar else (dump, manifest):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # patient data: owner only
             created.append(path)
         source = Target.from_settings(settings.DATABASES["default"])
@@ -180,7 +204,8 @@ def backup_create(*, output: Path) -> Done:
                 )  # fmt: skip
         finally:
             connection.close()
-        _tar_attachments(tar, stored)
+        if tar:
+            _tar_attachments(tar, stored, storage)
         body = {
             "format": MANIFEST_FORMAT,
             "created_at": timezone.now().isoformat(),
@@ -189,7 +214,8 @@ def backup_create(*, output: Path) -> Done:
             "pg_dump_version": pg_dump_version,
             "counts": counts,
             "database_settings": database_settings,
-            "files": {"dump": _file_entry(dump), "attachments": _file_entry(tar)},
+            "attachment_storage": {"kind": storage_kind, **({} if tar else {"bucket": storage.bucket_name})},
+            "files": {"dump": _file_entry(dump), **({"attachments": _file_entry(tar)} if tar else {})},
         }
         manifest.write_text(json.dumps(body, indent=2) + "\n")
     except BaseException:
@@ -221,13 +247,12 @@ def _set_database_settings(connection, database_settings: list[str]) -> None:
             )
 
 
-def _tar_attachments(tar: Path, stored) -> None:
+def _tar_attachments(tar: Path, stored, storage: FileSystemStorage) -> None:
     """The files of the attachment rows in the dump (not the whole folder: a file uploaded after the snapshot
     has no row there), named by their storage_name. Already compressed (PDF, PNG, JPEG): no gzip."""
-    root = Attachment.storage_root()
     with tarfile.open(tar, "w") as archive:
         for attachment_id, storage_name, _ in stored:
-            path = root / storage_name
+            path = Path(storage.path(storage_name))
             if not path.is_file():  # deleted since the snapshot (a draft), or lost: either way, not a backup
                 raise BackupError(FILE_MISSING.format(id=attachment_id, path=path) + ": run the backup again")
             archive.add(path, arcname=storage_name, recursive=False)
@@ -245,7 +270,8 @@ def find_manifest(source: Path) -> Path:
 
 def backup_restore(*, source: Path, database_url: str, role: str = "", app_role: str = "") -> Done:
     """Restore the backup `source` (a manifest, or a folder's newest) into the empty database at `database_url`
-    and the attachments into Attachment.storage_root(), then check both against the manifest."""
+    and its tar's attachments into the attachments' storage, then check both against the manifest (on S3: that
+    the bucket has every attachment row's object)."""
     started = time.monotonic()
     manifest_path = find_manifest(source)
     manifest = json.loads(manifest_path.read_text())
@@ -257,20 +283,26 @@ def backup_restore(*, source: Path, database_url: str, role: str = "", app_role:
             raise BackupError(PART_MISSING.format(name=path))
         if sha256_of(path) != manifest["files"][key]["sha256"]:
             raise BackupError(DAMAGED.format(name=path))
+    storage = Attachment.storage()
+    kept_on = manifest.get("attachment_storage", {"kind": FILESYSTEM})["kind"]
+    if kept_on != _storage_kind(storage):
+        raise BackupError(OTHER_STORAGE.format(backup=kept_on, here=_storage_kind(storage)))
     pg_restore, _ = client("pg_restore", needed=manifest["pg_dump_version"], what="the pg_dump that wrote the backup")
     target = Target.from_url(database_url)
     connection = target.connect()
     connection.autocommit = True
     try:
         _check_empty(connection, target)
-        members = _attachment_members(files["attachments"])
+        tar = files.get("attachments")
+        members = _attachment_members(tar, storage) if tar else []
         _restore_dump(pg_restore, files["dump"], target, role)
         _set_database_settings(connection, manifest["database_settings"])
         if app_role:  # the grants migrate leaves (roles.psql's defaults gave the rest as the tables were made)
             with connection.cursor() as cursor:
                 restrict_role(cursor, app_role)
-        _extract(files["attachments"], members)
-        problems = _differences(connection, manifest["counts"])
+        if tar:
+            _extract(tar, members, storage)
+        problems = _differences(connection, manifest["counts"], storage)
         with connection.cursor() as cursor:
             counts = count_rows(cursor)
     finally:
@@ -294,18 +326,17 @@ def _check_empty(connection, target: Target) -> None:
         raise BackupError(NOT_EMPTY.format(name=target.name, tables=shown))
 
 
-def _attachment_members(tar: Path) -> list[tarfile.TarInfo]:
+def _attachment_members(tar: Path, storage) -> list[tarfile.TarInfo]:
     """The tar's files, each a plain file with a bare name (nothing lands outside the folder), none of them
-    already in the folder."""
+    already in the storage."""
     with tarfile.open(tar) as archive:
         members = archive.getmembers()
     for member in members:
         if not member.isfile() or Path(member.name).name != member.name or member.name in ("", ".", ".."):
             raise BackupError(NOT_AN_ATTACHMENT.format(tar=tar, member=member.name))
-    root = Attachment.storage_root()
-    there = [member.name for member in members if (root / member.name).exists()]
+    there = [member.name for member in members if storage.exists(member.name)]
     if there:
-        raise BackupError(FILES_EXIST.format(count=len(there), folder=root, first=there[0]))
+        raise BackupError(FILES_EXIST.format(count=len(there), folder=_where(storage), first=there[0]))
     return members
 
 
@@ -326,19 +357,18 @@ def _restore_dump(pg_restore: str, dump: Path, target: Target, role: str) -> Non
         )  # fmt: skip
 
 
-def _extract(tar: Path, members: list[tarfile.TarInfo]) -> None:
-    root = Attachment.storage_root()
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _extract(tar: Path, members: list[tarfile.TarInfo], storage) -> None:
     with tarfile.open(tar) as archive:
         for member in members:
-            with archive.extractfile(member) as source, open(root / member.name, "xb") as copy:
-                shutil.copyfileobj(source, copy, CHUNK)
+            with archive.extractfile(member) as source:
+                if storage.save(member.name, File(source)) != member.name:  # it would not overwrite one
+                    raise BackupError(FILES_EXIST.format(count=1, folder=_where(storage), first=member.name))
 
 
-def _differences(connection, expected: dict[str, int]) -> list[str]:
-    """What the restored database and attachment folder lack against the manifest: counts, then every
-    attachment row's file and its SHA-256."""
-    root = Attachment.storage_root()
+def _differences(connection, expected: dict[str, int], storage) -> list[str]:
+    """What the restored database and attachments' storage lack against the manifest: counts, then every
+    attachment row's file and, on the filesystem, its SHA-256 (a bucket's objects are not read back)."""
+    on_filesystem = _storage_kind(storage) == FILESYSTEM
     with connection.cursor() as cursor:
         found = count_rows(cursor)
         problems = [
@@ -347,11 +377,11 @@ def _differences(connection, expected: dict[str, int]) -> list[str]:
             if expected.get(key) != found.get(key)
         ]
         for attachment_id, storage_name, digest in _stored_files(cursor):
-            path = root / storage_name
-            if not path.is_file():
-                problems.append(FILE_MISSING.format(id=attachment_id, path=path))
-            elif sha256_of(path) != digest:
-                problems.append(FILE_DIFFERS.format(id=attachment_id, path=path))
+            where = _where(storage, storage_name)
+            if not storage.exists(storage_name):
+                problems.append(FILE_MISSING.format(id=attachment_id, path=where))
+            elif on_filesystem and sha256_of(Path(where)) != digest:
+                problems.append(FILE_DIFFERS.format(id=attachment_id, path=where))
     return problems
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -27,6 +28,17 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND_MESSAGE = "Not found."
 NON_FIELD_KEYS = frozenset({"__all__", "non_field_errors"})
+# The 503 every entry point answers while the database does not (apps/common/views.unavailable_response).
+UNAVAILABLE_MESSAGE = "The service is briefly unavailable: please try again in a few seconds."
+UNAVAILABLE_CODE = "unavailable"
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` says the database could not serve the request: unreachable, refusing connections, shutting
+    down, the connection lost (OperationalError), or a connection already closed (InterfaceError). A request that
+    fails so is worth retrying (a 503), not a bug (a 500); its transaction was rolled back or never began."""
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 class Gone(exceptions.APIException):

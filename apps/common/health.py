@@ -4,7 +4,6 @@ docker-compose.yml's health check reads) runs every one; add a dependency here a
 import logging
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.db import connection
 
 from .jobs import queue_answers
@@ -18,17 +17,9 @@ def database_answers() -> None:
         cursor.fetchone()
 
 
-def cache_answers() -> None:
-    # A write and a read back: the rate limits (and the lockouts' cache) need both.
-    cache.set("readiness-probe", "1", timeout=10)
-    if cache.get("readiness-probe") != "1":
-        raise RuntimeError("the cache did not return what was written")
-
-
 # name -> a function that raises when that dependency does not answer
 READINESS_CHECKS: dict[str, Callable[[], None]] = {
     "database": database_answers,
-    "cache": cache_answers,
     "queue": queue_answers,
 }
 

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
+from apps.common.exceptions import database_unavailable
 from apps.directory.models import PracticeLocation
 from apps.referrals import services
 from apps.referrals.access import log_refused
@@ -82,7 +83,9 @@ def clinical_view(*methods: str):
                     response["WWW-Authenticate"] = "Token"
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
-            except Exception:
+            except Exception as error:
+                if database_unavailable(error):
+                    raise  # the site's 503 with Retry-After (apps/common/views.server_error)
                 logger.exception("FHIR request failed: %s", request.path)  # never the query: it may name a patient
                 response = error_response(FhirError(500, "exception", SERVER_ERROR))
             patch_cache_control(response, private=True, no_store=True)

@@ -10,6 +10,7 @@ from rest_framework.settings import api_settings
 
 from apps.common.api_views import cached_as_public
 from apps.common.conditional import conditional_read
+from apps.common.exceptions import database_unavailable
 
 from . import reads, search
 from .capability import READABLE, capability_statement
@@ -56,7 +57,9 @@ def fhir_view(view):
             if error.retry_after is not None:
                 response["Retry-After"] = str(error.retry_after)
             return response
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                raise  # the site's 503 with Retry-After (apps/common/views.server_error)
             logger.exception("FHIR request failed: %s", request.get_full_path())
             return error_response(FhirError(500, "exception", SERVER_ERROR))
 

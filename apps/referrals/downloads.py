@@ -10,13 +10,13 @@ FILE_MISSING = "The file is missing."
 
 
 def attachment_response(request, attachment: Attachment, *, channel: str) -> FileResponse:
-    """The stored file as a download, typed as its content was found to be.
+    """The stored file, read through the attachments' storage, as a download typed as its content was found to be.
 
     `nosniff` keeps browsers to that type, `sandbox` keeps anything active in the file (a script in a PDF,
     say) away from the site's origin, and no cache keeps a copy of patient data.
     """
     try:
-        handle = open(attachment.path, "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = Attachment.storage().open(attachment.storage_name, "rb")  # FileResponse streams and closes it
     except FileNotFoundError as missing:
         raise Http404(FILE_MISSING) from missing
     log_access(request, action=AccessLog.Action.DOWNLOAD, obj=attachment, channel=channel)

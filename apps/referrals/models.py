@@ -4,9 +4,11 @@ the access log that the database refuses to rewrite."""
 import datetime
 import secrets
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Now
@@ -466,7 +468,8 @@ class Message(models.Model):
 
 
 class Attachment(models.Model):
-    """A file on a referral, kept under PRIVATE_MEDIA_ROOT and served only by a permission-checking view."""
+    """A file on a referral, kept in the private attachments storage and served only by a permission-checking
+    view."""
 
     class Kind(models.TextChoices):
         PDF = "application/pdf", "PDF"
@@ -506,13 +509,19 @@ class Attachment(models.Model):
         return reverse("referrals:attachment-download", kwargs={"pk": self.referral_id, "attachment_pk": self.pk})
 
     @staticmethod
-    def storage_root():
-        """The folder of every attachment's file (`storage_name`); backups copy it and restores refill it."""
-        return settings.PRIVATE_MEDIA_ROOT / "referrals"
+    def storage() -> Storage:
+        """Where every attachment's file is kept under its `storage_name`: settings.STORAGES["attachments"]."""
+        return storages["attachments"]
+
+    @staticmethod
+    def storage_root() -> Path:
+        """The folder of a filesystem storage (an S3 one has none: NotImplementedError)."""
+        return Path(Attachment.storage().path(""))
 
     @property
-    def path(self):
-        return self.storage_root() / self.storage_name
+    def path(self) -> Path:
+        """The file itself, on a filesystem storage."""
+        return Path(self.storage().path(self.storage_name))
 
     @property
     def download_name(self) -> str:

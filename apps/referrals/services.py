@@ -7,10 +7,8 @@ A caller who may never do an action gets ReferralPermissionDenied (HTTP 403); a 
 now (wrong state, stale version), gets ReferralConflict (HTTP 409). Bad input raises ValidationError (400).
 """
 
-import contextlib
 import contextvars
 import datetime
-import hashlib
 import logging
 import os
 import uuid
@@ -44,7 +42,7 @@ from .models import (
     add_business_days,
     response_target_days,
 )
-from .uploads import detect_content_type
+from .uploads import detect_content_type, received
 
 logger = logging.getLogger(__name__)
 
@@ -556,15 +554,19 @@ def referral_delete_draft(*, referral: Referral, by: User, version: int) -> None
             raise ReferralConflict(ONLY_DRAFTS_DELETED)
         if locked.version != version:
             raise ReferralConflict(STALE_VERSION)
-        paths = [attachment.path for attachment in locked.attachments.all()]
+        names = [attachment.storage_name for attachment in locked.attachments.all()]
         locked.delete()
-        transaction.on_commit(partial(_remove_files, paths))
+        transaction.on_commit(partial(_delete_stored, names))
 
 
-def _remove_files(paths) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path)
+def _delete_stored(names) -> None:
+    """Delete attachments' files from the storage; one that cannot be deleted now is logged by name."""
+    storage = Attachment.storage()
+    for name in names:
+        try:
+            storage.delete(name)  # a missing one is no error
+        except Exception:
+            logger.exception("Attachment file %s could not be deleted: it has no row, delete it by hand", name)
 
 
 def referral_re_refer(*, referral: Referral, by: User, version: int, oncologist: Physician | None = None) -> Referral:
@@ -613,21 +615,10 @@ def _safe_name(name: str) -> str:
     return (cleaned or "attachment")[-200:]
 
 
-def _write(upload, path) -> tuple[int, str]:
-    """Stream `upload` to `path`; its size and SHA-256."""
-    digest = hashlib.sha256()
-    written = 0
-    with open(path, "xb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            written += len(chunk)
-            out.write(chunk)
-    return written, digest.hexdigest()
-
-
 def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
-    """Check `upload` (a Django UploadedFile) by size and by its whole content (uploads.detect_content_type),
-    store it privately under the detected type's extension, record its SHA-256."""
+    """Check `upload` (a Django UploadedFile) by size and by its whole content (uploads.detect_content_type, on a
+    private temporary copy), then store it in the attachments' storage under the detected type's extension and
+    record it with its SHA-256. A file whose row is not written is deleted again."""
     _check_party(referral, by)
     size = upload.size or 0
     if size == 0:
@@ -635,40 +626,36 @@ def attachment_add(*, referral: Referral, by: User, upload) -> Attachment:
     if size > settings.REFERRAL_ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": FILE_TOO_LARGE})
     attachment_id = uuid.uuid4()
-    directory = Attachment.storage_root()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    received = directory / f"{attachment_id}.upload"
-    stored = None
-    try:
-        written, sha256 = _write(upload, received)
-        if written != size:
-            raise ValidationError({"file": FILE_EMPTY if written == 0 else FILE_TOO_LARGE})
-        content_type = detect_content_type(received)
+    with received(upload) as copy:
+        if copy.size != size:
+            raise ValidationError({"file": FILE_EMPTY if copy.size == 0 else FILE_TOO_LARGE})
+        content_type = detect_content_type(copy.path)
         if content_type is None:
             raise ValidationError({"file": FILE_TYPE_REFUSED})
-        stored = received.with_suffix("." + Attachment.EXTENSIONS[content_type])
-        os.rename(received, stored)
-        with transaction.atomic():
-            locked = _lock(referral)
-            if not locked.takes_attachments:
-                raise ReferralConflict(REFERRAL_CLOSED)
-            attachment = Attachment(
-                id=attachment_id,
-                referral=locked,
-                uploaded_by=by,
-                original_name=_safe_name(upload.name),
-                content_type=content_type,
-                size=written,
-                sha256=sha256,
-                storage_name=stored.name,
-            )
-            attachment.full_clean()
-            attachment.save()
-            if locked.status != Status.DRAFT:
-                _notify(locked, by, "new attachment")
-    except BaseException:
-        _remove_files([received, *([stored] if stored else [])])
-        raise
+        stored = f"{attachment_id}.{Attachment.EXTENSIONS[content_type]}"
+        try:
+            stored = Attachment.storage().save(stored, copy.file)  # a new name: the storage keeps it
+            with transaction.atomic():
+                locked = _lock(referral)
+                if not locked.takes_attachments:
+                    raise ReferralConflict(REFERRAL_CLOSED)
+                attachment = Attachment(
+                    id=attachment_id,
+                    referral=locked,
+                    uploaded_by=by,
+                    original_name=_safe_name(upload.name),
+                    content_type=content_type,
+                    size=copy.size,
+                    sha256=copy.sha256,
+                    storage_name=stored,
+                )
+                attachment.full_clean()
+                attachment.save()
+                if locked.status != Status.DRAFT:
+                    _notify(locked, by, "new attachment")
+        except BaseException:
+            _delete_stored([stored])  # a partial write, or a file without its row
+            raise
     return attachment
 
 

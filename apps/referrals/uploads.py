@@ -1,12 +1,20 @@
 """What an uploaded file really is, decided from the whole file: puremagic names the candidate types from
 its signatures, then the file must parse as that type (pypdf reads every page of a PDF, Pillow decodes
-every pixel of an image) and carry no markup a browser would run. Anything else is refused."""
+every pixel of an image) and carry no markup a browser would run. Anything else is refused. The checks read a
+private temporary copy (`received`), so nothing reaches the attachments' storage before they pass."""
 
+import hashlib
 import logging
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import puremagic
+from django.conf import settings
+from django.core.files import File
 from PIL import Image
 from pypdf import PdfReader
 
@@ -75,3 +83,31 @@ def detect_content_type(path: Path) -> str | None:
             return content_type
         return None
     return None
+
+
+@dataclass(frozen=True)
+class Received:
+    """An upload copied whole into a temporary file: the copy (open, for a storage to save), its size and
+    SHA-256."""
+
+    file: File
+    size: int
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file.name)
+
+
+@contextmanager
+def received(upload) -> Iterator[Received]:
+    """`upload` (a Django UploadedFile) copied chunk by chunk into a new temporary file that only its owner may
+    read (in FILE_UPLOAD_TEMP_DIR, else the system's), deleted when the block ends."""
+    digest, size = hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, suffix=".upload") as copy:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            copy.write(chunk)
+        copy.flush()
+        yield Received(File(copy, name=copy.name), size, digest.hexdigest())

@@ -11,8 +11,9 @@ class Command(BaseCommand):
     requires_system_checks = []  # a nightly job: the checks run on deploy
     help = (
         "Back up the database (pg_dump, custom format, from one snapshot) and the referral attachments' files "
-        "into DIR: oncodir-<time>.dump, attachments-<time>.tar and manifest-<time>.json (row counts, SHA-256), "
-        "which restore_database checks. For a small site; see docs/operations.md, Backups."
+        "into DIR: oncodir-<time>.dump, attachments-<time>.tar (not when they are in a bucket, which keeps its own "
+        "versions) and manifest-<time>.json (row counts, SHA-256), which restore_database checks. For a small site; "
+        "see docs/operations.md, Backups."
     )
 
     def add_arguments(self, parser):

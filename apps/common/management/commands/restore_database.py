@@ -12,8 +12,9 @@ class Command(BaseCommand):
     requires_system_checks = []  # the configured database need not exist yet
     help = (
         "Restore a backup_database backup into an empty database (it refuses one with tables) and its "
-        "attachments into PRIVATE_MEDIA_ROOT (it overwrites no file), then check the restored rows and files "
-        "against the backup's manifest; exits non-zero on any difference. See docs/operations.md, Backups."
+        "attachments' tar into the attachments' storage (it overwrites no file), then check the restored rows and "
+        "files (in a bucket: that each is there) against the backup's manifest; exits non-zero on any difference. "
+        "See docs/operations.md, Backups."
     )
 
     def add_arguments(self, parser):
