@@ -898,6 +898,12 @@ def main(argv: list[str]) -> int:
             ready_probe=[{"t": t - started, **row} for t, row in probe.rows],
             load_samples=[(t - started, row["loadavg"]) for t, row in memory.rows],
         )
+        if args.fault == "redis-stop" and fault:  # the processes' own word that they fell back, and came back
+            text = stack.app_log.read_text(errors="replace")
+            fault["app_log_fallback"] = (
+                f"{text.count('Redis cache unavailable')} 'Redis cache unavailable' warnings (one per process that "
+                f"fell back to its memory), {text.count('Redis cache available again')} 'available again'"
+            )
         if fault.get("message_id"):  # kill-worker: what the sink saw of the email being sent when it was killed
             fault["sink_events"] = [
                 f"{e['event']} at {e['time'] - fault['down']:+.1f} s (client port {e['peer_port']})"
@@ -1006,7 +1012,8 @@ def report(result: dict, args) -> None:
 
     if fault:
         print(f"\nfault {fault['kind']} at {fault['down_at_s'] / 60:.1f} min, {fault['outage_s']:.1f} s until back")
-        for key in ("killed_pid", "killed_cmdline", "message_id", "sink_events", "outbox_attempts", "skipped"):
+        keys = ("killed_pid", "killed_cmdline", "message_id", "sink_events", "outbox_attempts", "app_log_fallback")
+        for key in (*keys, "skipped"):
             if key in fault:
                 print(f"  {key}: {fault[key]}")
         print("  responses while it was down (by status):")
