@@ -4,6 +4,7 @@ job a killed worker held is handed out again after Q_CLUSTER["retry"] seconds.
 
 Everything goes through `enqueue`, which carries the current request id into the job's log lines."""
 
+from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -37,13 +38,17 @@ class QueueCollector(Collector):
 
     def collect(self):
         now = timezone.now()
-        queued = OrmQ.objects.using(Conf.ORM).aggregate(
-            waiting=Count("pk", filter=Q(lock__lte=now)), running=Count("pk", filter=Q(lock__gt=now))
-        )
+        try:
+            queued = OrmQ.objects.using(Conf.ORM).aggregate(
+                waiting=Count("pk", filter=Q(lock__lte=now)), running=Count("pk", filter=Q(lock__gt=now))
+            )
+            failures = Task.objects.filter(success=False).count()
+        except DatabaseError:
+            return  # the scrape still gets the request metrics; readiness reports the database
         yield GaugeMetricFamily("oncodir_job_queue_waiting", "Tasks waiting for a worker.", value=queued["waiting"])
         yield GaugeMetricFamily("oncodir_job_queue_running", "Tasks a worker holds.", value=queued["running"])
         yield GaugeMetricFamily(
             "oncodir_job_failures",
             "Failed tasks kept in the job results.",
-            value=Task.objects.filter(success=False).count(),
+            value=failures,
         )

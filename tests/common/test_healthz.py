@@ -1,5 +1,5 @@
 """/healthz/live answers while the process serves; /healthz/ready (and /healthz, docker-compose.yml's health check)
-only while the database answers, naming what is down (not the cache: the site serves without Redis,
+only while the database and the job queue answer, naming what is down (not the cache: the site serves without Redis,
 tests/common/test_redis_down.py). The outages are real: a cache on a closed port, and a production-like gunicorn
 (two workers, JSON logs, HTTPS redirects) whose database is on one."""
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_PORT = 1  # nothing listens there: a connection is refused at once
-UP = {"status": "ok", "database": "up"}
+UP = {"status": "ok", "database": "up", "queue": "up"}  # the job queue is a table of the database
 
 
 def test_live_answers_200_without_touching_the_database(client, django_assert_num_queries):
@@ -125,7 +125,7 @@ def test_ready_answers_503_naming_the_database_when_it_does_not_answer(server_wi
     legacy = fetch(f"{base}/healthz")
 
     assert live[0] == 200  # served over plain HTTP: no redirect to HTTPS for the probes
-    assert (ready[0], json.loads(ready[2])) == (503, {"status": "unavailable", "database": "down"})
+    assert (ready[0], json.loads(ready[2])) == (503, {"status": "unavailable", "database": "down", "queue": "down"})
     assert ready[1]["X-Request-ID"] == "probe-1"
     assert legacy[0] == 503
     assert fetch(f"{base}/physicians/?q=x")[0] == 301  # every other page still goes to HTTPS
