@@ -50,3 +50,16 @@ class ServerDirectory:
             command = ["runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=self.timeout)
         assert done.returncode == 0, f"{program}: {done.stdout}{done.stderr}"
+
+
+def create_database(url: str, name: str) -> None:
+    """CREATE DATABASE `name` on the server `url` reaches (outside a transaction, as it must run)."""
+    import psycopg2
+
+    link = psycopg2.connect(url)
+    link.autocommit = True
+    try:
+        with link.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name}")
+    finally:
+        link.close()

@@ -27,7 +27,7 @@ from django.test import RequestFactory
 
 from apps.common.exceptions import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS
 from apps.common.views import server_error
-from tests.servers import ServerDirectory, free_port
+from tests.servers import ServerDirectory, create_database, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "oncodir_outage"
@@ -99,13 +99,7 @@ class Cluster(ServerDirectory):
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
         self.start()
-        link = psycopg2.connect(self.url("postgres"))
-        link.autocommit = True
-        try:
-            with link.cursor() as cursor:
-                cursor.execute(f"CREATE DATABASE {DATABASE}")
-        finally:
-            link.close()
+        create_database(self.url("postgres"), DATABASE)
 
     def start(self) -> None:
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.workdir / "server.log"), "-w", "-t", "30", "start")

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 
 from apps.common.replicas import PIN_COOKIE, PinToPrimaryMiddleware, ReplicaRouter, pinned_to_primary, reading_from
 from apps.directory.models import Physician
-from tests.servers import ServerDirectory, free_port
+from tests.servers import ServerDirectory, create_database, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "oncodir_replicas"
@@ -235,13 +235,7 @@ def servers():
     started = time.monotonic()
     try:
         servers.start()
-        link = psycopg2.connect(servers.url(servers.primary_port, "postgres"))
-        link.autocommit = True
-        try:
-            with link.cursor() as cursor:
-                cursor.execute(f"CREATE DATABASE {DATABASE}")
-        finally:
-            link.close()
+        create_database(servers.url(servers.primary_port, "postgres"), DATABASE)
         servers.started_in = time.monotonic() - started
         _manage(servers, "migrate", "--no-input", "-v", "0")
         yield servers
